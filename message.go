@@ -1,0 +1,53 @@
+package segmentbot
+
+// Message is a chat message in neutral form. cards renders it as an Adaptive
+// Card for Teams and as a Meta template for Workplace/Messenger; bot builds
+// it and never sees either format.
+type Message struct {
+	Title    string
+	Text     string // plain text; line breaks are kept
+	ImageURL string
+	Facts    []Fact
+	Buttons  []Button
+	// Carousel, when set, makes the message a row of cards side by side
+	// (Teams attachmentLayout carousel, Meta generic template); the outer
+	// Title and Text are sent as a lead-in text, if any.
+	Carousel []Message
+	// Execute renders action buttons as Action.Execute (answered in the
+	// invoke response with a refreshed card) instead of Action.Submit.
+	Execute bool
+}
+
+// Fact is a name/value line of a card (a count in a report, a time).
+type Fact struct {
+	Name  string
+	Value string
+}
+
+// Button is one button. Exactly one of Action, URL or Say is set.
+type Button struct {
+	Title  string
+	Action *Action // handled by the bot (card action / postback), signed
+	URL    string  // opens a link
+	Say    string  // sends this text as if the user typed it
+}
+
+// Action is the data of a bot-handled button. Sig is an HMAC over every other
+// field (see package signer); the user it applies to is always the
+// authenticated sender, never anything in here.
+type Action struct {
+	Verb      string  `json:"verb"`
+	SegmentID int64   `json:"segment_id,omitempty"`
+	Segments  []int64 `json:"segments,omitempty"`
+	Arg       string  `json:"arg,omitempty"`
+	Sig       string  `json:"sig,omitempty"`
+}
+
+// Action verbs.
+const (
+	VerbOptIn         = "opt_in"
+	VerbOptOut        = "opt_out"
+	VerbResubscribe   = "resubscribe"
+	VerbConfirmDelete = "confirm_delete"
+	VerbPickSegment   = "import_into" // pick the target segment of a sent file; Arg is the pending file key
+)

@@ -1,0 +1,95 @@
+// Package segmentbot is the domain vocabulary of the product: segments,
+// members, users, opt-outs, imports and their row outcomes, broadcasts and
+// warnings, the neutral chat message model, and the interfaces that the
+// store, the channels and the bot implement.
+//
+// It imports nothing of the project and no framework: every other room
+// depends on it, and it depends on none of them.
+package segmentbot
+
+import "time"
+
+// Channels the bot talks on. The value is the Bot Framework channelId for
+// Teams and a fixed name for the Meta webhook channel.
+const (
+	ChannelTeams     = "msteams"
+	ChannelWorkplace = "workplace"
+)
+
+// User is one person in the directory: someone who talked to the bot, was in
+// a roster the bot loaded, or was found by a live lookup.
+type User struct {
+	ID          int64     `json:"id" db:"id"`
+	Channel     string    `json:"channel" db:"channel"`
+	TenantID    string    `json:"tenant_id" db:"tenant_id"`
+	ExternalID  string    `json:"external_id" db:"external_id"` // Teams user id (29:...) or Workplace/Messenger id
+	AADObjectID string    `json:"aad_object_id,omitempty" db:"aad_object_id"`
+	Email       string    `json:"email,omitempty" db:"email"` // lower case
+	UPN         string    `json:"upn,omitempty" db:"upn"`     // lower case
+	Name        string    `json:"name" db:"name"`
+	Active      bool      `json:"active" db:"active"`
+	InBotGroups bool      `json:"in_bot_groups" db:"in_bot_groups"` // in a roster/group the bot is installed in, or has a personal chat
+	ConvRef     string    `json:"-" db:"conv_ref"`                  // channel-specific JSON for proactive messages; empty if none
+	TimeZone    string    `json:"-" db:"time_zone"`                 // IANA name from the last activity, if any
+	LastSeen    time.Time `json:"last_seen" db:"last_seen"`
+}
+
+// Segment is a named set of users that broadcasts go to.
+type Segment struct {
+	ID          int64     `json:"id" db:"id"`
+	Name        string    `json:"name" db:"name"`
+	Description string    `json:"description,omitempty" db:"description"`
+	Reply       string    `json:"reply,omitempty" db:"reply"` // confirmation after opt-in; empty = default
+	Members     int64     `json:"members" db:"members"`
+	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	// LastImport is the newest import into the segment, if any.
+	LastImport *ImportRef `json:"last_import"`
+}
+
+// ImportRef names an import and its status.
+type ImportRef struct {
+	ID     int64  `json:"id"`
+	Status string `json:"status"`
+}
+
+// MaxSegmentName is the longest segment name accepted, in characters.
+const MaxSegmentName = 100
+
+// Member is one user in one segment.
+type Member struct {
+	SegmentID int64     `json:"-" db:"segment_id"`
+	UserID    int64     `json:"user_id" db:"user_id"`
+	Name      string    `json:"name" db:"name"`
+	Email     string    `json:"email" db:"email"`
+	Source    string    `json:"source" db:"source"`
+	JoinedAt  time.Time `json:"joined_at" db:"joined_at"`
+}
+
+// Membership sources: how a user came into (or left) a segment.
+const (
+	SourceButton      = "button"      // opt-in / opt-out card button
+	SourceKeyword     = "keyword"     // typed unsubscribe keyword
+	SourceResubscribe = "resubscribe" // the Resubscribe button after a keyword opt-out
+	SourceChat        = "chat"        // admin's add/remove command
+	SourceImport      = "import"      // CSV import
+	SourceAPI         = "api"         // REST API
+	SourceSegment     = "segment"     // the segment was deleted
+)
+
+// Membership event actions.
+const (
+	ActionJoin  = "join"
+	ActionLeave = "leave"
+)
+
+// MembershipEvent is one line of the membership log; the log is kept when a
+// segment is deleted.
+type MembershipEvent struct {
+	ID        int64     `json:"id" db:"id"`
+	SegmentID int64     `json:"segment_id" db:"segment_id"`
+	UserID    int64     `json:"user_id" db:"user_id"`
+	Action    string    `json:"action" db:"action"`
+	Source    string    `json:"source" db:"source"`
+	ActorID   int64     `json:"actor_id" db:"actor_id"` // the user who caused it; 0 for the API
+	At        time.Time `json:"at" db:"at"`
+}

@@ -1,0 +1,190 @@
+package segmentbot
+
+import (
+	"context"
+	"time"
+)
+
+// Page asks for one page of a list: at most Limit items after the item with
+// id After (0 = from the start). Limit 0 means a default of 100.
+type Page struct {
+	After int64
+	Limit int
+}
+
+// SegmentUpdate is a change to a segment; nil fields stay as they are.
+type SegmentUpdate struct {
+	Name        *string
+	Description *string
+	Reply       *string
+}
+
+// SegmentService keeps segments. Names are unique case-insensitively.
+type SegmentService interface {
+	// CreateSegment stores seg and fills its ID and CreatedAt.
+	// EINVALID for a bad name, ECONFLICT for a taken one.
+	CreateSegment(ctx context.Context, seg *Segment) error
+	// FindSegmentByID returns ENOTFOUND if there is none.
+	FindSegmentByID(ctx context.Context, id int64) (*Segment, error)
+	// FindSegmentByName matches case-insensitively; ENOTFOUND if none.
+	FindSegmentByName(ctx context.Context, name string) (*Segment, error)
+	// FindSegments lists segments by id, with member counts and last import.
+	FindSegments(ctx context.Context, p Page) ([]*Segment, error)
+	// UpdateSegment applies upd; ENOTFOUND, EINVALID, ECONFLICT.
+	UpdateSegment(ctx context.Context, id int64, upd SegmentUpdate) (*Segment, error)
+	// DeleteSegment removes the segment and its memberships, keeps the
+	// event log (a leave event per member, source "segment"), cancels its
+	// broadcasts and returns them. ENOTFOUND.
+	DeleteSegment(ctx context.Context, id int64, actorID int64) ([]*Broadcast, error)
+	// SegmentsOfUser lists the segments userID belongs to.
+	SegmentsOfUser(ctx context.Context, userID int64) ([]*Segment, error)
+}
+
+// UserService keeps the user directory.
+type UserService interface {
+	// UpsertUser inserts or updates u by (Channel, ExternalID) and fills its
+	// ID. Empty fields of u do not overwrite stored ones.
+	UpsertUser(ctx context.Context, u *User) error
+	// UpsertUsers does the same for many users (a roster) in one
+	// transaction, marking them InBotGroups.
+	UpsertUsers(ctx context.Context, users []*User) error
+	// FindUserByID returns ENOTFOUND if there is none.
+	FindUserByID(ctx context.Context, id int64) (*User, error)
+	// FindUserByExternalID returns ENOTFOUND if there is none.
+	FindUserByExternalID(ctx context.Context, channel, externalID string) (*User, error)
+	// FindUsersByEmail matches email or UPN, case-insensitively.
+	FindUsersByEmail(ctx context.Context, email string) ([]*User, error)
+}
+
+// MembershipService changes and lists segment memberships. Every change
+// writes the event log in the same transaction; concurrent changes of one
+// (segment, user) are serialised, so the last event logged is the state.
+type MembershipService interface {
+	// Join adds userID to the segment and clears its opt-out. It reports
+	// whether the user was not a member before. ENOTFOUND for a missing
+	// segment or user.
+	Join(ctx context.Context, segmentID, userID int64, source string, actorID int64) (bool, error)
+	// Leave removes userID from the segment; with optOut it also records a
+	// sticky opt-out that later imports respect. It reports whether the user
+	// was a member.
+	Leave(ctx context.Context, segmentID, userID int64, source string, actorID int64, optOut bool) (bool, error)
+	// OptOutAll removes userID from every segment with a sticky opt-out and
+	// returns the segments left.
+	OptOutAll(ctx context.Context, userID int64, source string) ([]*Segment, error)
+	// IsOptedOut reports whether userID opted out of the segment.
+	IsOptedOut(ctx context.Context, segmentID, userID int64) (bool, error)
+	// IsMember reports whether userID is in the segment.
+	IsMember(ctx context.Context, segmentID, userID int64) (bool, error)
+	// FindMembers returns one page of members ordered by user id.
+	FindMembers(ctx context.Context, segmentID int64, p Page) ([]*Member, error)
+	// EachMember calls fn for every member, streaming from the database.
+	EachMember(ctx context.Context, segmentID int64, fn func(*Member) error) error
+	// FindEvents returns the log for (segment, user); 0 means any.
+	FindEvents(ctx context.Context, segmentID, userID int64) ([]*MembershipEvent, error)
+}
+
+// ActivityService makes redelivered channel activities harmless.
+type ActivityService interface {
+	// BeginActivity claims an activity id. It returns false when the id was
+	// processed already or is being processed now; a claim older than
+	// stale whose processing never finished is taken over.
+	BeginActivity(ctx context.Context, channel, id string, stale time.Duration) (bool, error)
+	// FinishActivity marks it processed (ok) or releases the claim so the
+	// channel's retry runs again (!ok).
+	FinishActivity(ctx context.Context, channel, id string, ok bool) error
+}
+
+// ImportService keeps imports, their staged rows and their jobs. Every
+// step is idempotent and records its phase in the same transaction, so a
+// worker that dies resumes from the last committed phase.
+type ImportService interface {
+	// CreateImport stores imp as pending/queued and fills ID, CreatedAt.
+	CreateImport(ctx context.Context, imp *Import) error
+	// FindImportByID returns ENOTFOUND if there is none.
+	FindImportByID(ctx context.Context, id int64) (*Import, error)
+	// FindImports lists imports newest first; segmentID 0 = all.
+	FindImports(ctx context.Context, segmentID int64, limit int) ([]*Import, error)
+	// ClaimImport takes the oldest unfinished import whose lease is free
+	// (never claimed, or its holder stopped renewing) for worker, leasing
+	// it for lease. It returns nil, nil when there is none.
+	ClaimImport(ctx context.Context, worker string, lease time.Duration) (*Import, error)
+	// RenewImport extends worker's lease; ECONFLICT if it lost it.
+	RenewImport(ctx context.Context, id int64, worker string, lease time.Duration) error
+	// StageRows replaces the import's staged rows with those next yields
+	// until it returns io.EOF, in one transaction, and sets phase staged
+	// and the total.
+	StageRows(ctx context.Context, id int64, next func() (*StagedRow, error)) (int64, error)
+	// ResolveImport matches staged rows against the directory, marks
+	// duplicates, and sets phase resolved.
+	ResolveImport(ctx context.Context, id int64) error
+	// ImportMisses lists distinct valid values that matched no user.
+	ImportMisses(ctx context.Context, id int64) ([]Miss, error)
+	// SaveLookups stores live lookup results: found users go into the
+	// directory, failures onto the rows. Idempotent.
+	SaveLookups(ctx context.Context, id int64, results []LookupResult) error
+	// ApplyImport writes the memberships (skipping opted-out users),
+	// fills every row's outcome, counts them, and finishes the import,
+	// all in one transaction.
+	ApplyImport(ctx context.Context, id int64) (*Import, error)
+	// SetImportPhase records phase and progress of a running import.
+	SetImportPhase(ctx context.Context, id int64, phase string, progress int64) error
+	// SetImportMessage records the channel message id of the progress card.
+	SetImportMessage(ctx context.Context, id int64, messageID string) error
+	// FailImport finishes the import as failed with a reason for the admin.
+	FailImport(ctx context.Context, id int64, reason string) error
+	// EachImportRow streams the report rows in row order.
+	EachImportRow(ctx context.Context, id int64, fn func(*ImportRow) error) error
+	// DeleteImportsBefore removes finished imports (and their rows)
+	// finished before t, and returns how many.
+	DeleteImportsBefore(ctx context.Context, t time.Time) (int64, error)
+}
+
+// BroadcastService keeps scheduled broadcasts.
+type BroadcastService interface {
+	// CreateBroadcast stores b as scheduled; ENOTFOUND for a missing
+	// segment, EINVALID for a bad one.
+	CreateBroadcast(ctx context.Context, b *Broadcast) error
+	FindBroadcastByID(ctx context.Context, id int64) (*Broadcast, error)
+	// FindBroadcasts lists scheduled broadcasts after now, soonest first
+	// (all of them, newest first, when upcomingOnly is false).
+	FindBroadcasts(ctx context.Context, now time.Time, upcomingOnly bool) ([]*Broadcast, error)
+	// CancelBroadcast marks it cancelled; ENOTFOUND.
+	CancelBroadcast(ctx context.Context, id int64) (*Broadcast, error)
+}
+
+// LateUpload is a broadcast and a large import into its segment that
+// breaks the lead-time rule and has not been warned about.
+type LateUpload struct {
+	Broadcast Broadcast
+	Import    Import
+}
+
+// WarningService finds late uploads and keeps the warnings sent about them.
+type WarningService interface {
+	// FindLateUploads applies the rule of DESIGN §6 in one query.
+	FindLateUploads(ctx context.Context, now time.Time, largeRows int64, lead time.Duration) ([]*LateUpload, error)
+	// CreateWarning stores w as pending unless one exists for the same
+	// (broadcast, import, user); it reports whether it was created.
+	CreateWarning(ctx context.Context, w *Warning) (bool, error)
+	// PendingWarnings lists warnings not yet sent and not given up.
+	PendingWarnings(ctx context.Context, limit int) ([]*Warning, error)
+	// MarkWarning records a delivery attempt: sent, or failed with errMsg
+	// (status failed once attempts reach maxAttempts).
+	MarkWarning(ctx context.Context, id int64, sendErr string, maxAttempts int) error
+	// FindWarnings lists warnings newest first.
+	FindWarnings(ctx context.Context, limit int) ([]*Warning, error)
+}
+
+// Store is everything the database keeps.
+type Store interface {
+	SegmentService
+	UserService
+	MembershipService
+	ActivityService
+	ImportService
+	BroadcastService
+	WarningService
+	// Ping checks the database is reachable (readiness).
+	Ping(ctx context.Context) error
+	Close() error
+}
