@@ -166,11 +166,14 @@ type WarningService interface {
 	// CreateWarning stores w as pending unless one exists for the same
 	// (broadcast, import, user); it reports whether it was created.
 	CreateWarning(ctx context.Context, w *Warning) (bool, error)
-	// PendingWarnings lists warnings not yet sent and not given up.
-	PendingWarnings(ctx context.Context, limit int) ([]*Warning, error)
-	// MarkWarning records a delivery attempt: sent, or failed with errMsg
-	// (status failed once attempts reach maxAttempts).
-	MarkWarning(ctx context.Context, id int64, sendErr string, maxAttempts int) error
+	// ClaimWarnings leases up to limit pending warnings whose lease is free
+	// to worker (SKIP LOCKED on PostgreSQL), so two replicas never send the
+	// same one at once.
+	ClaimWarnings(ctx context.Context, worker string, lease time.Duration, limit int) ([]*Warning, error)
+	// MarkWarning records a delivery attempt by worker: sent when sendErr
+	// is empty, else attempts+1 and the lease released for a retry (status
+	// failed once attempts reach maxAttempts).
+	MarkWarning(ctx context.Context, id int64, worker string, sendErr string, maxAttempts int) error
 	// FindWarnings lists warnings newest first.
 	FindWarnings(ctx context.Context, limit int) ([]*Warning, error)
 }
