@@ -1,0 +1,80 @@
+package config_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentbot/segmentbot/config"
+)
+
+func env(kv map[string]string) func(string) string {
+	return func(k string) string { return kv[k] }
+}
+
+func TestDefaultsRunOnSQLiteWithNoSetup(t *testing.T) {
+	c, err := config.Load(env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Port != 3978 || c.DatabaseURL != "sqlite:segmentbot.db" || c.AppID != "" {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.PublicURL != "http://localhost:3978" || c.LeadTime != 24*time.Hour || c.LargeUpload != 2000 {
+		t.Errorf("defaults: %+v", c)
+	}
+	if c.SigningKeySet || len(c.SigningKey) != 32 {
+		t.Errorf("want a random 32-byte key, got set=%v len=%d", c.SigningKeySet, len(c.SigningKey))
+	}
+	if got := strings.Join(c.OptOutKeywords, "|"); got != "unsubscribe|stop|opt out|optout" {
+		t.Errorf("keywords %q", got)
+	}
+	if c.TokenURL != "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token" {
+		t.Errorf("token url %q", c.TokenURL)
+	}
+}
+
+func TestSingleTenantTokenURLUsesTheBotsTenant(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"MicrosoftAppId": "a", "MicrosoftAppPassword": "p", "MicrosoftAppTenantId": "t1"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TokenURL != "https://login.microsoftonline.com/t1/oauth2/v2.0/token" {
+		t.Errorf("token url %q", c.TokenURL)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	tests := []struct {
+		env     map[string]string
+		wantVar string
+	}{
+		{map[string]string{"PORT": "http"}, "PORT"},
+		{map[string]string{"PORT": "70000"}, "PORT"},
+		{map[string]string{"DATABASE_URL": "mysql://x"}, "DATABASE_URL"},
+		{map[string]string{"MicrosoftAppType": "Federated"}, "MicrosoftAppType"},
+		{map[string]string{"MicrosoftAppId": "a"}, "MicrosoftAppPassword"},
+		{map[string]string{"MicrosoftAppId": "a", "MicrosoftAppPassword": "p"}, "MicrosoftAppTenantId"},
+		{map[string]string{"GRAPH_URL": "not a url"}, "GRAPH_URL"},
+		{map[string]string{"BOT_OPENID_METADATA_URL": "ftp://x/y"}, "BOT_OPENID_METADATA_URL"},
+		{map[string]string{"SEGMENTBOT_LEAD_TIME": "a day"}, "SEGMENTBOT_LEAD_TIME"},
+		{map[string]string{"SEGMENTBOT_LARGE_UPLOAD": "-1"}, "SEGMENTBOT_LARGE_UPLOAD"},
+		{map[string]string{"SEGMENTBOT_SIGNING_KEY": "short"}, "SEGMENTBOT_SIGNING_KEY"},
+		{map[string]string{"SEGMENTBOT_API_KEYS": "abc"}, "SEGMENTBOT_API_KEYS"},
+		{map[string]string{"WORKPLACE_APP_SECRET": "s"}, "WORKPLACE_VERIFY_TOKEN"},
+		{map[string]string{"SEGMENTBOT_OPTOUT_KEYWORDS": " , "}, "SEGMENTBOT_OPTOUT_KEYWORDS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.wantVar, func(t *testing.T) {
+			_, err := config.Load(env(tt.env))
+			var ce *config.Error
+			if !errors.As(err, &ce) || ce.Var != tt.wantVar {
+				t.Fatalf("want error naming %s, got %v", tt.wantVar, err)
+			}
+			if strings.Contains(err.Error(), "\n") {
+				t.Errorf("error must be one line: %q", err)
+			}
+		})
+	}
+}
