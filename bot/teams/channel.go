@@ -1,0 +1,99 @@
+package teams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/infracloudio/msbotbuilder-go/connector/auth"
+	"github.com/infracloudio/msbotbuilder-go/core"
+	"github.com/segmentbot/segmentbot"
+)
+
+// staleClaim is how long a claimed activity may stay unfinished before a
+// redelivery takes it over (the connector retries after ~15 s).
+const staleClaim = 2 * time.Minute
+
+// Channel is the Teams channel: it processes inbound activities and sends
+// messages. It implements segmentbot.Messenger.
+type Channel struct {
+	cfg        Config
+	log        *slog.Logger
+	handler    segmentbot.Handler
+	users      segmentbot.UserService
+	activities segmentbot.ActivityService
+
+	adapter *core.BotFrameworkAdapter
+	conn    *Connector
+	keys    *keySource
+	tokens  *tokenSource
+	sender  *sender
+}
+
+var _ segmentbot.Messenger = (*Channel)(nil)
+
+// New builds the channel. It fetches nothing yet: the signing keys load on
+// the first authenticated request, tokens on the first send.
+func New(cfg Config, h segmentbot.Handler, users segmentbot.UserService, activities segmentbot.ActivityService) (*Channel, error) {
+	if h == nil || users == nil || activities == nil {
+		return nil, errors.New("teams: New needs a handler, a user service and an activity service")
+	}
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	tokens := newTokenSource(cfg)
+	conn := newConnector(cfg, tokens)
+	keys := &keySource{cfg: cfg}
+	c := &Channel{
+		cfg: cfg, log: cfg.Logger, handler: h, users: users, activities: activities,
+		conn: conn, keys: keys, tokens: tokens, sender: newSender(conn, cfg.Logger),
+	}
+	// The library's adapter, with its validator and client replaced.
+	c.adapter = &core.BotFrameworkAdapter{
+		AdapterSetting: core.AdapterSetting{
+			AppID:              cfg.AppID,
+			AppPassword:        cfg.AppPassword,
+			ChannelAuthTenant:  cfg.TenantID,
+			OpenIDMetadata:     cfg.OpenIDMetadataURL,
+			CredentialProvider: auth.SimpleCredentialProvider{AppID: cfg.AppID, Password: cfg.AppPassword},
+		},
+		TokenValidator: &validator{appID: cfg.AppID, keys: keys, now: time.Now},
+		Client:         conn,
+	}
+	return c, nil
+}
+
+// AuthEnabled reports whether inbound requests are authenticated (an app
+// id is configured).
+func (c *Channel) AuthEnabled() bool { return c.cfg.AppID != "" }
+
+// Connector returns the channel's Bot Connector client.
+func (c *Channel) Connector() *Connector { return c.conn }
+
+// Close stops taking replies, waits for the queued ones to be sent (or ctx
+// to end) and stops the key refresh.
+func (c *Channel) Close(ctx context.Context) error {
+	err := c.sender.close(ctx)
+	c.keys.close(ctx)
+	if err != nil {
+		return fmt.Errorf("teams: draining replies: %w", err)
+	}
+	return nil
+}
+
+// authenticate checks the Authorization header against in; any failure is
+// EUNAUTHORIZED.
+func (c *Channel) authenticate(ctx context.Context, in *inbound, header string) error {
+	if !c.AuthEnabled() {
+		return nil
+	}
+	_, err := c.adapter.TokenValidator.AuthenticateRequest(ctx, in.Activity, header, c.adapter.CredentialProvider, "")
+	if err != nil {
+		c.log.Warn("teams: request refused", "activity", in.ID, "err", err)
+		return segmentbot.Errorf(segmentbot.EUNAUTHORIZED, "The request is not authenticated.")
+	}
+	return nil
+}

@@ -1,0 +1,248 @@
+package teams
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// Graph lookups: a $batch holds at most 20 requests; throttled or failed
+// requests inside a batch are retried up to graphAttempts times.
+const (
+	graphBatchSize = 20
+	graphAttempts  = 4
+	graphSelect    = "id,displayName,mail,userPrincipalName,accountEnabled"
+)
+
+// Graph looks Teams users up in Microsoft Graph. It implements
+// segmentbot.Directory.
+type Graph struct {
+	cfg     Config
+	err     error // configuration error, reported by every call
+	tokens  *tokenSource
+	limiter *limiter
+}
+
+var _ segmentbot.Directory = (*Graph)(nil)
+
+// NewGraph builds a Graph client from the channel configuration.
+func NewGraph(cfg Config) *Graph {
+	cfg, err := cfg.withDefaults()
+	return &Graph{cfg: cfg, err: err, tokens: newTokenSource(cfg), limiter: newLimiter(cfg.GraphRate)}
+}
+
+// Graph returns a Graph client sharing the channel's configuration and
+// token cache.
+func (c *Channel) Graph() *Graph {
+	return &Graph{cfg: c.cfg, tokens: c.tokens, limiter: newLimiter(c.cfg.GraphRate)}
+}
+
+// graphUser is the part of a Graph user that is selected.
+type graphUser struct {
+	ID                string `json:"id"`
+	DisplayName       string `json:"displayName"`
+	Mail              string `json:"mail"`
+	UserPrincipalName string `json:"userPrincipalName"`
+	AccountEnabled    *bool  `json:"accountEnabled"`
+}
+
+func (g graphUser) user(tenant string) *segmentbot.User {
+	return &segmentbot.User{
+		Channel:     segmentbot.ChannelTeams,
+		TenantID:    tenant,
+		AADObjectID: strings.ToLower(g.ID),
+		Email:       strings.ToLower(g.Mail),
+		UPN:         strings.ToLower(g.UserPrincipalName),
+		Name:        g.DisplayName,
+		Active:      g.AccountEnabled == nil || *g.AccountEnabled,
+	}
+}
+
+// Lookup resolves emails/UPNs and AAD object ids in batches of 20; every
+// miss gets a result. It returns an error only when ctx ends.
+func (g *Graph) Lookup(ctx context.Context, tenantID string, misses []segmentbot.Miss) ([]segmentbot.LookupResult, error) {
+	if g.err != nil {
+		return nil, g.err
+	}
+	results := make([]segmentbot.LookupResult, 0, len(misses))
+	var ask []segmentbot.Miss
+	for _, m := range misses {
+		if m.Kind == segmentbot.KindEmail || m.Kind == segmentbot.KindAADID {
+			ask = append(ask, m)
+			continue
+		}
+		results = append(results, segmentbot.LookupResult{Miss: m, Reason: segmentbot.ReasonNotFound})
+	}
+	for start := 0; start < len(ask); start += graphBatchSize {
+		chunk := ask[start:min(start+graphBatchSize, len(ask))]
+		got, err := g.batch(ctx, tenantID, chunk)
+		if err != nil {
+			return nil, err
+		}
+		results = append(results, got...)
+	}
+	return results, nil
+}
+
+type batchRequest struct {
+	ID     string `json:"id"`
+	Method string `json:"method"`
+	URL    string `json:"url"`
+}
+
+type batchResponse struct {
+	ID      string            `json:"id"`
+	Status  int               `json:"status"`
+	Headers map[string]string `json:"headers"`
+	Body    graphUser         `json:"body"`
+}
+
+// batch resolves up to 20 misses, retrying the throttled ones.
+func (g *Graph) batch(ctx context.Context, tenant string, misses []segmentbot.Miss) ([]segmentbot.LookupResult, error) {
+	results := make([]segmentbot.LookupResult, 0, len(misses))
+	pending := map[string]segmentbot.Miss{}
+	for i, m := range misses {
+		pending[fmt.Sprint(i+1)] = m
+	}
+	for attempt := 1; len(pending) > 0; attempt++ {
+		reqs := make([]batchRequest, 0, len(pending))
+		for id, m := range pending {
+			reqs = append(reqs, batchRequest{ID: id, Method: http.MethodGet, URL: "/users/" + url.PathEscape(m.Norm) + "?$select=" + graphSelect})
+		}
+		if err := g.limiter.wait(ctx, len(reqs)); err != nil {
+			return nil, err
+		}
+		var out struct {
+			Responses []batchResponse `json:"responses"`
+		}
+		err := do(ctx, g.cfg.HTTPClient, g.request(http.MethodPost, g.cfg.GraphURL+"/$batch", tenant, map[string]any{"requests": reqs}), &out)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			reason := segmentbot.ReasonLookupError
+			var se *StatusError
+			if errors.As(err, &se) && se.Status == http.StatusForbidden {
+				reason = segmentbot.ReasonPermissionDenied
+			}
+			for _, m := range pending {
+				results = append(results, segmentbot.LookupResult{Miss: m, Reason: reason})
+			}
+			return results, nil
+		}
+		var wait time.Duration
+		for _, r := range out.Responses {
+			m, ok := pending[r.ID]
+			if !ok {
+				continue
+			}
+			res, retry := lookupResult(m, r, tenant)
+			if retry && attempt < graphAttempts {
+				wait = max(wait, batchRetryAfter(r.Headers, attempt))
+				continue
+			}
+			delete(pending, r.ID)
+			results = append(results, res)
+		}
+		if attempt >= graphAttempts {
+			for id, m := range pending { // never answered
+				delete(pending, id)
+				results = append(results, segmentbot.LookupResult{Miss: m, Reason: segmentbot.ReasonLookupError})
+			}
+		}
+		if len(pending) > 0 {
+			if err := sleep(ctx, max(wait, backoff(attempt))); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return results, nil
+}
+
+// lookupResult reads one answer of a batch; retry when it asks for one.
+func lookupResult(m segmentbot.Miss, r batchResponse, tenant string) (segmentbot.LookupResult, bool) {
+	res := segmentbot.LookupResult{Miss: m}
+	switch {
+	case r.Status == http.StatusOK && r.Body.ID != "":
+		res.User = r.Body.user(tenant)
+	case r.Status == http.StatusNotFound:
+		res.Reason = segmentbot.ReasonNotFound
+	case r.Status == http.StatusForbidden || r.Status == http.StatusUnauthorized:
+		res.Reason = segmentbot.ReasonPermissionDenied
+	case graphRetryable(r.Status):
+		res.Reason = segmentbot.ReasonLookupError
+		return res, true
+	case r.Status == http.StatusBadRequest:
+		res.Reason = segmentbot.ReasonNotFound // not a valid user id
+	default:
+		res.Reason = segmentbot.ReasonLookupError
+	}
+	return res, false
+}
+
+// batchRetryAfter reads Retry-After from a batch response's headers.
+func batchRetryAfter(headers map[string]string, attempt int) time.Duration {
+	h := http.Header{}
+	for k, v := range headers {
+		h.Set(k, v)
+	}
+	if d, ok := retryAfter(h); ok {
+		return d
+	}
+	return backoff(attempt)
+}
+
+// Email returns the mail address, or else the UPN, of a directory user
+// known by AAD object id. ENOTFOUND when Graph does not know the user.
+func (g *Graph) Email(ctx context.Context, u *segmentbot.User) (string, error) {
+	if g.err != nil {
+		return "", g.err
+	}
+	if u == nil || u.AADObjectID == "" {
+		return "", segmentbot.Errorf(segmentbot.EINVALID, "The user has no Azure AD object id.")
+	}
+	var gu graphUser
+	target := g.cfg.GraphURL + "/users/" + url.PathEscape(u.AADObjectID) + "?$select=" + graphSelect
+	if err := g.limiter.wait(ctx, 1); err != nil {
+		return "", err
+	}
+	if err := do(ctx, g.cfg.HTTPClient, g.request(http.MethodGet, target, u.TenantID, nil), &gu); err != nil {
+		var se *StatusError
+		if errors.As(err, &se) && se.Status == http.StatusNotFound {
+			return "", segmentbot.Errorf(segmentbot.ENOTFOUND, "The user is not in the directory.")
+		}
+		return "", fmt.Errorf("teams: graph lookup of %s: %w", u.AADObjectID, err)
+	}
+	if gu.Mail != "" {
+		return strings.ToLower(gu.Mail), nil
+	}
+	return strings.ToLower(gu.UserPrincipalName), nil
+}
+
+func (g *Graph) request(method, u, userTenant string, body any) request {
+	tenant := g.cfg.graphTenant(userTenant)
+	return request{
+		method: method, url: u, body: body, retryable: graphRetryable,
+		bearer: func(ctx context.Context) (string, error) {
+			return g.tokens.Token(ctx, tenant, graphScope)
+		},
+		onUnauth: func() { g.tokens.forget(tenant, graphScope) },
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}

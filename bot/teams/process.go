@@ -1,0 +1,202 @@
+package teams
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/infracloudio/msbotbuilder-go/schema"
+	"github.com/segmentbot/segmentbot"
+)
+
+// ProcessActivity authenticates and handles one POST /api/messages body.
+// It returns the JSON body to answer with (an invoke response) or nil for
+// an empty 200. Errors: EUNAUTHORIZED for any authentication failure,
+// EINVALID for a malformed activity, anything else when a change could not
+// be stored (so the channel retries).
+func (c *Channel) ProcessActivity(ctx context.Context, authorization string, body []byte) (any, error) {
+	in, err := parseActivity(body)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.authenticate(ctx, in, authorization); err != nil {
+		return nil, err
+	}
+	kind, err := c.classify(in)
+	if err != nil || kind == "" {
+		return nil, err
+	}
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	return c.handle(ctx, in, kind)
+}
+
+// classify says which event in is, "" for activities the bot ignores.
+func (c *Channel) classify(in *inbound) (string, error) {
+	switch in.Type {
+	case schema.Message:
+		act, err := in.action()
+		switch {
+		case err != nil:
+			return "", err
+		case act != nil:
+			return segmentbot.EventAction, nil
+		case in.file() != nil:
+			return segmentbot.EventFile, nil
+		case in.text() != "":
+			return segmentbot.EventMessage, nil
+		}
+	case schema.Invoke:
+		if in.Name == invokeAdaptiveCard {
+			return segmentbot.EventAction, nil
+		}
+	case schema.InstallationUpdate:
+		if in.Action == "add" || in.Action == "add-upgrade" {
+			if in.teamID() != "" {
+				return segmentbot.EventTeam, nil
+			}
+			return segmentbot.EventInstalled, nil
+		}
+	case schema.ConversationUpdate:
+		if in.botAdded() {
+			if in.teamID() != "" {
+				return segmentbot.EventTeam, nil
+			}
+			if in.personal() {
+				return segmentbot.EventInstalled, nil
+			}
+		}
+	}
+	return "", nil
+}
+
+// handle runs one activity exactly once: claim, store the sender (and a
+// roster), ask the handler, mark done, then queue the replies.
+func (c *Channel) handle(ctx context.Context, in *inbound, kind string) (any, error) {
+	claims := []string{in.ID}
+	// Both installationUpdate and conversationUpdate announce an install:
+	// the first one claims it for the conversation (or team).
+	switch kind {
+	case segmentbot.EventInstalled:
+		claims = append(claims, "installed:"+in.Conversation.ID)
+	case segmentbot.EventTeam:
+		claims = append(claims, "team-added:"+in.teamID())
+	}
+	var claimed []string
+	finish := func(ok bool) error {
+		var first error
+		for _, id := range claimed {
+			if err := c.activities.FinishActivity(context.WithoutCancel(ctx), segmentbot.ChannelTeams, id, ok); err != nil && first == nil {
+				first = fmt.Errorf("teams: finishing activity %s: %w", id, err)
+			}
+		}
+		return first
+	}
+	for _, id := range claims {
+		ok, err := c.activities.BeginActivity(ctx, segmentbot.ChannelTeams, id, staleClaim)
+		if err != nil {
+			_ = finish(false)
+			return nil, fmt.Errorf("teams: claiming activity %s: %w", id, err)
+		}
+		if !ok {
+			// Redelivered, or the twin install event: done already.
+			return nil, finish(true)
+		}
+		claimed = append(claimed, id)
+	}
+	resp, err := c.run(ctx, in, kind)
+	if err != nil {
+		_ = finish(false)
+		return nil, err
+	}
+	if err := finish(true); err != nil {
+		return nil, err
+	}
+	c.reply(ctx, in, resp)
+	if in.Type == schema.Invoke {
+		return invokeResponse(resp), nil
+	}
+	return nil, nil
+}
+
+// run stores what the activity tells about users and hands the event to
+// the bot.
+func (c *Channel) run(ctx context.Context, in *inbound, kind string) (*segmentbot.Response, error) {
+	user := in.sender()
+	user.LastSeen = in.Timestamp
+	if user.LastSeen.IsZero() || kind == segmentbot.EventTeam {
+		user.LastSeen = c.tokens.now().UTC()
+	}
+	if err := c.users.UpsertUser(ctx, user); err != nil {
+		return nil, fmt.Errorf("teams: storing sender %s: %w", user.ExternalID, err)
+	}
+	if kind == segmentbot.EventTeam {
+		if err := c.loadRoster(ctx, in); err != nil {
+			return nil, err
+		}
+	}
+	ev := segmentbot.Event{
+		ID:       in.ID,
+		Kind:     kind,
+		Channel:  segmentbot.ChannelTeams,
+		Sender:   *user,
+		Personal: in.personal(),
+		Invoke:   in.Type == schema.Invoke,
+		TimeZone: user.TimeZone,
+	}
+	switch kind {
+	case segmentbot.EventMessage:
+		ev.Text = in.text()
+	case segmentbot.EventAction:
+		act, err := in.action()
+		if err != nil {
+			return nil, err
+		}
+		if act == nil {
+			return nil, segmentbot.Errorf(segmentbot.EINVALID, "The card action has no verb.")
+		}
+		ev.Action, ev.Text = act, in.text()
+	case segmentbot.EventFile:
+		ev.File, ev.Text = in.file(), in.text()
+	}
+	resp, err := c.handler.HandleEvent(ctx, ev)
+	if err != nil {
+		return nil, fmt.Errorf("teams: handling %s activity %s: %w", kind, in.ID, err)
+	}
+	return resp, nil
+}
+
+// loadRoster stores every member of the team the bot was added to.
+func (c *Channel) loadRoster(ctx context.Context, in *inbound) error {
+	members, err := c.conn.TeamMembers(ctx, in.ServiceURL, in.teamID())
+	if err != nil {
+		return fmt.Errorf("teams: %w", err)
+	}
+	ref := in.ref()
+	users := rosterUsers(members, in.tenant(), ref)
+	if len(users) == 0 {
+		return nil
+	}
+	if err := c.users.UpsertUsers(ctx, users); err != nil {
+		return fmt.Errorf("teams: storing the roster of team %s (%d members): %w", in.teamID(), len(users), err)
+	}
+	return nil
+}
+
+// reply queues the handler's messages to the activity's conversation.
+func (c *Channel) reply(ctx context.Context, in *inbound, resp *segmentbot.Response) {
+	if resp == nil || len(resp.Messages) == 0 {
+		return
+	}
+	acts := make([]schema.Activity, 0, len(resp.Messages))
+	for _, msg := range resp.Messages {
+		a := messageActivity(in.ref(), msg)
+		if in.Type == schema.Message || in.Type == schema.Invoke {
+			a.ReplyToID = in.ID
+		}
+		acts = append(acts, a)
+	}
+	if err := c.sender.enqueue(ctx, acts); err != nil {
+		c.log.Error("teams: replies dropped", "activity", in.ID, "count", len(acts), "err", err)
+	}
+}

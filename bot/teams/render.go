@@ -1,0 +1,52 @@
+package teams
+
+import (
+	"github.com/infracloudio/msbotbuilder-go/schema"
+	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/cards"
+)
+
+// Invoke response types (adaptiveCard/action).
+const (
+	invokeTypeCard    = "application/vnd.microsoft.card.adaptive"
+	invokeTypeMessage = "application/vnd.microsoft.activity.message"
+)
+
+// InvokeResponse is the body of the HTTP answer to an adaptiveCard/action
+// invoke.
+type InvokeResponse struct {
+	StatusCode int    `json:"statusCode"`
+	Type       string `json:"type"`
+	Value      any    `json:"value"`
+}
+
+// messageActivity renders msg as a message activity to the conversation
+// of ref.
+func messageActivity(ref convRef, msg segmentbot.Message) schema.Activity {
+	layout, atts := cards.Attachments(msg)
+	a := schema.Activity{
+		Type:             schema.Message,
+		ServiceURL:       ref.ServiceURL,
+		Conversation:     schema.ConversationAccount{ID: ref.ConversationID},
+		Text:             cards.LeadText(msg),
+		AttachmentLayout: schema.AttachmentLayoutTypes(layout),
+		Summary:          msg.Title,
+	}
+	for _, att := range atts {
+		a.Attachments = append(a.Attachments, schema.Attachment{ContentType: att.ContentType, Content: att.Content})
+	}
+	return a
+}
+
+// invokeResponse is the answer to an Action.Execute: the refreshed card, or
+// a short text when the bot has no card to show.
+func invokeResponse(resp *segmentbot.Response) InvokeResponse {
+	if resp != nil && resp.Card != nil {
+		return InvokeResponse{StatusCode: 200, Type: invokeTypeCard, Value: cards.Adaptive(*resp.Card)}
+	}
+	text := ""
+	if resp != nil && len(resp.Messages) > 0 {
+		text = cards.Text(resp.Messages[0])
+	}
+	return InvokeResponse{StatusCode: 200, Type: invokeTypeMessage, Value: text}
+}

@@ -1,0 +1,168 @@
+package teamstest
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentbot/segmentbot/bot/teams"
+)
+
+const connectorScope = "https://api.botframework.com/.default"
+
+// Sent is one POST or PUT the bot made to the connector.
+type Sent struct {
+	Method         string
+	Path           string // decoded, e.g. /v3/conversations/a:1/activities
+	Auth           string // the Authorization header
+	ConversationID string
+	ActivityID     string // the id the kit answered with (or the PUT's)
+	Body           []byte
+	Activity       map[string]any // Body decoded
+}
+
+// Text is the activity's text; Card is the content of its first
+// attachment (an Adaptive Card), or nil.
+func (s Sent) Text() string {
+	t, _ := s.Activity["text"].(string)
+	return t
+}
+
+// Card returns the content of the first attachment, or nil.
+func (s Sent) Card() map[string]any {
+	atts, _ := s.Activity["attachments"].([]any)
+	if len(atts) == 0 {
+		return nil
+	}
+	att, _ := atts[0].(map[string]any)
+	c, _ := att["content"].(map[string]any)
+	return c
+}
+
+// Sent returns the outbound activities recorded so far.
+func (k *Kit) Sent() []Sent {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return append([]Sent(nil), k.sent...)
+}
+
+// WaitSent waits up to 10 s until at least n activities were sent (replies
+// are asynchronous) and returns them; it fails the test on time-out.
+func (k *Kit) WaitSent(t testing.TB, n int) []Sent {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		s := k.Sent()
+		if len(s) >= n {
+			return s
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("teamstest: %d activities sent, want %d", len(s), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// SetRoster sets the members of team, served pageSize at a time.
+func (k *Kit) SetRoster(teamID string, members []teams.Member, pageSize int) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.roster[teamID] = members
+	if pageSize > 0 {
+		k.pageSize = pageSize
+	}
+}
+
+func (k *Kit) serveConnector(w http.ResponseWriter, r *http.Request) {
+	k.connectorCalls.Add(1)
+	if !k.authorized(r, connectorScope) {
+		writeJSON(w, http.StatusUnauthorized, errorBody("Unauthorized", "no valid bearer token"))
+		return
+	}
+	k.mu.Lock()
+	if k.fail > 0 {
+		k.fail--
+		if k.retryAfter != "" {
+			w.Header().Set("Retry-After", k.retryAfter)
+		}
+		k.mu.Unlock()
+		writeJSON(w, http.StatusTooManyRequests, errorBody("TooManyRequests", "slow down"))
+		return
+	}
+	k.mu.Unlock()
+	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v3/conversations"), "/")
+	// parts: ["", conv, "activities", id?] or [""] for /v3/conversations
+	switch {
+	case r.Method == http.MethodPost && len(parts) == 1 && parts[0] == "":
+		k.record(w, r, "", fmt.Sprintf("a:kit-conversation-%d", k.next()), false)
+	case r.Method == http.MethodPost && len(parts) == 3 && parts[2] == "activities":
+		k.record(w, r, parts[1], fmt.Sprintf("kit-activity-%d", k.next()), true)
+	case r.Method == http.MethodPut && len(parts) == 4 && parts[2] == "activities":
+		k.record(w, r, parts[1], parts[3], true)
+	case r.Method == http.MethodGet && len(parts) == 3 && parts[2] == "pagedmembers":
+		k.servePage(w, r, parts[1])
+	default:
+		writeJSON(w, http.StatusNotFound, errorBody("NotFound", r.Method+" "+r.URL.Path))
+	}
+}
+
+// record keeps an activity (or a new conversation) and answers its id.
+func (k *Kit) record(w http.ResponseWriter, r *http.Request, conv, id string, activity bool) {
+	body, _ := io.ReadAll(r.Body)
+	var decoded map[string]any
+	if err := json.Unmarshal(body, &decoded); err != nil {
+		writeJSON(w, http.StatusBadRequest, errorBody("BadArgument", "body is not JSON"))
+		return
+	}
+	if activity {
+		k.mu.Lock()
+		k.sent = append(k.sent, Sent{
+			Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
+			ConversationID: conv, ActivityID: id, Body: body, Activity: decoded,
+		})
+		k.mu.Unlock()
+	}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		status = http.StatusCreated
+	}
+	writeJSON(w, status, map[string]string{"id": id})
+}
+
+func (k *Kit) servePage(w http.ResponseWriter, r *http.Request, team string) {
+	k.mu.Lock()
+	members, ok := k.roster[team]
+	size := k.pageSize
+	k.mu.Unlock()
+	if !ok {
+		writeJSON(w, http.StatusNotFound, errorBody("ConversationNotFound", "no team "+team))
+		return
+	}
+	if n, err := strconv.Atoi(r.URL.Query().Get("pageSize")); err == nil && n > 0 && n < size {
+		size = n
+	}
+	start := 0
+	if tok := r.URL.Query().Get("continuationToken"); tok != "" {
+		n, err := strconv.Atoi(strings.TrimPrefix(tok, "page-"))
+		if err != nil || n < 0 || n > len(members) {
+			writeJSON(w, http.StatusBadRequest, errorBody("BadArgument", "bad continuationToken"))
+			return
+		}
+		start = n
+	}
+	end := min(start+size, len(members))
+	page := map[string]any{"members": members[start:end]}
+	if end < len(members) {
+		page["continuationToken"] = fmt.Sprintf("page-%d", end)
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func errorBody(code, msg string) map[string]any {
+	return map[string]any{"error": map[string]string{"code": code, "message": msg}}
+}

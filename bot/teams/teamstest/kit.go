@@ -1,0 +1,130 @@
+// Package teamstest is a test kit for the Teams channel: fake Bot
+// Framework login (OpenID metadata, signing keys, tokens), a fake Bot
+// Connector that records what the bot sends, and a fake Microsoft Graph,
+// all on loopback httptest servers speaking the real wire formats. It makes
+// "a signed Teams activity from user X" one line.
+//
+// It is for tests only and must never be used by production code.
+package teamstest
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/segmentbot/segmentbot/bot/teams"
+)
+
+// Identities the kit uses.
+const (
+	AppID    = "00000000-0000-0000-0000-00000000b07"
+	BotID    = "28:" + AppID
+	BotName  = "Segment Bot"
+	TenantID = "72f988bf-0000-0000-0000-00000000ten"
+)
+
+// Kit is a set of fake Microsoft services for one test.
+type Kit struct {
+	// Servers, each counting its requests.
+	Login     *httptest.Server // OpenID metadata and JWKS
+	Token     *httptest.Server // client-credentials tokens
+	Connector *httptest.Server // Bot Connector
+	Graph     *httptest.Server // Microsoft Graph
+
+	metadataRequests atomic.Int64
+	jwksRequests     atomic.Int64
+	tokenRequests    atomic.Int64
+	graphRequests    atomic.Int64
+	connectorCalls   atomic.Int64
+	seq              atomic.Int64
+
+	mu         sync.Mutex
+	expiresIn  int
+	tokens     map[string]string // issued token -> scope
+	tokenAsks  []TokenRequest
+	sent       []Sent
+	fail       int    // answer the next fail connector calls with 429
+	retryAfter string // Retry-After of those answers
+	roster     map[string][]teams.Member
+	pageSize   int
+	graphUsers map[string]GraphUser // by lower-case id, UPN and mail
+	graphFails map[string]int       // lower-case key -> fixed status
+	throttle   int                  // inner batch requests to answer 429
+}
+
+// New starts the fake services; they stop when the test ends.
+func New(t testing.TB) *Kit {
+	t.Helper()
+	k := &Kit{
+		expiresIn:  3600,
+		tokens:     map[string]string{},
+		roster:     map[string][]teams.Member{},
+		pageSize:   500,
+		graphUsers: map[string]GraphUser{},
+		graphFails: map[string]int{},
+	}
+	k.Login = httptest.NewServer(http.HandlerFunc(k.serveLogin))
+	k.Token = httptest.NewServer(http.HandlerFunc(k.serveToken))
+	k.Connector = httptest.NewServer(http.HandlerFunc(k.serveConnector))
+	k.Graph = httptest.NewServer(http.HandlerFunc(k.serveGraph))
+	t.Cleanup(func() {
+		k.Login.Close()
+		k.Token.Close()
+		k.Connector.Close()
+		k.Graph.Close()
+	})
+	return k
+}
+
+// Config returns a channel configuration that talks only to the kit.
+func (k *Kit) Config() teams.Config {
+	return teams.Config{
+		AppID:             AppID,
+		AppPassword:       "secret",
+		TenantID:          TenantID,
+		AppType:           teams.AppTypeSingleTenant,
+		OpenIDMetadataURL: k.Login.URL + "/v1/.well-known/openidconfiguration",
+		TokenURL:          k.Token.URL + "/{tenant}/oauth2/v2.0/token",
+		GraphURL:          k.Graph.URL + "/v1.0",
+		GraphRate:         1000,
+		HTTPClient:        &http.Client{Timeout: 10 * time.Second},
+	}
+}
+
+// ServiceURL is the serviceUrl of the activities the kit builds.
+func (k *Kit) ServiceURL() string { return k.Connector.URL + "/" }
+
+// MetadataRequests counts GETs of the OpenID metadata.
+func (k *Kit) MetadataRequests() int64 { return k.metadataRequests.Load() }
+
+// JWKSRequests counts GETs of the signing keys.
+func (k *Kit) JWKSRequests() int64 { return k.jwksRequests.Load() }
+
+// TokenRequests counts token requests.
+func (k *Kit) TokenRequests() int64 { return k.tokenRequests.Load() }
+
+// GraphRequests counts HTTP requests to Graph ($batch counts once).
+func (k *Kit) GraphRequests() int64 { return k.graphRequests.Load() }
+
+// ConnectorCalls counts every connector request, refused ones included.
+func (k *Kit) ConnectorCalls() int64 { return k.connectorCalls.Load() }
+
+// SetTokenLifetime sets expires_in of the tokens issued from now on.
+func (k *Kit) SetTokenLifetime(d time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.expiresIn = int(d / time.Second)
+}
+
+// FailNext makes the connector answer the next n calls with 429 and the
+// given Retry-After ("" for none).
+func (k *Kit) FailNext(n int, retryAfter string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.fail, k.retryAfter = n, retryAfter
+}
+
+func (k *Kit) next() int64 { return k.seq.Add(1) }
