@@ -1,0 +1,137 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
+	"github.com/pressly/goose/v3"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// dialect holds everything that differs between PostgreSQL and SQLite.
+// Queries elsewhere are written once, with ? placeholders and Rebind.
+type dialect struct {
+	name       string
+	goose      goose.Dialect
+	migrations string // folder in the embedded migrations
+	// lockRow ends a SELECT that must block concurrent changes of the
+	// selected rows until commit. SQLite needs none: its transactions are
+	// immediate, so writers are serialised already.
+	lockRow string
+	// claimRows ends a SELECT of queue rows a worker is about to lease:
+	// rows another worker is leasing right now are skipped, not waited for.
+	claimRows string
+	// finishedWithin is true when import i finished less than ? milliseconds
+	// before broadcast b's time.
+	finishedWithin string
+	// stageRows bulk-loads staged import rows inside tx.
+	stageRows func(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error)
+	// isUniqueViolation reports whether err is a unique-constraint failure.
+	isUniqueViolation func(err error) bool
+}
+
+var postgres = &dialect{
+	name:              "postgres",
+	goose:             goose.DialectPostgres,
+	migrations:        "migrations/postgres",
+	lockRow:           " FOR UPDATE",
+	claimRows:         " FOR UPDATE SKIP LOCKED",
+	finishedWithin:    "b.scheduled_at - i.finished_at < CAST(? AS BIGINT) * INTERVAL '1 millisecond'",
+	stageRows:         copyStagedRows,
+	isUniqueViolation: pqUniqueViolation,
+}
+
+var sqlite = &dialect{
+	name:       "sqlite",
+	goose:      goose.DialectSQLite3,
+	migrations: "migrations/sqlite",
+	// julianday keeps milliseconds exactly (as an integer inside SQLite);
+	// round() drops the float noise of the subtraction.
+	finishedWithin:    "round((julianday(b.scheduled_at) - julianday(i.finished_at)) * 86400000) < ?",
+	stageRows:         insertStagedRows,
+	isUniqueViolation: sqliteUniqueViolation,
+}
+
+// copyStagedRows streams rows into import_rows with COPY, the fastest way
+// into PostgreSQL (several times a multi-row INSERT).
+func copyStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error) {
+	stmt, err := tx.PrepareContext(ctx, "COPY import_rows (import_id, row_no, value, norm, kind, note) FROM STDIN")
+	if err != nil {
+		return 0, fmt.Errorf("prepare copy: %w", err)
+	}
+	defer stmt.Close()
+	var n int64
+	for {
+		r, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return n, err
+		}
+		if _, err := stmt.ExecContext(ctx, importID, r.Row, r.Value, r.Norm, r.Kind, r.Note); err != nil {
+			return n, fmt.Errorf("copy row %d: %w", r.Row, err)
+		}
+		n++
+	}
+	if _, err := stmt.ExecContext(ctx); err != nil {
+		return n, fmt.Errorf("finish copy: %w", err)
+	}
+	return n, nil
+}
+
+// stageBatch rows go in one INSERT: 6 parameters each stays far below
+// SQLite's limit of 32766 and amortises the statement well.
+const stageBatch = 500
+
+// insertStagedRows loads rows with multi-row INSERTs prepared once.
+func insertStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error) {
+	const cols = "INSERT INTO import_rows (import_id, row_no, value, norm, kind, note) VALUES "
+	full := cols + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", stageBatch), ",")
+	stmt, err := tx.PreparexContext(ctx, full)
+	if err != nil {
+		return 0, fmt.Errorf("prepare staged insert: %w", err)
+	}
+	defer stmt.Close()
+	args := make([]any, 0, 6*stageBatch)
+	var n int64
+	for {
+		r, err := next()
+		if errors.Is(err, io.EOF) {
+			break
+		} else if err != nil {
+			return n, err
+		}
+		args = append(args, importID, r.Row, r.Value, r.Norm, r.Kind, r.Note)
+		n++
+		if len(args) == cap(args) {
+			if _, err := stmt.ExecContext(ctx, args...); err != nil {
+				return n, fmt.Errorf("insert staged rows: %w", err)
+			}
+			args = args[:0]
+		}
+	}
+	if len(args) > 0 {
+		rest := cols + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(args)/6), ",")
+		if _, err := tx.ExecContext(ctx, rest, args...); err != nil {
+			return n, fmt.Errorf("insert staged rows: %w", err)
+		}
+	}
+	return n, nil
+}
+
+func pqUniqueViolation(err error) bool {
+	var e *pq.Error
+	return errors.As(err, &e) && e.Code == "23505"
+}
+
+func sqliteUniqueViolation(err error) bool {
+	const constraintUnique, constraintPrimaryKey = 2067, 1555
+	var e interface{ Code() int }
+	return errors.As(err, &e) && (e.Code() == constraintUnique || e.Code() == constraintPrimaryKey)
+}

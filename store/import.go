@@ -1,0 +1,227 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// reportPage is how many report rows EachImportRow reads per query; like
+// EachMember it holds no connection while fn runs.
+const reportPage = 5000
+
+var importColumnNames = []string{"id", "segment_id", "status", "phase", "channel", "file_url", "file_name",
+	"uploaded_by", "error", "total", "added", "already_member", "skipped_opted_out", "duplicates", "failed",
+	"failed_by_reason", "progress", "progress_msg", "created_at", "started_at", "finished_at"}
+
+var importColumns = strings.Join(importColumnNames, ", ")
+
+// importColumnsAs selects the import columns of table alias t as "t.column".
+func importColumnsAs(t string) string {
+	cols := make([]string, len(importColumnNames))
+	for i, c := range importColumnNames {
+		cols[i] = fmt.Sprintf(`%s.%s AS "%s.%s"`, t, c, t, c)
+	}
+	return strings.Join(cols, ", ")
+}
+
+// importRow is an import as stored: the failure counts are JSON.
+type importRow struct {
+	segmentbot.Import
+	FailedJSON string `db:"failed_by_reason"`
+}
+
+func (r *importRow) decode() (*segmentbot.Import, error) {
+	imp := r.Import
+	imp.FailedByReason = map[string]int64{}
+	if err := json.Unmarshal([]byte(r.FailedJSON), &imp.FailedByReason); err != nil {
+		return nil, fmt.Errorf("import %d: failed_by_reason: %w", imp.ID, err)
+	}
+	return &imp, nil
+}
+
+// CreateImport stores imp as pending/queued and fills ID, Status, Phase and
+// CreatedAt. ENOTFOUND for a missing segment.
+func (db *DB) CreateImport(ctx context.Context, imp *segmentbot.Import) error {
+	imp.Status, imp.Phase, imp.CreatedAt = segmentbot.ImportPending, segmentbot.PhaseQueued, db.now()
+	imp.FailedByReason = map[string]int64{}
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ids []int64
+		err := tx.SelectContext(ctx, &ids, tx.Rebind(`
+			INSERT INTO imports (segment_id, status, phase, channel, file_url, file_name, uploaded_by, created_at)
+			SELECT id, ?, ?, ?, ?, ?, ?, ? FROM segments WHERE id = ?
+			RETURNING id`),
+			imp.Status, imp.Phase, imp.Channel, imp.FileURL, imp.FileName, imp.UploadedBy, imp.CreatedAt, imp.SegmentID)
+		if err != nil {
+			return fmt.Errorf("create import: %w", err)
+		} else if len(ids) == 0 {
+			return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", imp.SegmentID)
+		}
+		imp.ID = ids[0]
+		return nil
+	})
+}
+
+// FindImportByID returns ENOTFOUND if there is none.
+func (db *DB) FindImportByID(ctx context.Context, id int64) (*segmentbot.Import, error) {
+	return findImport(ctx, db.read, id, "")
+}
+
+// FindImports lists imports newest first; segmentID 0 = all.
+func (db *DB) FindImports(ctx context.Context, segmentID int64, limit int) ([]*segmentbot.Import, error) {
+	var rows []importRow
+	err := db.read.SelectContext(ctx, &rows, db.read.Rebind(`
+		SELECT `+importColumns+` FROM imports WHERE (? = 0 OR segment_id = ?) ORDER BY id DESC LIMIT ?`),
+		segmentID, segmentID, pageLimit(limit))
+	if err != nil {
+		return nil, fmt.Errorf("find imports: %w", err)
+	}
+	imps := make([]*segmentbot.Import, len(rows))
+	for i := range rows {
+		if imps[i], err = rows[i].decode(); err != nil {
+			return nil, err
+		}
+	}
+	return imps, nil
+}
+
+// ClaimImport takes the oldest unfinished import whose lease is free for
+// worker, marks it processing and leases it for lease. It returns nil, nil
+// when there is none.
+func (db *DB) ClaimImport(ctx context.Context, worker string, lease time.Duration) (*segmentbot.Import, error) {
+	var imp *segmentbot.Import
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		now := db.now()
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`
+			SELECT id FROM imports
+			WHERE status IN (?, ?) AND (locked_until IS NULL OR locked_until < ?)
+			ORDER BY id LIMIT 1`+db.dialect.claimRows),
+			segmentbot.ImportPending, segmentbot.ImportProcessing, now); err != nil {
+			return fmt.Errorf("claim import: %w", err)
+		} else if len(ids) == 0 {
+			return nil
+		}
+		var row importRow
+		if err := tx.GetContext(ctx, &row, tx.Rebind(`
+			UPDATE imports SET status = ?, locked_by = ?, locked_until = ?, started_at = COALESCE(started_at, ?)
+			WHERE id = ? RETURNING `+importColumns),
+			segmentbot.ImportProcessing, worker, now.Add(lease), now, ids[0]); err != nil {
+			return fmt.Errorf("claim import %d: %w", ids[0], err)
+		}
+		var err error
+		imp, err = row.decode()
+		return err
+	})
+	return imp, err
+}
+
+// RenewImport extends worker's lease; ECONFLICT if another worker took the
+// import or it finished, ENOTFOUND if there is none.
+func (db *DB) RenewImport(ctx context.Context, id int64, worker string, lease time.Duration) error {
+	res, err := db.db.ExecContext(ctx, db.db.Rebind(`
+		UPDATE imports SET locked_until = ? WHERE id = ? AND locked_by = ? AND status IN (?, ?)`),
+		db.now().Add(lease), id, worker, segmentbot.ImportPending, segmentbot.ImportProcessing)
+	if err != nil {
+		return fmt.Errorf("renew import %d: %w", id, err)
+	}
+	if ok, err := changed(res); err != nil || ok {
+		return err
+	}
+	if _, err := db.FindImportByID(ctx, id); err != nil {
+		return err
+	}
+	return segmentbot.Errorf(segmentbot.ECONFLICT, "Import %d is no longer leased to %s.", id, worker)
+}
+
+// SetImportPhase records phase and progress of a running import. ENOTFOUND.
+func (db *DB) SetImportPhase(ctx context.Context, id int64, phase string, progress int64) error {
+	return db.updateImport(ctx, id, `phase = ?, progress = ?`, phase, progress)
+}
+
+// SetImportMessage records the channel message id of the progress card.
+// ENOTFOUND.
+func (db *DB) SetImportMessage(ctx context.Context, id int64, messageID string) error {
+	return db.updateImport(ctx, id, `progress_msg = ?`, messageID)
+}
+
+// FailImport finishes an unfinished import as failed with a reason for the
+// admin; a finished import stays as it is. ENOTFOUND.
+func (db *DB) FailImport(ctx context.Context, id int64, reason string) error {
+	now := db.now()
+	return db.updateImport(ctx, id, `
+		status = CASE WHEN status IN ('pending', 'processing') THEN ? ELSE status END,
+		error = CASE WHEN status IN ('pending', 'processing') THEN ? ELSE error END,
+		finished_at = CASE WHEN status IN ('pending', 'processing') THEN ? ELSE finished_at END,
+		phase = ?, locked_by = '', locked_until = NULL`,
+		segmentbot.ImportFailed, reason, now, segmentbot.PhaseDone)
+}
+
+// EachImportRow streams the report rows in row order, page by page; it
+// stops at fn's first error and returns it.
+func (db *DB) EachImportRow(ctx context.Context, id int64, fn func(*segmentbot.ImportRow) error) error {
+	var after int64
+	for {
+		var rows []*segmentbot.ImportRow
+		err := db.read.SelectContext(ctx, &rows, db.read.Rebind(`
+			SELECT row_no, value, outcome, reason, detail FROM import_rows
+			WHERE import_id = ? AND row_no > ? ORDER BY row_no LIMIT ?`), id, after, reportPage)
+		if err != nil {
+			return fmt.Errorf("read report of import %d: %w", id, err)
+		}
+		for _, r := range rows {
+			if err := fn(r); err != nil {
+				return err
+			}
+		}
+		if len(rows) < reportPage {
+			return nil
+		}
+		after = rows[len(rows)-1].Row
+	}
+}
+
+// DeleteImportsBefore removes finished imports (and their rows) finished
+// before t, and returns how many.
+func (db *DB) DeleteImportsBefore(ctx context.Context, t time.Time) (int64, error) {
+	res, err := db.db.ExecContext(ctx, db.db.Rebind(`
+		DELETE FROM imports WHERE finished_at < ? AND status NOT IN (?, ?)`),
+		t.UTC(), segmentbot.ImportPending, segmentbot.ImportProcessing)
+	if err != nil {
+		return 0, fmt.Errorf("delete imports: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete imports: %w", err)
+	}
+	return n, nil
+}
+
+// updateImport sets columns of import id; ENOTFOUND if there is none.
+func (db *DB) updateImport(ctx context.Context, id int64, set string, args ...any) error {
+	res, err := db.db.ExecContext(ctx, db.db.Rebind(`UPDATE imports SET `+set+` WHERE id = ?`), append(args, id)...)
+	if err != nil {
+		return fmt.Errorf("update import %d: %w", id, err)
+	}
+	if ok, err := changed(res); err != nil || ok {
+		return err
+	}
+	return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no import %d.", id)
+}
+
+// findImport reads import id, with lock appended to the query (a row lock
+// inside a transaction, or "").
+func findImport(ctx context.Context, q queryer, id int64, lock string) (*segmentbot.Import, error) {
+	var row importRow
+	err := sqlx.GetContext(ctx, q, &row, q.Rebind(`SELECT `+importColumns+` FROM imports WHERE id = ?`+lock), id)
+	if err != nil {
+		return nil, notFound(fmt.Errorf("find import %d: %w", id, err), "There is no import %d.", id)
+	}
+	return row.decode()
+}

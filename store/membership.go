@@ -1,0 +1,218 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// memberPage is how many members EachMember reads per query. Reading in
+// pages keeps no connection busy while fn runs, so fn may use the store
+// even on SQLite's single connection.
+const memberPage = 1000
+
+// Join adds userID to the segment and clears its opt-out. It reports
+// whether the user was not a member before. ENOTFOUND for a missing
+// segment or user.
+func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, actorID int64) (bool, error) {
+	var joined bool
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.lockMembership(ctx, tx, segmentID, userID); err != nil {
+			return err
+		}
+		now := db.now()
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM opt_outs WHERE segment_id = ? AND user_id = ?`), segmentID, userID); err != nil {
+			return fmt.Errorf("clear opt-out: %w", err)
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(`
+			INSERT INTO memberships (segment_id, user_id, source, joined_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (segment_id, user_id) DO NOTHING`), segmentID, userID, source, now)
+		if err != nil {
+			return fmt.Errorf("join segment %d: %w", segmentID, err)
+		}
+		if joined, err = changed(res); err != nil || !joined {
+			return err
+		}
+		return logEvent(ctx, tx, segmentID, userID, segmentbot.ActionJoin, source, actorID, now)
+	})
+	return joined, err
+}
+
+// Leave removes userID from the segment; with optOut it also records a
+// sticky opt-out that later imports respect. It reports whether the user
+// was a member. ENOTFOUND for a missing segment or user.
+func (db *DB) Leave(ctx context.Context, segmentID, userID int64, source string, actorID int64, optOut bool) (bool, error) {
+	var left bool
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.lockMembership(ctx, tx, segmentID, userID); err != nil {
+			return err
+		}
+		now := db.now()
+		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM memberships WHERE segment_id = ? AND user_id = ?`), segmentID, userID)
+		if err != nil {
+			return fmt.Errorf("leave segment %d: %w", segmentID, err)
+		}
+		if left, err = changed(res); err != nil {
+			return err
+		}
+		if optOut {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(`
+				INSERT INTO opt_outs (segment_id, user_id, source, created_at) VALUES (?, ?, ?, ?)
+				ON CONFLICT (segment_id, user_id) DO NOTHING`), segmentID, userID, source, now); err != nil {
+				return fmt.Errorf("record opt-out: %w", err)
+			}
+		}
+		if !left {
+			return nil
+		}
+		return logEvent(ctx, tx, segmentID, userID, segmentbot.ActionLeave, source, actorID, now)
+	})
+	return left, err
+}
+
+// OptOutAll removes userID from every segment it is in, with a sticky
+// opt-out for each, and returns those segments (member counts without the
+// user). ENOTFOUND for a missing user.
+func (db *DB) OptOutAll(ctx context.Context, userID int64, source string) ([]*segmentbot.Segment, error) {
+	var left []*segmentbot.Segment
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.lockMembership(ctx, tx, 0, userID); err != nil {
+			return err
+		}
+		var err error
+		if left, err = findSegments(ctx, tx, "s.id IN (SELECT segment_id FROM memberships WHERE user_id = ?) ORDER BY s.id", userID); err != nil {
+			return err
+		}
+		now := db.now()
+		for _, q := range []string{
+			`INSERT INTO opt_outs (segment_id, user_id, source, created_at)
+			SELECT segment_id, user_id, ?, ? FROM memberships WHERE user_id = ?
+			ON CONFLICT (segment_id, user_id) DO NOTHING`,
+			`INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
+			SELECT segment_id, user_id, '` + segmentbot.ActionLeave + `', ?, user_id, ? FROM memberships WHERE user_id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q), source, now, userID); err != nil {
+				return fmt.Errorf("opt out of all segments: %w", err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM memberships WHERE user_id = ?`), userID); err != nil {
+			return fmt.Errorf("opt out of all segments: %w", err)
+		}
+		for _, seg := range left {
+			seg.Members--
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return left, nil
+}
+
+// IsOptedOut reports whether userID opted out of the segment.
+func (db *DB) IsOptedOut(ctx context.Context, segmentID, userID int64) (bool, error) {
+	return db.exists(ctx, `SELECT 1 FROM opt_outs WHERE segment_id = ? AND user_id = ?`, segmentID, userID)
+}
+
+// IsMember reports whether userID is in the segment.
+func (db *DB) IsMember(ctx context.Context, segmentID, userID int64) (bool, error) {
+	return db.exists(ctx, `SELECT 1 FROM memberships WHERE segment_id = ? AND user_id = ?`, segmentID, userID)
+}
+
+// FindMembers returns one page of members ordered by user id.
+func (db *DB) FindMembers(ctx context.Context, segmentID int64, p segmentbot.Page) ([]*segmentbot.Member, error) {
+	var members []*segmentbot.Member
+	err := db.read.SelectContext(ctx, &members, db.read.Rebind(`
+		SELECT m.segment_id, m.user_id, u.name, CASE WHEN u.email <> '' THEN u.email ELSE u.upn END AS email,
+			m.source, m.joined_at
+		FROM memberships m JOIN users u ON u.id = m.user_id
+		WHERE m.segment_id = ? AND m.user_id > ?
+		ORDER BY m.user_id LIMIT ?`), segmentID, p.After, pageLimit(p.Limit))
+	if err != nil {
+		return nil, fmt.Errorf("find members of segment %d: %w", segmentID, err)
+	}
+	return members, nil
+}
+
+// EachMember calls fn for every member in user id order, reading page by
+// page; it stops at fn's first error and returns it.
+func (db *DB) EachMember(ctx context.Context, segmentID int64, fn func(*segmentbot.Member) error) error {
+	p := segmentbot.Page{Limit: memberPage}
+	for {
+		members, err := db.FindMembers(ctx, segmentID, p)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			if err := fn(m); err != nil {
+				return err
+			}
+		}
+		if len(members) < p.Limit {
+			return nil
+		}
+		p.After = members[len(members)-1].UserID
+	}
+}
+
+// FindEvents returns the log for (segment, user) in order; 0 means any.
+func (db *DB) FindEvents(ctx context.Context, segmentID, userID int64) ([]*segmentbot.MembershipEvent, error) {
+	var events []*segmentbot.MembershipEvent
+	err := db.read.SelectContext(ctx, &events, db.read.Rebind(`
+		SELECT id, segment_id, user_id, action, source, actor_id, at FROM membership_events
+		WHERE (? = 0 OR segment_id = ?) AND (? = 0 OR user_id = ?) ORDER BY id`),
+		segmentID, segmentID, userID, userID)
+	if err != nil {
+		return nil, fmt.Errorf("find membership events: %w", err)
+	}
+	return events, nil
+}
+
+// lockMembership checks that the segment (unless 0) and the user exist and
+// holds the user's row until commit: changes of one user's memberships run
+// one after the other, so the newest event logged is always the state.
+func (db *DB) lockMembership(ctx context.Context, tx *sqlx.Tx, segmentID, userID int64) error {
+	var found []bool
+	err := tx.SelectContext(ctx, &found, tx.Rebind(`
+		SELECT EXISTS (SELECT 1 FROM segments WHERE id = ?) FROM users WHERE id = ?`+db.dialect.lockRow),
+		segmentID, userID)
+	if err != nil {
+		return fmt.Errorf("lock user %d: %w", userID, err)
+	} else if len(found) == 0 {
+		return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no user %d.", userID)
+	} else if segmentID != 0 && !found[0] {
+		return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
+	}
+	return nil
+}
+
+func logEvent(ctx context.Context, tx *sqlx.Tx, segmentID, userID int64, action, source string, actorID int64, at time.Time) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(`
+		INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at) VALUES (?, ?, ?, ?, ?, ?)`),
+		segmentID, userID, action, source, actorID, at)
+	if err != nil {
+		return fmt.Errorf("log %s of user %d in segment %d: %w", action, userID, segmentID, err)
+	}
+	return nil
+}
+
+// changed reports whether a statement touched a row.
+func changed(res interface{ RowsAffected() (int64, error) }) (bool, error) {
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("rows affected: %w", err)
+	}
+	return n > 0, nil
+}
+
+func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var found []int
+	if err := db.read.SelectContext(ctx, &found, db.read.Rebind(query+" LIMIT 1"), args...); err != nil {
+		return false, fmt.Errorf("exists: %w", err)
+	}
+	return len(found) > 0, nil
+}

@@ -1,0 +1,191 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// segmentRow is a segment as the listing query returns it.
+type segmentRow struct {
+	segmentbot.Segment
+	LastImportID     int64  `db:"last_import_id"`
+	LastImportStatus string `db:"last_import_status"`
+}
+
+const selectSegments = `
+SELECT s.id, s.name, s.description, s.reply, s.created_at,
+	(SELECT count(*) FROM memberships m WHERE m.segment_id = s.id) AS members,
+	COALESCE((SELECT i.id FROM imports i WHERE i.segment_id = s.id ORDER BY i.id DESC LIMIT 1), 0) AS last_import_id,
+	COALESCE((SELECT i.status FROM imports i WHERE i.segment_id = s.id ORDER BY i.id DESC LIMIT 1), '') AS last_import_status
+FROM segments s`
+
+// CreateSegment stores seg and fills its ID and CreatedAt. EINVALID for a
+// bad name, ECONFLICT for a taken one.
+func (db *DB) CreateSegment(ctx context.Context, seg *segmentbot.Segment) error {
+	name, err := segmentName(seg.Name)
+	if err != nil {
+		return err
+	}
+	seg.Name, seg.CreatedAt = name, db.now()
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		err := tx.GetContext(ctx, &seg.ID, tx.Rebind(`
+			INSERT INTO segments (name, name_key, description, reply, created_at)
+			VALUES (?, ?, ?, ?, ?)
+			ON CONFLICT (name_key) DO NOTHING
+			RETURNING id`),
+			seg.Name, nameKey(seg.Name), seg.Description, seg.Reply, seg.CreatedAt)
+		if errors.Is(err, sql.ErrNoRows) {
+			return segmentbot.Errorf(segmentbot.ECONFLICT, "A segment named %q exists already.", seg.Name)
+		} else if err != nil {
+			return fmt.Errorf("create segment: %w", err)
+		}
+		return nil
+	})
+}
+
+// FindSegmentByID returns ENOTFOUND if there is none.
+func (db *DB) FindSegmentByID(ctx context.Context, id int64) (*segmentbot.Segment, error) {
+	return findSegment(ctx, db.read, "s.id = ?", id, "There is no segment %d.", id)
+}
+
+// FindSegmentByName matches case-insensitively; ENOTFOUND if none.
+func (db *DB) FindSegmentByName(ctx context.Context, name string) (*segmentbot.Segment, error) {
+	return findSegment(ctx, db.read, "s.name_key = ?", nameKey(name), "There is no segment named %q.", strings.TrimSpace(name))
+}
+
+// FindSegments lists segments by id, with member counts and last import.
+func (db *DB) FindSegments(ctx context.Context, p segmentbot.Page) ([]*segmentbot.Segment, error) {
+	return findSegments(ctx, db.read, "s.id > ? ORDER BY s.id LIMIT ?", p.After, pageLimit(p.Limit))
+}
+
+// SegmentsOfUser lists the segments userID belongs to, by id.
+func (db *DB) SegmentsOfUser(ctx context.Context, userID int64) ([]*segmentbot.Segment, error) {
+	return findSegments(ctx, db.read, "s.id IN (SELECT segment_id FROM memberships WHERE user_id = ?) ORDER BY s.id", userID)
+}
+
+// UpdateSegment applies upd; ENOTFOUND, EINVALID, ECONFLICT.
+func (db *DB) UpdateSegment(ctx context.Context, id int64, upd segmentbot.SegmentUpdate) (*segmentbot.Segment, error) {
+	var seg *segmentbot.Segment
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		if seg, err = findSegment(ctx, tx, "s.id = ?", id, "There is no segment %d.", id); err != nil {
+			return err
+		}
+		if upd.Name != nil {
+			if seg.Name, err = segmentName(*upd.Name); err != nil {
+				return err
+			}
+		}
+		if upd.Description != nil {
+			seg.Description = *upd.Description
+		}
+		if upd.Reply != nil {
+			seg.Reply = *upd.Reply
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`
+			UPDATE segments SET name = ?, name_key = ?, description = ?, reply = ? WHERE id = ?`),
+			seg.Name, nameKey(seg.Name), seg.Description, seg.Reply, id)
+		if db.dialect.isUniqueViolation(err) {
+			return segmentbot.Errorf(segmentbot.ECONFLICT, "A segment named %q exists already.", seg.Name)
+		} else if err != nil {
+			return fmt.Errorf("update segment %d: %w", id, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return seg, nil
+}
+
+// DeleteSegment removes the segment with its memberships and opt-outs,
+// logs a leave event (source "segment") per member, cancels its scheduled
+// broadcasts and returns them. ENOTFOUND.
+func (db *DB) DeleteSegment(ctx context.Context, id int64, actorID int64) ([]*segmentbot.Broadcast, error) {
+	var cancelled []*segmentbot.Broadcast
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var found int64
+		// The lock makes concurrent joins wait, so none slips in unlogged.
+		err := tx.GetContext(ctx, &found, tx.Rebind(`SELECT id FROM segments WHERE id = ?`+db.dialect.lockRow), id)
+		if err != nil {
+			return notFound(fmt.Errorf("delete segment %d: %w", id, err), "There is no segment %d.", id)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`
+			INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
+			SELECT segment_id, user_id, ?, ?, ?, ? FROM memberships WHERE segment_id = ? ORDER BY user_id`),
+			segmentbot.ActionLeave, segmentbot.SourceSegment, actorID, db.now(), id); err != nil {
+			return fmt.Errorf("log leaves of segment %d: %w", id, err)
+		}
+		if err := tx.SelectContext(ctx, &cancelled, tx.Rebind(`
+			UPDATE broadcasts SET status = ? WHERE segment_id = ? AND status = ?
+			RETURNING `+broadcastColumns),
+			segmentbot.BroadcastCancelled, id, segmentbot.BroadcastScheduled); err != nil {
+			return fmt.Errorf("cancel broadcasts of segment %d: %w", id, err)
+		}
+		for _, q := range []string{
+			`DELETE FROM memberships WHERE segment_id = ?`,
+			`DELETE FROM opt_outs WHERE segment_id = ?`,
+			`DELETE FROM segments WHERE id = ?`,
+		} {
+			if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
+				return fmt.Errorf("delete segment %d: %w", id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return cancelled, nil
+}
+
+func findSegment(ctx context.Context, q queryer, where string, arg any, format string, args ...any) (*segmentbot.Segment, error) {
+	segs, err := findSegments(ctx, q, where, arg)
+	if err != nil {
+		return nil, err
+	} else if len(segs) == 0 {
+		return nil, segmentbot.Errorf(segmentbot.ENOTFOUND, format, args...)
+	}
+	return segs[0], nil
+}
+
+func findSegments(ctx context.Context, q queryer, where string, args ...any) ([]*segmentbot.Segment, error) {
+	var rows []segmentRow
+	if err := sqlx.SelectContext(ctx, q, &rows, q.Rebind(selectSegments+" WHERE "+where), args...); err != nil {
+		return nil, fmt.Errorf("find segments: %w", err)
+	}
+	segs := make([]*segmentbot.Segment, len(rows))
+	for i := range rows {
+		seg := rows[i].Segment
+		if rows[i].LastImportID != 0 {
+			seg.LastImport = &segmentbot.ImportRef{ID: rows[i].LastImportID, Status: rows[i].LastImportStatus}
+		}
+		seg.CreatedAt = seg.CreatedAt.UTC()
+		segs[i] = &seg
+	}
+	return segs, nil
+}
+
+// segmentName trims name and checks its length.
+func segmentName(name string) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", segmentbot.Errorf(segmentbot.EINVALID, "A segment needs a name.")
+	} else if n := utf8.RuneCountInString(name); n > segmentbot.MaxSegmentName {
+		return "", segmentbot.Errorf(segmentbot.EINVALID, "A segment name can have at most %d characters; this one has %d.", segmentbot.MaxSegmentName, n)
+	}
+	return name, nil
+}
+
+// nameKey is the case-insensitive form of a segment name.
+func nameKey(name string) string {
+	return strings.ToLower(strings.TrimSpace(name))
+}

@@ -1,0 +1,187 @@
+// Package store keeps segmentbot's data in PostgreSQL (lib/pq) or SQLite
+// (modernc.org/sqlite) through sqlx, and implements segmentbot.Store.
+//
+// It owns the schema (embedded migrations, one folder per dialect) and every
+// SQL statement; the few places where the two databases differ live in
+// dialect.go. It must not know about HTTP, chat channels or CSV decoding:
+// callers hand it domain values and get domain values and *segmentbot.Error
+// codes back.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jmoiron/sqlx"
+	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
+	_ "modernc.org/sqlite" // SQLite driver "sqlite"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+var _ segmentbot.Store = (*DB)(nil)
+
+func init() {
+	sqlx.BindDriver("sqlite", sqlx.QUESTION)
+}
+
+// DB is the database behind segmentbot.Store.
+type DB struct {
+	db      *sqlx.DB // writes and transactions
+	read    *sqlx.DB // plain reads; the same pool as db except for SQLite files
+	dialect *dialect
+
+	// Now returns the current time; tests replace it. Times are stored in
+	// UTC with microsecond precision, the precision of PostgreSQL.
+	Now func() time.Time
+}
+
+// Open connects to databaseURL (postgres://..., postgresql://... or
+// sqlite:PATH, sqlite::memory: for a private in-memory database) and applies
+// the migrations.
+func Open(ctx context.Context, databaseURL string) (*DB, error) {
+	var db *DB
+	var err error
+	switch {
+	case strings.HasPrefix(databaseURL, "postgres://"), strings.HasPrefix(databaseURL, "postgresql://"):
+		db, err = openPostgres(databaseURL)
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		db, err = openSQLite(strings.TrimPrefix(databaseURL, "sqlite:"))
+	default:
+		scheme, _, _ := strings.Cut(databaseURL, ":")
+		return nil, fmt.Errorf("DATABASE_URL must start with postgres://, postgresql:// or sqlite: (got scheme %q)", scheme)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Ping(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func openPostgres(dsn string) (*DB, error) {
+	pool, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(32)
+	pool.SetMaxIdleConns(32)
+	pool.SetConnMaxIdleTime(5 * time.Minute)
+	return newDB(pool, pool, postgres), nil
+}
+
+// openSQLite opens path. Writes go through one connection, since SQLite
+// runs one writer at a time and a second connection would only wait on
+// the busy timeout; reads of a file get their own pool thanks to WAL. A
+// private :memory: database exists only on its one connection, so it must
+// have exactly one that never closes.
+func openSQLite(path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("DATABASE_URL: sqlite: needs a path, e.g. sqlite:segmentbot.db")
+	}
+	sep := "?"
+	if strings.Contains(path, "?") {
+		sep = "&"
+	}
+	params := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
+	memory := strings.HasPrefix(path, ":memory:")
+	if !memory {
+		params += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	}
+	write, err := sqlx.Open("sqlite", path+sep+params)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxLifetime(0)
+	write.SetConnMaxIdleTime(0)
+	if memory {
+		return newDB(write, write, sqlite), nil
+	}
+	read, err := sqlx.Open("sqlite", path+sep+params+"&_pragma=query_only(1)")
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
+	}
+	read.SetMaxOpenConns(4)
+	read.SetMaxIdleConns(4)
+	return newDB(write, read, sqlite), nil
+}
+
+func newDB(write, read *sqlx.DB, d *dialect) *DB {
+	return &DB{db: write, read: read, dialect: d, Now: time.Now}
+}
+
+// Dialect names the database: "postgres" or "sqlite".
+func (db *DB) Dialect() string { return db.dialect.name }
+
+// Ping checks the database is reachable.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.db.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", db.dialect.name, err)
+	}
+	return nil
+}
+
+// Close closes the connection pools.
+func (db *DB) Close() error {
+	err := db.db.Close()
+	if db.read != db.db {
+		err = errors.Join(err, db.read.Close())
+	}
+	return err
+}
+
+// now is the current time as the database stores it.
+func (db *DB) now() time.Time {
+	return db.Now().UTC().Truncate(time.Microsecond)
+}
+
+// inTx runs fn in a transaction and commits it when fn succeeds.
+func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	tx, err := db.db.BeginTxx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	if err := fn(tx); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// notFound turns sql.ErrNoRows into an ENOTFOUND error naming what is missing.
+func notFound(err error, format string, args ...any) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return segmentbot.Errorf(segmentbot.ENOTFOUND, format, args...)
+	}
+	return err
+}
+
+// pageLimit applies the default page size.
+func pageLimit(limit int) int {
+	if limit <= 0 {
+		return 100
+	}
+	return limit
+}
+
+// queryer is a pool or a transaction.
+type queryer interface {
+	sqlx.QueryerContext
+	Rebind(query string) string
+}
