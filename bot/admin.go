@@ -1,0 +1,240 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+func (b *Bot) createSegment(ctx context.Context, name string) (*segmentbot.Response, error) {
+	seg := &segmentbot.Segment{Name: name}
+	if err := b.store.CreateSegment(ctx, seg); err != nil {
+		return friendly(err)
+	}
+	return say(segmentbot.Message{
+		Title: "Segment created: " + seg.Name,
+		Text:  fmt.Sprintf("Fill it by sending me a CSV file with the message import into %s, or type add to %s followed by one email per line.", seg.Name, seg.Name),
+		Buttons: []segmentbot.Button{
+			{Title: "Opt-in card", Say: "card " + seg.Name},
+			{Title: "All segments", Say: "segments"},
+		},
+	})
+}
+
+// listSegments is the admin's overview: each segment with its size, last
+// import and the common actions.
+func (b *Bot) listSegments(ctx context.Context) (*segmentbot.Response, error) {
+	segs, err := b.store.FindSegments(ctx, segmentbot.Page{Limit: 50})
+	if err != nil {
+		return nil, fmt.Errorf("list segments: %w", err)
+	}
+	if len(segs) == 0 {
+		return say(text("There are no segments yet. Type create segment <name> to make one."))
+	}
+	msg := segmentbot.Message{Text: fmt.Sprintf("%d segment(s)", len(segs))}
+	for _, s := range segs {
+		last := "no imports yet"
+		if s.LastImport != nil {
+			last = "last import " + segmentbot.StatusText(s.LastImport.Status)
+		}
+		msg.Carousel = append(msg.Carousel, segmentbot.Message{
+			Title: s.Name,
+			Text:  fmt.Sprintf("%d member(s), %s", s.Members, last),
+			Buttons: []segmentbot.Button{
+				{Title: "Manage users", Say: "help"},
+				{Title: "Download list of users", URL: b.MembersURL(s.ID)},
+				{Title: "Opt-in card", Say: "card " + s.Name},
+			},
+		})
+	}
+	return say(msg)
+}
+
+func (b *Bot) renameSegment(ctx context.Context, arg string) (*segmentbot.Response, error) {
+	oldName, newName, ok := splitOn(arg, " to ")
+	if !ok || cleanName(oldName) == "" {
+		return say(text("Say it as rename segment <old name> to <new name>."))
+	}
+	seg, err := b.store.FindSegmentByName(ctx, cleanName(oldName))
+	if err != nil {
+		return friendly(err)
+	}
+	name := cleanName(newName)
+	if _, err := b.store.UpdateSegment(ctx, seg.ID, segmentbot.SegmentUpdate{Name: &name}); err != nil {
+		return friendly(err)
+	}
+	return say(text("Renamed %s to %s.", seg.Name, name))
+}
+
+func (b *Bot) askDelete(ctx context.Context, name string) (*segmentbot.Response, error) {
+	seg, err := b.store.FindSegmentByName(ctx, name)
+	if err != nil {
+		return friendly(err)
+	}
+	return say(segmentbot.Message{
+		Title: "Delete " + seg.Name + "?",
+		Text:  fmt.Sprintf("This removes its %d member(s) and cancels its scheduled broadcasts. The membership log is kept.", seg.Members),
+		Buttons: []segmentbot.Button{{Title: "Delete " + seg.Name,
+			Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbConfirmDelete, SegmentID: seg.ID})}},
+	})
+}
+
+func (b *Bot) deleteSegment(ctx context.Context, u *segmentbot.User, id int64) (*segmentbot.Response, error) {
+	seg, err := b.store.FindSegmentByID(ctx, id)
+	if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+		return say(text("That segment is already gone."))
+	} else if err != nil {
+		return nil, err
+	}
+	cancelled, err := b.store.DeleteSegment(ctx, id, u.ID)
+	if err != nil {
+		return friendly(err)
+	}
+	b.TellCancelled(ctx, seg, cancelled)
+	return say(text("Deleted %s. %d scheduled broadcast(s) cancelled.", seg.Name, len(cancelled)))
+}
+
+// TellCancelled tells the authors of broadcasts cancelled with a deleted
+// segment. Failures are logged: the deletion itself stands.
+func (b *Bot) TellCancelled(ctx context.Context, seg *segmentbot.Segment, cancelled []*segmentbot.Broadcast) {
+	for _, br := range cancelled {
+		if br.CreatedBy == 0 {
+			continue
+		}
+		author, err := b.store.FindUserByID(ctx, br.CreatedBy)
+		if err != nil {
+			b.cfg.Logger.Warn("cannot find a broadcast author", "broadcast", br.ID, "err", err)
+			continue
+		}
+		m := b.messengers[author.Channel]
+		if m == nil || author.ConvRef == "" {
+			continue
+		}
+		msg := text("Your broadcast %q (%s) was cancelled because its segment %s was deleted.",
+			br.Name, br.ScheduledAt.UTC().Format("2006-01-02 15:04 MST"), seg.Name)
+		if _, err := m.Send(ctx, author, msg); err != nil {
+			b.cfg.Logger.Warn("cannot tell a broadcast author", "broadcast", br.ID, "err", err)
+		}
+	}
+}
+
+// addEmails resolves pasted emails exactly like import rows and reports
+// every failure with its reason.
+func (b *Bot) addEmails(ctx context.Context, ev segmentbot.Event, name string, lines []string) (*segmentbot.Response, error) {
+	seg, err := b.store.FindSegmentByName(ctx, name)
+	if err != nil {
+		return friendly(err)
+	}
+	if len(lines) == 0 {
+		return say(text("Put the emails under the first line, one per line:\nadd to %s\nanna@example.com\nbob@example.com", seg.Name))
+	}
+	imp := &segmentbot.Import{SegmentID: seg.ID, Channel: ev.Channel, FileName: "pasted in chat", UploadedBy: ev.Sender.ID}
+	done, rows, err := b.importer.ImportValues(ctx, imp, lines)
+	if err != nil {
+		return friendly(err)
+	}
+	b.changedBy(segmentbot.SourceImport, done.Added)
+	return say(addReport(seg, done, rows))
+}
+
+func (b *Bot) changedBy(source string, n int64) {
+	for i := int64(0); i < n; i++ {
+		b.changed(source, segmentbot.ActionJoin)
+	}
+}
+
+// addReport says what happened to pasted emails, one line per row that
+// was not added.
+func addReport(seg *segmentbot.Segment, imp *segmentbot.Import, rows []*segmentbot.ImportRow) segmentbot.Message {
+	msg := segmentbot.Message{
+		Title: fmt.Sprintf("Added %d of %d to %s", imp.Added, imp.Total, seg.Name),
+		Facts: []segmentbot.Fact{
+			{Name: "Added", Value: fmt.Sprint(imp.Added)},
+			{Name: "Already members", Value: fmt.Sprint(imp.AlreadyMember)},
+			{Name: "Opted out (skipped)", Value: fmt.Sprint(imp.SkippedOptOut)},
+			{Name: "Duplicates", Value: fmt.Sprint(imp.Duplicates)},
+			{Name: "Failed", Value: fmt.Sprint(imp.Failed)},
+		},
+	}
+	var lines []string
+	for _, r := range rows {
+		switch r.Outcome {
+		case segmentbot.OutcomeFailed:
+			lines = append(lines, fmt.Sprintf("%s: %s", r.Value, segmentbot.ReasonText(r.Reason)))
+		case segmentbot.OutcomeSkippedOptedOut:
+			lines = append(lines, fmt.Sprintf("%s: opted out, so not added", r.Value))
+		case segmentbot.OutcomeDuplicate:
+			lines = append(lines, fmt.Sprintf("%s: listed twice", r.Value))
+		}
+	}
+	msg.Text = strings.Join(lines, "\n")
+	return msg
+}
+
+func (b *Bot) removeEmails(ctx context.Context, u *segmentbot.User, name string, lines []string) (*segmentbot.Response, error) {
+	seg, err := b.store.FindSegmentByName(ctx, name)
+	if err != nil {
+		return friendly(err)
+	}
+	if len(lines) == 0 {
+		return say(text("Put the emails under the first line, one per line:\nremove from %s\nanna@example.com", seg.Name))
+	}
+	results, err := RemoveEmails(ctx, b.store, seg.ID, lines, segmentbot.SourceChat, u.ID)
+	if err != nil {
+		return nil, err
+	}
+	removed := 0
+	var notes []string
+	for _, r := range results {
+		if r.Outcome == "removed" {
+			removed++
+			b.changed(segmentbot.SourceChat, segmentbot.ActionLeave)
+		} else {
+			notes = append(notes, fmt.Sprintf("%s: %s", r.Value, r.Detail))
+		}
+	}
+	return say(segmentbot.Message{Title: fmt.Sprintf("Removed %d of %d from %s", removed, len(results), seg.Name), Text: strings.Join(notes, "\n")})
+}
+
+func (b *Bot) usersLink(ctx context.Context, name string) (*segmentbot.Response, error) {
+	seg, err := b.store.FindSegmentByName(ctx, name)
+	if err != nil {
+		return friendly(err)
+	}
+	return say(segmentbot.Message{
+		Title:   fmt.Sprintf("%s: %d member(s)", seg.Name, seg.Members),
+		Text:    fmt.Sprintf("The link works for %s.", b.cfg.LinkTTL),
+		Buttons: []segmentbot.Button{{Title: "Download list of users", URL: b.MembersURL(seg.ID)}},
+	})
+}
+
+func (b *Bot) showCard(ctx context.Context, name string) (*segmentbot.Response, error) {
+	seg, err := b.store.FindSegmentByName(ctx, name)
+	if err != nil {
+		return friendly(err)
+	}
+	return say(
+		text("This is the card your users will see. Change the reply after opt-in with set reply %s: <text>.\nNow: %s", seg.Name, confirmation(seg)),
+		b.segmentCard(seg, stateUnknown, false),
+	)
+}
+
+func (b *Bot) setReply(ctx context.Context, arg string) (*segmentbot.Response, error) {
+	name, reply, ok := splitOn(arg, ":")
+	if !ok || strings.TrimSpace(reply) == "" {
+		return say(text("Say it as set reply <segment>: <text>."))
+	}
+	seg, err := b.store.FindSegmentByName(ctx, cleanName(name))
+	if err != nil {
+		return friendly(err)
+	}
+	if len([]rune(reply)) > 500 {
+		return say(text("Keep the reply under 500 characters."))
+	}
+	if _, err := b.store.UpdateSegment(ctx, seg.ID, segmentbot.SegmentUpdate{Reply: &reply}); err != nil {
+		return friendly(err)
+	}
+	return say(text("Done. After opting in to %s, users will read: %s", seg.Name, reply))
+}

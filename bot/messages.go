@@ -1,0 +1,114 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// Subscription states a segment card can show.
+const (
+	stateUnknown = ""
+	stateIn      = "in"
+	stateOut     = "out"
+)
+
+// segmentCard is the opt-in / opt-out card of one segment. With a known
+// state it shows it and offers only the button that changes it.
+func (b *Bot) segmentCard(seg *segmentbot.Segment, state string, execute bool) segmentbot.Message {
+	msg := segmentbot.Message{Title: seg.Name, Text: seg.Description, Execute: execute}
+	if msg.Text == "" {
+		msg.Text = fmt.Sprintf("Get the %s news in this chat.", seg.Name)
+	}
+	in := segmentbot.Button{Title: "Opt in", Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbOptIn, SegmentID: seg.ID})}
+	out := segmentbot.Button{Title: "Opt out", Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbOptOut, SegmentID: seg.ID})}
+	switch state {
+	case stateIn:
+		msg.Text += "\nYou're subscribed."
+		msg.Buttons = []segmentbot.Button{out}
+	case stateOut:
+		msg.Text += "\nYou're not subscribed."
+		msg.Buttons = []segmentbot.Button{in}
+	default:
+		msg.Buttons = []segmentbot.Button{in, out}
+	}
+	return msg
+}
+
+// SegmentCard is the segment's opt-in/opt-out card for other systems to
+// embed in broadcasts (REST GET /v1/segments/{id}/card).
+func (b *Bot) SegmentCard(ctx context.Context, segmentID int64) (segmentbot.Message, error) {
+	seg, err := b.store.FindSegmentByID(ctx, segmentID)
+	if err != nil {
+		return segmentbot.Message{}, err
+	}
+	return b.segmentCard(seg, stateUnknown, false), nil
+}
+
+// confirmation is the reply after an opt-in by button.
+func confirmation(seg *segmentbot.Segment) string {
+	if seg.Reply != "" {
+		return seg.Reply
+	}
+	return fmt.Sprintf("You're in: %s. Tap Opt out or type unsubscribe to leave.", seg.Name)
+}
+
+func (b *Bot) welcome(ctx context.Context, u *segmentbot.User) (*segmentbot.Response, error) {
+	admin, err := b.isAdmin(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	msg := segmentbot.Message{
+		Title: "Hi, I'm segmentbot",
+		Text:  "I keep the lists of people who get our news. Tap Opt in on a card to join a list, or type unsubscribe to leave them all.",
+		Buttons: []segmentbot.Button{
+			{Title: "My segments", Say: "my segments"},
+			{Title: "All segments", Say: "segments"},
+		},
+	}
+	if admin {
+		msg.Text += "\nYou're an admin: type help to see what you can do, or send me a CSV file of emails to fill a segment."
+		msg.Buttons = append(msg.Buttons, segmentbot.Button{Title: "Help", Say: "help"})
+	}
+	return say(msg)
+}
+
+// helpCard lists the admin commands, with buttons for the common ones.
+func helpCard() segmentbot.Message {
+	lines := []string{
+		"create segment <name>",
+		"segments",
+		"rename segment <old> to <new>",
+		"delete segment <name>",
+		"add to <segment>, then one email per line",
+		"remove from <segment>, then one email per line",
+		"users <segment>: download the list of members",
+		"card <segment>: the opt-in card; set reply <segment>: <text>",
+		"send a CSV file (one column of emails or ids), with import into <segment>",
+		"imports",
+		"schedule <segment> at <time> [as <name>]",
+		"broadcasts; cancel broadcast <name or id>",
+	}
+	return segmentbot.Message{
+		Title: "What I can do",
+		Text:  strings.Join(lines, "\n"),
+		Buttons: []segmentbot.Button{
+			{Title: "Segments", Say: "segments"},
+			{Title: "Imports", Say: "imports"},
+			{Title: "Broadcasts", Say: "broadcasts"},
+		},
+	}
+}
+
+// userHelp is what an end user sees for text the bot does not understand.
+func userHelp() segmentbot.Message {
+	return segmentbot.Message{
+		Text: "I didn't get that. Type my segments to see your subscriptions, segments to see them all, or unsubscribe to leave them all.",
+		Buttons: []segmentbot.Button{
+			{Title: "My segments", Say: "my segments"},
+			{Title: "All segments", Say: "segments"},
+		},
+	}
+}
