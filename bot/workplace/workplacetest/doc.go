@@ -1,0 +1,7 @@
+// Package workplacetest is the test kit of the Workplace / Messenger
+// channel: signed webhook bodies in Meta's format, and a fake Graph API (Send
+// API, member lookups, group members) on a loopback httptest server that
+// answers in Meta's wire format, errors included.
+//
+// It is for tests only: nothing here talks to Meta.
+package workplacetest
