@@ -4,7 +4,8 @@
 // all on loopback httptest servers speaking the real wire formats. It makes
 // "a signed Teams activity from user X" one line.
 //
-// It is for tests only and must never be used by production code.
+// It is for tests and the demo's in-process fake Teams; the service never
+// uses it.
 package teamstest
 
 import (
@@ -58,6 +59,14 @@ type Kit struct {
 // New starts the fake services; they stop when the test ends.
 func New(t testing.TB) *Kit {
 	t.Helper()
+	k := Start()
+	t.Cleanup(k.Close)
+	return k
+}
+
+// Start starts the fake services outside a test (the demo); Close stops
+// them.
+func Start() *Kit {
 	k := &Kit{
 		expiresIn:  3600,
 		tokens:     map[string]string{},
@@ -70,13 +79,15 @@ func New(t testing.TB) *Kit {
 	k.Token = httptest.NewServer(http.HandlerFunc(k.serveToken))
 	k.Connector = httptest.NewServer(http.HandlerFunc(k.serveConnector))
 	k.Graph = httptest.NewServer(http.HandlerFunc(k.serveGraph))
-	t.Cleanup(func() {
-		k.Login.Close()
-		k.Token.Close()
-		k.Connector.Close()
-		k.Graph.Close()
-	})
 	return k
+}
+
+// Close stops the fake services.
+func (k *Kit) Close() {
+	k.Login.Close()
+	k.Token.Close()
+	k.Connector.Close()
+	k.Graph.Close()
 }
 
 // Config returns a channel configuration that talks only to the kit.
