@@ -1,0 +1,175 @@
+// Package manifest builds the Microsoft Teams app package of segmentbot: a
+// zip of manifest.json (from an embedded template) and the two icons,
+// drawn at build time. An admin uploads the zip to Teams to install the
+// bot.
+//
+// It only produces bytes: it must not talk to Teams, read configuration
+// from the environment, or write files; cmd/segmentbot decides where the
+// package goes.
+package manifest
+
+import (
+	"bytes"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"text/template"
+	"unicode/utf8"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// ManifestVersion is the Teams app manifest schema version the template
+// follows (the newest released one in @microsoft/app-manifest 1.1.2).
+const ManifestVersion = "1.30"
+
+// Defaults for empty Options fields.
+const (
+	DefaultName             = "segmentbot"
+	DefaultShortDescription = "Opt in and out of broadcast audiences."
+	DefaultVersion          = "1.0.0"
+)
+
+// accentColor is the background of the colour icon and the app tile.
+const accentColor = "#4464EE"
+
+// Options name the app. AppID is the bot's Microsoft App ID (a GUID) and
+// becomes the app id too; PublicURL is the https base the bot is reached
+// at, whose host is the app's only valid domain.
+type Options struct {
+	AppID            string
+	Name             string // short name, up to 30 characters
+	ShortDescription string // up to 80 characters
+	PublicURL        string
+	Version          string // semantic version, e.g. 1.2.0
+}
+
+// Command is one entry of the bot's command menu in Teams.
+type Command struct {
+	Title       string
+	Description string
+}
+
+// Commands are the admin commands Teams suggests in the compose box.
+var Commands = []Command{
+	{"help", "Show what I can do"},
+	{"segments", "List the segments with their member counts"},
+	{"create segment", "create segment <name>: add a segment"},
+	{"add to", "add to <segment>, then one email per line"},
+	{"users", "users <segment>: download the list of members"},
+	{"card", "card <segment>: the opt-in card to share"},
+	{"imports", "Recent CSV imports and their reports"},
+	{"schedule", "schedule <segment> at <time> [as <name>]"},
+	{"broadcasts", "List scheduled broadcasts"},
+}
+
+const fullDescription = "segmentbot manages the audiences of your broadcasts. " +
+	"People join or leave a segment with one tap on a card, or leave every segment by typing unsubscribe. " +
+	"Admins create segments, add people in chat or by sending a CSV file of emails, read an import report " +
+	"that says why a row was not added, and schedule broadcasts; the bot warns when a large upload lands " +
+	"less than 24 hours before a broadcast."
+
+var (
+	//go:embed manifest.json.tmpl
+	templateText string
+	manifestTmpl = template.Must(template.New("manifest.json").Funcs(template.FuncMap{
+		"json": jsonValue,
+	}).Parse(templateText))
+
+	guidPattern   = regexp.MustCompile(`^[0-9a-fA-F]{8}-([0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}$`)
+	semverPattern = regexp.MustCompile(`^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)
+)
+
+// manifestData is what the template fills in.
+type manifestData struct {
+	ManifestVersion  string
+	Version          string
+	ID               string
+	BotID            string
+	DeveloperName    string
+	PublicURL        string
+	Host             string
+	Name             string
+	ShortDescription string
+	FullDescription  string
+	AccentColor      string
+	Commands         []Command
+}
+
+// Manifest renders manifest.json for opts. EINVALID names the bad option.
+func Manifest(opts Options) ([]byte, error) {
+	data, err := opts.data()
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	if err := manifestTmpl.Execute(&buf, data); err != nil {
+		return nil, fmt.Errorf("render manifest.json: %w", err)
+	}
+	if !json.Valid(buf.Bytes()) {
+		return nil, fmt.Errorf("render manifest.json: the template produced invalid JSON")
+	}
+	return buf.Bytes(), nil
+}
+
+// data checks opts and fills the defaults.
+func (o Options) data() (manifestData, error) {
+	appID := strings.ToLower(strings.TrimSpace(o.AppID))
+	if !guidPattern.MatchString(appID) {
+		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID,
+			"The app id %q is not a GUID (like 00000000-0000-0000-0000-000000000000): use the bot's Microsoft App ID.", o.AppID)
+	}
+	public, err := url.Parse(strings.TrimSpace(o.PublicURL))
+	if err != nil || public.Scheme != "https" || public.Hostname() == "" || public.User != nil {
+		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID,
+			"The public URL %q must be an absolute https URL such as https://bot.example.com.", o.PublicURL)
+	}
+	name := orDefault(o.Name, DefaultName)
+	if n := utf8.RuneCountInString(name); n > 30 {
+		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID, "The app name %q is %d characters long; Teams allows 30.", name, n)
+	}
+	short := orDefault(o.ShortDescription, DefaultShortDescription)
+	if n := utf8.RuneCountInString(short); n > 80 {
+		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID, "The short description is %d characters long; Teams allows 80.", n)
+	}
+	version := orDefault(o.Version, DefaultVersion)
+	if !semverPattern.MatchString(version) {
+		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID, "The version %q is not a semantic version such as 1.2.0.", version)
+	}
+	return manifestData{
+		ManifestVersion:  ManifestVersion,
+		Version:          version,
+		ID:               appID,
+		BotID:            appID,
+		DeveloperName:    name,
+		PublicURL:        strings.TrimRight(public.String(), "/"),
+		Host:             public.Hostname(),
+		Name:             name,
+		ShortDescription: short,
+		FullDescription:  fullDescription,
+		AccentColor:      accentColor,
+		Commands:         Commands,
+	}, nil
+}
+
+// jsonValue writes v as JSON for the template, leaving <, > and & as they
+// are (the manifest is not HTML).
+func jsonValue(v any) (string, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return "", err
+	}
+	return strings.TrimSuffix(buf.String(), "\n"), nil
+}
+
+func orDefault(s, def string) string {
+	if s = strings.TrimSpace(s); s != "" {
+		return s
+	}
+	return def
+}
