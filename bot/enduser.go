@@ -207,7 +207,8 @@ func (b *Bot) browse(ctx context.Context, u *segmentbot.User) (*segmentbot.Respo
 func (b *Bot) carousel(title string, segs []*segmentbot.Segment, state func(*segmentbot.Segment) string) segmentbot.Message {
 	msg := segmentbot.Message{Text: title}
 	for _, s := range segs {
-		msg.Carousel = append(msg.Carousel, b.segmentCard(s, state(s), false))
+		// Execute: the tapped card refreshes in place with the new state.
+		msg.Carousel = append(msg.Carousel, b.segmentCard(s, state(s), true))
 	}
 	return msg
 }

@@ -144,4 +144,3 @@ func rawDB(b *testing.B, dialect string) *sql.DB {
 	b.Cleanup(func() { raw.Close() })
 	return raw
 }
-

@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -32,6 +34,11 @@ func (db *DB) StageRows(ctx context.Context, id int64, next func() (*segmentbot.
 		if n, err = db.dialect.stageRows(ctx, tx, id, next); err != nil {
 			return fmt.Errorf("stage rows of import %d: %w", id, err)
 		}
+		if db.dialect.afterStage != "" {
+			if _, err := tx.ExecContext(ctx, db.dialect.afterStage); err != nil {
+				return fmt.Errorf("stage rows of import %d: %w", id, err)
+			}
+		}
 		_, err = tx.ExecContext(ctx, tx.Rebind(`
 			UPDATE imports SET total = ?, phase = ?, progress = ?, file_url = '' WHERE id = ?`),
 			n, segmentbot.PhaseStaged, n, id)
@@ -54,14 +61,14 @@ func (db *DB) ResolveImport(ctx context.Context, id int64) error {
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`
 			UPDATE import_rows SET dup_of = f.first_row
-			FROM (SELECT norm, min(row_no) AS first_row FROM import_rows
-				WHERE import_id = ? AND kind <> ? GROUP BY norm HAVING count(*) > 1) AS f
-			WHERE import_rows.import_id = ? AND import_rows.kind <> ? AND import_rows.norm = f.norm
-			AND import_rows.row_no > f.first_row AND import_rows.dup_of IS NULL`),
-			id, segmentbot.KindInvalid, id, segmentbot.KindInvalid); err != nil {
+			FROM (SELECT row_no, min(row_no) OVER (PARTITION BY norm) AS first_row FROM import_rows
+				WHERE import_id = ? AND kind <> ?) AS f
+			WHERE import_rows.import_id = ? AND import_rows.row_no = f.row_no AND f.first_row < f.row_no
+			AND import_rows.dup_of IS NULL`),
+			id, segmentbot.KindInvalid, id); err != nil {
 			return fmt.Errorf("mark duplicates of import %d: %w", id, err)
 		}
-		if err := matchRows(ctx, tx, id); err != nil {
+		if err := db.matchRows(ctx, tx, id); err != nil {
 			return err
 		}
 		return setPhase(ctx, tx, id, segmentbot.PhaseResolved, imp.Total)
@@ -71,45 +78,18 @@ func (db *DB) ResolveImport(ctx context.Context, id int64) error {
 // matchRows gives unmatched rows the user the directory or a live lookup
 // knows for their value, preferring users of the import's channel, and
 // then marks rows that reach a user an earlier row reached as duplicates.
-func matchRows(ctx context.Context, tx *sqlx.Tx, id int64) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(`
-		WITH wanted AS (
-			SELECT DISTINCT kind, norm FROM import_rows
-			WHERE import_id = ? AND kind <> ? AND dup_of IS NULL AND user_id IS NULL
-		), candidates AS (
-			SELECT w.kind, w.norm, u.id, u.channel FROM wanted w JOIN users u ON u.email = w.norm WHERE w.kind = ?
-			UNION ALL
-			SELECT w.kind, w.norm, u.id, u.channel FROM wanted w JOIN users u ON u.upn = w.norm WHERE w.kind = ?
-			UNION ALL
-			SELECT w.kind, w.norm, u.id, u.channel FROM wanted w JOIN users u ON u.aad_object_id = w.norm WHERE w.kind = ?
-			UNION ALL
-			SELECT w.kind, w.norm, u.id, u.channel FROM wanted w JOIN users u ON u.external_id = w.norm WHERE w.kind = ?
-			UNION ALL
-			SELECT l.kind, l.norm, l.user_id, i.channel FROM import_lookups l JOIN imports i ON i.id = l.import_id
-			WHERE l.import_id = ? AND l.user_id IS NOT NULL
-		), best AS (
-			SELECT kind, norm, id FROM (
-				SELECT c.kind, c.norm, c.id, ROW_NUMBER() OVER (
-					PARTITION BY c.kind, c.norm
-					ORDER BY CASE WHEN c.channel = (SELECT channel FROM imports WHERE id = ?) THEN 0 ELSE 1 END, c.id
-				) AS pos
-				FROM candidates c
-			) ranked WHERE pos = 1
-		)
-		UPDATE import_rows SET user_id = best.id FROM best
-		WHERE import_rows.import_id = ? AND import_rows.kind = best.kind AND import_rows.norm = best.norm
-		AND import_rows.dup_of IS NULL AND import_rows.user_id IS NULL`),
-		id, segmentbot.KindInvalid, segmentbot.KindEmail, segmentbot.KindEmail, segmentbot.KindAADID,
-		segmentbot.KindNumeric, id, id, id)
+func (db *DB) matchRows(ctx context.Context, tx *sqlx.Tx, id int64) error {
+	// Every ? of the dialect's statement is the import id.
+	q := db.dialect.matchRows
+	_, err := tx.ExecContext(ctx, tx.Rebind(q), slices.Repeat([]any{id}, strings.Count(q, "?"))...)
 	if err != nil {
 		return fmt.Errorf("match rows of import %d: %w", id, err)
 	}
 	_, err = tx.ExecContext(ctx, tx.Rebind(`
 		UPDATE import_rows SET dup_of = f.first_row
-		FROM (SELECT user_id, min(row_no) AS first_row FROM import_rows
-			WHERE import_id = ? AND user_id IS NOT NULL AND dup_of IS NULL GROUP BY user_id HAVING count(*) > 1) AS f
-		WHERE import_rows.import_id = ? AND import_rows.user_id = f.user_id
-		AND import_rows.row_no > f.first_row AND import_rows.dup_of IS NULL`), id, id)
+		FROM (SELECT row_no, min(row_no) OVER (PARTITION BY user_id) AS first_row FROM import_rows
+			WHERE import_id = ? AND user_id IS NOT NULL AND dup_of IS NULL) AS f
+		WHERE import_rows.import_id = ? AND import_rows.row_no = f.row_no AND f.first_row < f.row_no`), id, id)
 	if err != nil {
 		return fmt.Errorf("mark duplicate users of import %d: %w", id, err)
 	}
@@ -165,7 +145,7 @@ func (db *DB) SaveLookups(ctx context.Context, id int64, results []segmentbot.Lo
 				return fmt.Errorf("save lookup of %s: %w", r.Miss.Norm, err)
 			}
 		}
-		if err := matchRows(ctx, tx, id); err != nil {
+		if err := db.matchRows(ctx, tx, id); err != nil {
 			return err
 		}
 		return setPhase(ctx, tx, id, segmentbot.PhaseLookedUp, imp.Total)

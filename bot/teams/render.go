@@ -23,6 +23,10 @@ type InvokeResponse struct {
 // messageActivity renders msg as a message activity to the conversation
 // of ref.
 func messageActivity(ref convRef, msg segmentbot.Message) schema.Activity {
+	if plainText(msg) {
+		return schema.Activity{Type: schema.Message, ServiceURL: ref.ServiceURL,
+			Conversation: schema.ConversationAccount{ID: ref.ConversationID}, Text: msg.Text, TextFormat: "plain"}
+	}
 	layout, atts := cards.Attachments(msg)
 	a := schema.Activity{
 		Type:             schema.Message,
@@ -49,4 +53,10 @@ func invokeResponse(resp *segmentbot.Response) InvokeResponse {
 		text = cards.Text(resp.Messages[0])
 	}
 	return InvokeResponse{StatusCode: 200, Type: invokeTypeMessage, Value: text}
+}
+
+// plainText reports whether msg is only text, which reads better as a
+// chat message than as a card.
+func plainText(msg segmentbot.Message) bool {
+	return msg.Title == "" && msg.ImageURL == "" && len(msg.Facts) == 0 && len(msg.Buttons) == 0 && len(msg.Carousel) == 0
 }

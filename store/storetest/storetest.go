@@ -125,3 +125,30 @@ func postgresSchema(t testing.TB) string {
 	u.RawQuery = q.Encode()
 	return u.String()
 }
+
+// DSN returns a DATABASE_URL for a fresh database of the dialect, for
+// tests that open the store themselves (the whole service, a restarted
+// process): a SQLite file in the test's temporary directory, or a new
+// PostgreSQL schema. Both are removed when the test ends.
+func DSN(t testing.TB, dialect string) string {
+	t.Helper()
+	switch dialect {
+	case "sqlite":
+		return "sqlite:" + filepath.Join(t.TempDir(), "segmentbot.db")
+	case "postgres":
+		return postgresSchema(t)
+	}
+	t.Fatalf("storetest: unknown dialect %q", dialect)
+	return ""
+}
+
+// EachDSN runs fn as the subtests "sqlite" and "postgres", each with the
+// DATABASE_URL of a fresh database (see DSN).
+func EachDSN(t *testing.T, fn func(t *testing.T, dsn string)) {
+	t.Helper()
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			fn(t, DSN(t, dialect))
+		})
+	}
+}

@@ -1,0 +1,235 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/bot"
+	"github.com/segmentbot/segmentbot/bot/teams"
+	"github.com/segmentbot/segmentbot/bot/workplace"
+	"github.com/segmentbot/segmentbot/config"
+	"github.com/segmentbot/segmentbot/handlers"
+	"github.com/segmentbot/segmentbot/importer"
+	"github.com/segmentbot/segmentbot/metrics"
+	"github.com/segmentbot/segmentbot/scheduler"
+	"github.com/segmentbot/segmentbot/signer"
+	"github.com/segmentbot/segmentbot/store"
+)
+
+// app is the whole service built from a Config: the real one for serve,
+// and the same one against fakes for demo.
+type app struct {
+	cfg       *config.Config
+	log       *slog.Logger
+	store     *store.DB
+	bot       *bot.Bot
+	teams     *teams.Channel
+	workplace *workplace.Channel
+	runner    *importer.Runner
+	sched     *scheduler.Scheduler
+	handler   http.Handler
+
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// newApp opens the database (applying migrations) and builds every room.
+// httpClient is used for all outbound calls (nil: the channels' defaults).
+func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, httpClient *http.Client, now func() time.Time) (*app, error) {
+	if err := scheduler.ParseSpec(cfg.WarnSchedule); err != nil {
+		return nil, fmt.Errorf("SEGMENTBOT_WARN_SCHEDULE: %w", err)
+	}
+	db, err := store.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a := &app{cfg: cfg, log: log, store: db}
+	if err := a.build(httpClient, now); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+func (a *app) build(httpClient *http.Client, now func() time.Time) error {
+	cfg, log := a.cfg, a.log
+	sign := signer.New(cfg.SigningKey)
+	m := metrics.New()
+	messengers := map[string]segmentbot.Messenger{}
+	directories := map[string]segmentbot.Directory{}
+	imports := &importAdapter{store: a.store}
+
+	a.bot = bot.New(bot.Config{
+		Admins:            cfg.Admins,
+		Keywords:          cfg.OptOutKeywords,
+		PublicURL:         cfg.PublicURL,
+		LinkTTL:           cfg.LinkTTL,
+		ParseWhen:         scheduler.ParseWhen,
+		BroadcastChanged:  a.broadcastChanged,
+		MembershipChanged: func(source, action string) { m.MembershipChanges.WithLabelValues(source, action).Inc() },
+		Now:               now,
+		Logger:            log,
+	}, a.store, sign, imports, directories, messengers)
+
+	tc, err := teams.New(teams.Config{
+		AppID: cfg.AppID, AppPassword: cfg.AppPassword, TenantID: cfg.AppTenantID, AppType: cfg.AppType,
+		OpenIDMetadataURL: cfg.OpenIDMetadataURL, TokenURL: cfg.TokenURL, GraphURL: cfg.GraphURL,
+		GraphRate: cfg.GraphRate, HTTPClient: httpClient, Logger: log,
+	}, a.bot, a.store, a.store)
+	if err != nil {
+		return fmt.Errorf("teams channel: %w", err)
+	}
+	a.teams = tc
+	messengers[segmentbot.ChannelTeams] = tc
+	if cfg.AppID != "" {
+		directories[segmentbot.ChannelTeams] = tc.Graph()
+	}
+	var wp handlers.WebhookProcessor
+	if cfg.WorkplaceEnabled() {
+		w, err := workplace.New(workplace.Config{
+			AppSecret: cfg.WorkplaceAppSecret, VerifyToken: cfg.WorkplaceVerifyToken, AccessToken: cfg.WorkplaceAccessToken,
+			GraphURL: cfg.WorkplaceGraphURL, Groups: cfg.WorkplaceGroups, HTTPClient: httpClient, Logger: log,
+		}, a.bot, a.store, a.store)
+		if err != nil {
+			return fmt.Errorf("workplace channel: %w", err)
+		}
+		a.workplace, wp = w, w
+		messengers[segmentbot.ChannelWorkplace] = w
+		directories[segmentbot.ChannelWorkplace] = w
+	}
+
+	a.runner = &importer.Runner{
+		Store:       a.store,
+		Directories: directories,
+		Messengers:  messengers,
+		Fetcher:     &importer.Fetcher{AllowHosts: cfg.DownloadAllow, MaxBytes: cfg.MaxCSVBytes, Timeout: 2 * time.Minute},
+		Links:       a.bot,
+		Workers:     cfg.ImportWorkers,
+		OnFinish:    a.importFinished(m),
+		Logger:      log,
+		Now:         now,
+	}
+	imports.runner = a.runner
+
+	a.sched, err = scheduler.New(scheduler.Config{
+		WarnSpec: cfg.WarnSchedule, LargeUpload: cfg.LargeUpload, LeadTime: cfg.LeadTime,
+		Retention: cfg.Retention, Now: now, Logger: log, RefreshRosters: a.refreshRosters,
+	}, a.store, messengers, a.bot)
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+
+	deps := handlers.Deps{
+		Store: a.store, Teams: tc, APIKeys: cfg.APIKeys, Signer: sign,
+		Cards: a.bot, Members: a.bot, Uploads: imports, Logger: log,
+		MaxCSVBytes: cfg.MaxCSVBytes, Now: now, Metrics: m,
+		Hooks: handlers.Hooks{BroadcastChanged: a.broadcastChanged, SegmentDeleted: a.bot.TellCancelled},
+	}
+	if wp != nil {
+		deps.Workplace = wp
+	}
+	a.handler = handlers.New(deps)
+	return nil
+}
+
+// start runs the import workers and the scheduler until stop.
+func (a *app) start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel, a.done = cancel, make(chan struct{})
+	go func() {
+		defer close(a.done)
+		if err := a.runner.Run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("import workers stopped", "err", err)
+		}
+	}()
+	a.sched.Start()
+}
+
+// stop drains the workers, the scheduler and the channel's reply queue,
+// then closes the database.
+func (a *app) stop(ctx context.Context) {
+	if a.cancel != nil {
+		a.cancel()
+		select {
+		case <-a.done:
+		case <-ctx.Done():
+		}
+	}
+	if a.sched != nil {
+		if err := a.sched.Stop(ctx); err != nil {
+			a.log.Warn("scheduler stop", "err", err)
+		}
+	}
+	if a.teams != nil {
+		a.teams.Close(ctx)
+	}
+	a.store.Close()
+}
+
+func (a *app) broadcastChanged(ctx context.Context, _ *segmentbot.Broadcast) {
+	if err := a.sched.CheckNow(ctx); err != nil {
+		a.log.Warn("lead-time check after a broadcast change", "err", err)
+	}
+}
+
+func (a *app) importFinished(m *metrics.Metrics) func(ctx context.Context, imp *segmentbot.Import) {
+	return func(ctx context.Context, imp *segmentbot.Import) {
+		m.ImportsFinished.WithLabelValues(imp.Status).Inc()
+		if imp.Total >= a.cfg.LargeUpload {
+			if err := a.sched.CheckNow(ctx); err != nil {
+				a.log.Warn("lead-time check after an import", "import", imp.ID, "err", err)
+			}
+		}
+	}
+}
+
+func (a *app) refreshRosters(ctx context.Context) error {
+	if a.workplace != nil {
+		if err := a.workplace.SyncGroups(ctx); err != nil {
+			return fmt.Errorf("workplace groups: %w", err)
+		}
+	}
+	return nil
+}
+
+// importAdapter gives the bot and the REST layer the importer's entry
+// points.
+type importAdapter struct {
+	store  segmentbot.Store
+	runner *importer.Runner
+}
+
+func (i *importAdapter) Wake() { i.runner.Wake() }
+
+func (i *importAdapter) ImportValues(ctx context.Context, imp *segmentbot.Import, values []string) (*segmentbot.Import, []*segmentbot.ImportRow, error) {
+	return i.runner.RunNow(ctx, imp, values)
+}
+
+func (i *importAdapter) StartUpload(ctx context.Context, segmentID int64, body io.Reader, fileName string) (*segmentbot.Import, error) {
+	imp := &segmentbot.Import{SegmentID: segmentID, Channel: "api", FileName: fileName}
+	imp, err := importer.StartUpload(ctx, i.store, imp, body)
+	if err != nil {
+		return imp, err
+	}
+	i.runner.Wake()
+	return imp, nil
+}
+
+// redact hides a password in a database URL for logs.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil || u.User == nil {
+		return dsn
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return strings.Replace(u.String(), "%20", " ", -1)
+}

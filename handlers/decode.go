@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/segmentbot/segmentbot"
+)
+
+// decodeJSON reads a JSON object into v, strictly: one object, no unknown
+// fields, the right types. Its errors say what is wrong in the client's
+// terms.
+func (s *server) decodeJSON(c *gin.Context, v any) error {
+	body, err := readBody(c, s.MaxBody)
+	if err != nil {
+		return err
+	}
+	if len(bytes.TrimSpace(body)) == 0 {
+		return segmentbot.Errorf(segmentbot.EINVALID, "The request body must be a JSON object.")
+	}
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		return jsonError(err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return segmentbot.Errorf(segmentbot.EINVALID, "The request body must hold one JSON object and nothing after it.")
+	}
+	return nil
+}
+
+// jsonError turns a decoding error into a message for the client.
+func jsonError(err error) error {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syntax):
+		return segmentbot.Errorf(segmentbot.EINVALID, "The request body is not valid JSON (at byte %d).", syntax.Offset)
+	case errors.As(err, &typ):
+		if typ.Field == "" {
+			return segmentbot.Errorf(segmentbot.EINVALID, "The request body must be a JSON object.")
+		}
+		return segmentbot.Errorf(segmentbot.EINVALID, "Field %q must be %s, not %s.", typ.Field, jsonKind(typ.Type.Kind().String()), typ.Value)
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return segmentbot.Errorf(segmentbot.EINVALID, "The request body is cut off before the JSON ends.")
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		return segmentbot.Errorf(segmentbot.EINVALID, "Unknown field %s.", strings.TrimPrefix(err.Error(), "json: unknown field "))
+	}
+	return segmentbot.Errorf(segmentbot.EINVALID, "The request body is not valid JSON: %s.", strings.TrimPrefix(err.Error(), "json: "))
+}
+
+// jsonKind names a Go kind the way a JSON client thinks of it.
+func jsonKind(kind string) string {
+	switch kind {
+	case "string":
+		return "a string"
+	case "int", "int8", "int16", "int32", "int64", "uint", "uint8", "uint16", "uint32", "uint64":
+		return "a whole number"
+	case "float32", "float64":
+		return "a number"
+	case "bool":
+		return "true or false"
+	case "slice", "array":
+		return "an array"
+	case "struct", "map":
+		return "an object"
+	}
+	return "of another type"
+}
+
+// idParam reads a positive integer path parameter.
+func idParam(c *gin.Context, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Param(name), 10, 64)
+	if err != nil || id < 1 {
+		return 0, segmentbot.Errorf(segmentbot.EINVALID, "%s id %q is not a positive whole number.", what, c.Param(name))
+	}
+	return id, nil
+}

@@ -1,0 +1,65 @@
+package handlers
+
+import (
+	"fmt"
+
+	"github.com/gin-gonic/gin"
+	"github.com/segmentbot/segmentbot"
+)
+
+// What a download token may point at.
+const (
+	downloadMembers = "members" // id is a segment id
+	downloadReport  = "report"  // id is an import id
+)
+
+// download serves a signed link from a chat message: a segment's members or
+// an import's report, as a CSV attachment. People open these in a browser,
+// so failures are plain sentences.
+func (s *server) download(c *gin.Context) {
+	what, id, err := s.Signer.ParseDownloadToken(c.Param("token"), s.Now())
+	if err != nil {
+		s.downloadError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	switch what {
+	case downloadMembers:
+		seg, err := s.Store.FindSegmentByID(ctx, id)
+		if err != nil {
+			s.downloadError(c, fmt.Errorf("download members of segment %d: %w", id, err))
+			return
+		}
+		s.membersCSV(c, seg, true)
+	case downloadReport:
+		imp, err := s.Store.FindImportByID(ctx, id)
+		if err != nil {
+			s.downloadError(c, fmt.Errorf("download report of import %d: %w", id, err))
+			return
+		}
+		s.reportCSV(c, imp, true)
+	default:
+		s.downloadError(c, segmentbot.Errorf(segmentbot.ENOTFOUND, "unknown download kind %q", what))
+	}
+}
+
+// downloadError answers a failed download with a sentence for a person.
+func (s *server) downloadError(c *gin.Context, err error) {
+	code := codeOf(err)
+	var text string
+	switch code {
+	case segmentbot.EGONE:
+		text = "This download link has expired. Ask the bot for a new one."
+	case segmentbot.EFORBIDDEN, segmentbot.EUNAUTHORIZED, segmentbot.EINVALID:
+		code = segmentbot.EFORBIDDEN
+		text = "This download link is not valid. Ask the bot for a new one."
+	case segmentbot.ENOTFOUND:
+		text = "What this link points to no longer exists."
+	default:
+		logInternal(c, s.log, err)
+		text = "Something went wrong on our side. Try again in a moment."
+	}
+	c.Header("Cache-Control", "no-store")
+	c.String(statusOf(code), "%s\n", text)
+	c.Abort()
+}

@@ -1,0 +1,134 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/segmentbot/segmentbot"
+)
+
+// segmentList is the answer of GET /v1/segments.
+type segmentList struct {
+	Segments   []*segmentbot.Segment `json:"segments"`
+	NextCursor string                `json:"next_cursor,omitempty"`
+}
+
+func (s *server) listSegments(c *gin.Context) {
+	p, err := pageOf(c)
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	limit := p.Limit
+	p.Limit++ // one more tells whether another page follows
+	segs, err := s.Store.FindSegments(c.Request.Context(), p)
+	if err != nil {
+		writeError(c, s.log, fmt.Errorf("list segments: %w", err))
+		return
+	}
+	next := nextCursor(len(segs), limit, func(i int) int64 { return segs[i].ID })
+	if len(segs) > limit {
+		segs = segs[:limit]
+	}
+	if segs == nil {
+		segs = []*segmentbot.Segment{}
+	}
+	c.JSON(http.StatusOK, segmentList{Segments: segs, NextCursor: next})
+}
+
+// segmentInput is the body of POST and PATCH /v1/segments.
+type segmentInput struct {
+	Name        *string `json:"name"`
+	Description *string `json:"description"`
+	Reply       *string `json:"reply"`
+}
+
+func (s *server) createSegment(c *gin.Context) {
+	var in segmentInput
+	if err := s.decodeJSON(c, &in); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if in.Name == nil || strings.TrimSpace(*in.Name) == "" {
+		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Field \"name\" is required."))
+		return
+	}
+	seg := &segmentbot.Segment{Name: strings.TrimSpace(*in.Name)}
+	if in.Description != nil {
+		seg.Description = *in.Description
+	}
+	if in.Reply != nil {
+		seg.Reply = *in.Reply
+	}
+	if err := s.Store.CreateSegment(c.Request.Context(), seg); err != nil {
+		writeError(c, s.log, fmt.Errorf("create segment: %w", err))
+		return
+	}
+	c.JSON(http.StatusCreated, seg)
+}
+
+func (s *server) updateSegment(c *gin.Context) {
+	id, err := idParam(c, "id", "Segment")
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	var in segmentInput
+	if err := s.decodeJSON(c, &in); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if in.Name == nil && in.Description == nil && in.Reply == nil {
+		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Send at least one of \"name\", \"description\", \"reply\"."))
+		return
+	}
+	if in.Name != nil {
+		name := strings.TrimSpace(*in.Name)
+		if name == "" {
+			writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Field \"name\" must not be empty."))
+			return
+		}
+		in.Name = &name
+	}
+	seg, err := s.Store.UpdateSegment(c.Request.Context(), id, segmentbot.SegmentUpdate{Name: in.Name, Description: in.Description, Reply: in.Reply})
+	if err != nil {
+		writeError(c, s.log, fmt.Errorf("update segment %d: %w", id, err))
+		return
+	}
+	c.JSON(http.StatusOK, seg)
+}
+
+// segmentDeleted is the answer of DELETE /v1/segments/{id}.
+type segmentDeleted struct {
+	Segment             *segmentbot.Segment     `json:"segment"`
+	CancelledBroadcasts []*segmentbot.Broadcast `json:"cancelled_broadcasts"`
+}
+
+func (s *server) deleteSegment(c *gin.Context) {
+	id, err := idParam(c, "id", "Segment")
+	if err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	ctx := c.Request.Context()
+	seg, err := s.Store.FindSegmentByID(ctx, id)
+	if err != nil {
+		writeError(c, s.log, fmt.Errorf("find segment %d: %w", id, err))
+		return
+	}
+	cancelled, err := s.Store.DeleteSegment(ctx, id, 0)
+	if err != nil {
+		writeError(c, s.log, fmt.Errorf("delete segment %d: %w", id, err))
+		return
+	}
+	if cancelled == nil {
+		cancelled = []*segmentbot.Broadcast{}
+	}
+	if s.Hooks.SegmentDeleted != nil {
+		s.Hooks.SegmentDeleted(context.WithoutCancel(ctx), seg, cancelled)
+	}
+	c.JSON(http.StatusOK, segmentDeleted{Segment: seg, CancelledBroadcasts: cancelled})
+}
