@@ -98,16 +98,24 @@ type ActivityService interface {
 // step is idempotent and records its phase in the same transaction, so a
 // worker that dies resumes from the last committed phase.
 type ImportService interface {
-	// CreateImport stores imp as pending/queued and fills ID, CreatedAt.
+	// CreateImport stores imp as pending and fills ID, CreatedAt. Its
+	// phase is queued, or receiving when imp.Phase says so (the caller
+	// stages the rows itself and no worker claims it until StageRows).
 	CreateImport(ctx context.Context, imp *Import) error
 	// FindImportByID returns ENOTFOUND if there is none.
 	FindImportByID(ctx context.Context, id int64) (*Import, error)
 	// FindImports lists imports newest first; segmentID 0 = all.
 	FindImports(ctx context.Context, segmentID int64, limit int) ([]*Import, error)
-	// ClaimImport takes the oldest unfinished import whose lease is free
-	// (never claimed, or its holder stopped renewing) for worker, leasing
-	// it for lease. It returns nil, nil when there is none.
+	// ClaimImport takes the oldest import that needs a worker — unfinished
+	// and not receiving, or finished (phase applied) with its report not yet
+	// delivered — whose lease is free (never claimed, or its holder stopped
+	// renewing), leasing it to worker for lease. A finished import keeps its
+	// status. It returns nil, nil when there is none.
 	ClaimImport(ctx context.Context, worker string, lease time.Duration) (*Import, error)
+	// ClaimImportByID leases one import to worker whatever its phase
+	// (a caller that runs the import itself); ECONFLICT when another
+	// worker holds it.
+	ClaimImportByID(ctx context.Context, id int64, worker string, lease time.Duration) (*Import, error)
 	// RenewImport extends worker's lease; ECONFLICT if it lost it.
 	RenewImport(ctx context.Context, id int64, worker string, lease time.Duration) error
 	// StageRows replaces the import's staged rows with those next yields
@@ -123,9 +131,12 @@ type ImportService interface {
 	// directory, failures onto the rows. Idempotent.
 	SaveLookups(ctx context.Context, id int64, results []LookupResult) error
 	// ApplyImport writes the memberships (skipping opted-out users),
-	// fills every row's outcome, counts them, and finishes the import,
-	// all in one transaction.
+	// fills every row's outcome, counts them, and finishes the import with
+	// phase applied, all in one transaction. Imports into one segment are
+	// applied one at a time.
 	ApplyImport(ctx context.Context, id int64) (*Import, error)
+	// MarkImportReported sets phase done once the report was delivered.
+	MarkImportReported(ctx context.Context, id int64) error
 	// SetImportPhase records phase and progress of a running import.
 	SetImportPhase(ctx context.Context, id int64, phase string, progress int64) error
 	// SetImportMessage records the channel message id of the progress card.

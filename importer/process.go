@@ -10,15 +10,8 @@ import (
 	"github.com/segmentbot/segmentbot"
 )
 
-// uploadGrace is how long an import without a file may wait for the
-// upload that created it to finish staging.
-const uploadGrace = 10 * time.Minute
-
 // finishTimeout bounds sending the report of a finished import.
 const finishTimeout = 30 * time.Second
-
-// errUploading says an import is still being staged by its uploader.
-var errUploading = errors.New("the import is still being uploaded")
 
 // Process takes imp from its recorded phase to the end: download and stage
 // the file (queued), resolve against the directory (staged), look up the
@@ -27,20 +20,22 @@ var errUploading = errors.New("the import is still being uploaded")
 // and run again. Files that cannot be read fail the import with a message
 // for the admin; other errors are returned and the import is retried.
 func (r *Runner) Process(ctx context.Context, imp *segmentbot.Import) (*segmentbot.Import, error) {
-	if imp.Phase == segmentbot.PhaseQueued && imp.FileURL == "" && r.now().Sub(imp.CreatedAt) < uploadGrace {
-		return imp, errUploading
-	}
 	return r.run(ctx, imp, true)
+}
+
+// finished reports whether the import needs no more work but its report.
+func finished(imp *segmentbot.Import) bool {
+	return imp.Phase == segmentbot.PhaseApplied || imp.Phase == segmentbot.PhaseDone
 }
 
 // run is Process; chat shows its progress and report when visible is set.
 func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) (*segmentbot.Import, error) {
-	if imp.Done() {
+	if imp.Phase == segmentbot.PhaseDone {
 		return imp, nil
 	}
 	prog := r.startProgress(ctx, imp, visible)
 	defer prog.stop()
-	for !imp.Done() {
+	for !finished(imp) {
 		var err error
 		var applied *segmentbot.Import
 		began := time.Now()
@@ -62,17 +57,24 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 		if err != nil {
 			return imp, fmt.Errorf("import %d, phase %s: %w", imp.ID, imp.Phase, err)
 		}
-		if applied != nil && applied.Done() {
+		if applied != nil && finished(applied) {
 			imp = applied // no reload: the report must not hang on a stopping worker
 		} else if imp, err = r.Store.FindImportByID(ctx, imp.ID); err != nil {
 			return nil, fmt.Errorf("reload import: %w", err)
 		}
 	}
 	// The import is finished for good: report it even if the worker is
-	// being stopped, since no other worker will pick it up again.
+	// being stopped. If the report cannot be delivered now, the phase
+	// stays applied and a worker tries again when the lease runs out.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), finishTimeout)
 	defer cancel()
-	prog.finish(ctx, imp)
+	if err := prog.finish(ctx, imp); err != nil {
+		return imp, err
+	}
+	if err := r.Store.MarkImportReported(ctx, imp.ID); err != nil {
+		return imp, fmt.Errorf("mark import %d reported: %w", imp.ID, err)
+	}
+	imp.Phase = segmentbot.PhaseDone
 	if r.OnFinish != nil {
 		r.OnFinish(ctx, imp)
 	}

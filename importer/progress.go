@@ -2,6 +2,7 @@ package importer
 
 import (
 	"context"
+	"fmt"
 	"sync"
 	"time"
 
@@ -132,21 +133,29 @@ func (p *progress) stop() {
 }
 
 // finish turns the card into the report, or sends the report when the
-// card cannot be edited.
-func (p *progress) finish(ctx context.Context, imp *segmentbot.Import) {
+// card cannot be edited. It returns an error only when delivery may work
+// on a later try; a report that can never be delivered (the uploader is
+// gone or unreachable) is logged and counts as delivered.
+func (p *progress) finish(ctx context.Context, imp *segmentbot.Import) error {
 	p.stop()
 	if p.to == nil {
-		return
+		return nil
 	}
 	msg := ReportMessage(imp, p.segment, p.r.Links)
 	if !p.milestones && p.msgID != "" {
 		err := p.m.Update(ctx, p.to, p.msgID, msg)
 		if err == nil {
-			return
+			return nil
 		}
 		p.r.logger().Warn("import report: update card", "import", imp.ID, "err", err)
 	}
-	if _, err := p.m.Send(ctx, p.to, msg); err != nil {
-		p.r.logger().Error("import report: send", "import", imp.ID, "err", err)
+	_, err := p.m.Send(ctx, p.to, msg)
+	switch segmentbot.ErrorCode(err) {
+	case "":
+		return nil
+	case segmentbot.EINTERNAL, segmentbot.EUNAVAILABLE:
+		return fmt.Errorf("send the report of import %d: %w", imp.ID, err)
 	}
+	p.r.logger().Error("import report cannot be delivered", "import", imp.ID, "err", err)
+	return nil
 }

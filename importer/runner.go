@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -121,13 +120,7 @@ func (r *Runner) processLeased(ctx context.Context, worker string, imp *segmentb
 			}
 		}
 	}()
-	_, err := r.Process(ctx, imp)
-	switch {
-	case errors.Is(err, errUploading):
-		// Its uploader is still staging it; the lease runs out and a
-		// worker takes it up again then.
-		r.logger().Debug("import still uploading", "import", imp.ID)
-	case err != nil && ctx.Err() == nil:
+	if _, err := r.Process(ctx, imp); err != nil && ctx.Err() == nil {
 		r.logger().Error("process import", "import", imp.ID, "worker", worker, "err", err)
 	}
 }

@@ -16,7 +16,8 @@ import (
 // import: the failed import is returned together with the *segmentbot.Error
 // saying why.
 func StartUpload(ctx context.Context, store segmentbot.Store, imp *segmentbot.Import, body io.Reader) (*segmentbot.Import, error) {
-	imp.FileURL = ""
+	// Receiving: no worker claims it until StageRows has committed.
+	imp.FileURL, imp.Phase = "", segmentbot.PhaseReceiving
 	if err := store.CreateImport(ctx, imp); err != nil {
 		return nil, fmt.Errorf("create import: %w", err)
 	}
@@ -34,9 +35,13 @@ func StartUpload(ctx context.Context, store segmentbot.Store, imp *segmentbot.Im
 // caller answers with the result. A list without a single value fails the
 // import with "no users found".
 func (r *Runner) RunNow(ctx context.Context, imp *segmentbot.Import, values []string) (*segmentbot.Import, []*segmentbot.ImportRow, error) {
-	imp.FileURL = ""
+	imp.FileURL, imp.Phase = "", segmentbot.PhaseReceiving
 	if err := r.Store.CreateImport(ctx, imp); err != nil {
 		return nil, nil, fmt.Errorf("create import: %w", err)
+	}
+	// The caller runs it: hold the lease so no worker runs it too.
+	if _, err := r.Store.ClaimImportByID(ctx, imp.ID, "now-"+workerPrefix(), r.lease()); err != nil {
+		return nil, nil, fmt.Errorf("lease import %d: %w", imp.ID, err)
 	}
 	n, err := r.Store.StageRows(ctx, imp.ID, valueRows(values))
 	if err != nil {
@@ -44,6 +49,12 @@ func (r *Runner) RunNow(ctx context.Context, imp *segmentbot.Import, values []st
 	}
 	if n == 0 {
 		done, err := failUpload(ctx, r.Store, imp, errNoUsers)
+		if done != nil {
+			// The caller tells the admin; no worker needs to.
+			if merr := r.Store.MarkImportReported(ctx, done.ID); merr != nil {
+				return nil, nil, fmt.Errorf("mark import %d reported: %w", done.ID, merr)
+			}
+		}
 		return done, nil, err
 	}
 	staged, err := reload(ctx, r.Store, imp.ID)

@@ -24,6 +24,8 @@ type dialect struct {
 	// selected rows until commit. SQLite needs none: its transactions are
 	// immediate, so writers are serialised already.
 	lockRow string
+	// lockSegment ends the SELECT that serialises imports into a segment.
+	lockSegment string
 	// claimRows ends a SELECT of queue rows a worker is about to lease:
 	// rows another worker is leasing right now are skipped, not waited for.
 	claimRows string
@@ -50,6 +52,7 @@ var postgres = &dialect{
 	goose:             goose.DialectPostgres,
 	migrations:        "migrations/postgres",
 	lockRow:           " FOR UPDATE",
+	lockSegment:       " FOR NO KEY UPDATE",
 	claimRows:         " FOR UPDATE SKIP LOCKED",
 	finishedWithin:    "b.scheduled_at - i.finished_at < CAST(? AS BIGINT) * INTERVAL '1 millisecond'",
 	stageRows:         copyStagedRows,

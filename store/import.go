@@ -46,26 +46,29 @@ func (r *importRow) decode() (*segmentbot.Import, error) {
 	return &imp, nil
 }
 
-// CreateImport stores imp as pending/queued and fills ID, Status, Phase and
-// CreatedAt. ENOTFOUND for a missing segment.
+// CreateImport stores imp as pending and fills ID, Status, Phase and
+// CreatedAt. The phase is receiving when imp.Phase says so (the caller
+// stages the rows itself, and workers leave the import alone until then),
+// else queued. ENOTFOUND for a missing segment.
 func (db *DB) CreateImport(ctx context.Context, imp *segmentbot.Import) error {
-	imp.Status, imp.Phase, imp.CreatedAt = segmentbot.ImportPending, segmentbot.PhaseQueued, db.now()
+	if imp.Phase != segmentbot.PhaseReceiving {
+		imp.Phase = segmentbot.PhaseQueued
+	}
+	imp.Status, imp.CreatedAt = segmentbot.ImportPending, db.now()
 	imp.FailedByReason = map[string]int64{}
-	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var ids []int64
-		err := tx.SelectContext(ctx, &ids, tx.Rebind(`
-			INSERT INTO imports (segment_id, status, phase, channel, file_url, file_name, uploaded_by, created_at)
-			SELECT id, ?, ?, ?, ?, ?, ?, ? FROM segments WHERE id = ?
-			RETURNING id`),
-			imp.Status, imp.Phase, imp.Channel, imp.FileURL, imp.FileName, imp.UploadedBy, imp.CreatedAt, imp.SegmentID)
-		if err != nil {
-			return fmt.Errorf("create import: %w", err)
-		} else if len(ids) == 0 {
-			return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", imp.SegmentID)
-		}
-		imp.ID = ids[0]
-		return nil
-	})
+	var ids []int64
+	err := db.db.SelectContext(ctx, &ids, db.db.Rebind(`
+		INSERT INTO imports (segment_id, status, phase, channel, file_url, file_name, uploaded_by, created_at)
+		SELECT id, ?, ?, ?, ?, ?, ?, ? FROM segments WHERE id = ?
+		RETURNING id`),
+		imp.Status, imp.Phase, imp.Channel, imp.FileURL, imp.FileName, imp.UploadedBy, imp.CreatedAt, imp.SegmentID)
+	if err != nil {
+		return fmt.Errorf("create import: %w", err)
+	} else if len(ids) == 0 {
+		return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", imp.SegmentID)
+	}
+	imp.ID = ids[0]
+	return nil
 }
 
 // FindImportByID returns ENOTFOUND if there is none.
@@ -91,43 +94,81 @@ func (db *DB) FindImports(ctx context.Context, segmentID int64, limit int) ([]*s
 	return imps, nil
 }
 
-// ClaimImport takes the oldest unfinished import whose lease is free for
-// worker, marks it processing and leases it for lease. It returns nil, nil
-// when there is none.
+// ClaimImport takes the oldest import that needs a worker and whose lease
+// is free, and leases it to worker for lease. An import needs a worker
+// while it is unfinished and not receiving (it becomes processing), or
+// when it finished with phase applied and its report is not yet delivered
+// (it keeps its status). It returns nil, nil when there is none.
 func (db *DB) ClaimImport(ctx context.Context, worker string, lease time.Duration) (*segmentbot.Import, error) {
 	var imp *segmentbot.Import
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		now := db.now()
 		var ids []int64
+		// The literals match the partial index imports_need_worker.
 		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`
 			SELECT id FROM imports
-			WHERE status IN (?, ?) AND (locked_until IS NULL OR locked_until < ?)
-			ORDER BY id LIMIT 1`+db.dialect.claimRows),
-			segmentbot.ImportPending, segmentbot.ImportProcessing, now); err != nil {
+			WHERE (status IN ('pending', 'processing') OR phase = 'applied')
+			AND phase NOT IN ('receiving', 'done')
+			AND (locked_until IS NULL OR locked_until < ?)
+			ORDER BY id LIMIT 1`+db.dialect.claimRows), now); err != nil {
 			return fmt.Errorf("claim import: %w", err)
 		} else if len(ids) == 0 {
 			return nil
 		}
-		var row importRow
-		if err := tx.GetContext(ctx, &row, tx.Rebind(`
-			UPDATE imports SET status = ?, locked_by = ?, locked_until = ?, started_at = COALESCE(started_at, ?)
-			WHERE id = ? RETURNING `+importColumns),
-			segmentbot.ImportProcessing, worker, now.Add(lease), now, ids[0]); err != nil {
-			return fmt.Errorf("claim import %d: %w", ids[0], err)
-		}
 		var err error
-		imp, err = row.decode()
+		imp, err = leaseImport(ctx, tx, ids[0], worker, now, lease)
 		return err
 	})
 	return imp, err
 }
 
+// ClaimImportByID leases import id to worker whatever its phase, for a
+// caller that runs the import itself; like ClaimImport it makes a pending
+// import processing. ECONFLICT when another worker holds a live lease,
+// ENOTFOUND when there is no such import.
+func (db *DB) ClaimImportByID(ctx context.Context, id int64, worker string, lease time.Duration) (*segmentbot.Import, error) {
+	now := db.now()
+	var rows []importRow
+	err := db.db.SelectContext(ctx, &rows, db.db.Rebind(leaseImportSQL+`
+		AND (locked_by = ? OR locked_until IS NULL OR locked_until < ?)
+		RETURNING `+importColumns),
+		worker, now.Add(lease), now, id, worker, now)
+	if err != nil {
+		return nil, fmt.Errorf("claim import %d: %w", id, err)
+	}
+	if len(rows) == 1 {
+		return rows[0].decode()
+	}
+	if _, err := db.FindImportByID(ctx, id); err != nil {
+		return nil, err
+	}
+	return nil, segmentbot.Errorf(segmentbot.ECONFLICT, "Import %d is being worked on by another worker.", id)
+}
+
+// leaseImportSQL leases one import: a pending one becomes processing, a
+// finished one keeps its status. Parameters: worker, lease end, now, id.
+const leaseImportSQL = `
+	UPDATE imports SET locked_by = ?, locked_until = ?,
+		status = CASE WHEN status = 'pending' THEN 'processing' ELSE status END,
+		started_at = COALESCE(started_at, ?)
+	WHERE id = ?`
+
+func leaseImport(ctx context.Context, tx *sqlx.Tx, id int64, worker string, now time.Time, lease time.Duration) (*segmentbot.Import, error) {
+	var row importRow
+	if err := tx.GetContext(ctx, &row, tx.Rebind(leaseImportSQL+` RETURNING `+importColumns),
+		worker, now.Add(lease), now, id); err != nil {
+		return nil, fmt.Errorf("claim import %d: %w", id, err)
+	}
+	return row.decode()
+}
+
 // RenewImport extends worker's lease; ECONFLICT if another worker took the
-// import or it finished, ENOTFOUND if there is none.
+// import or its report was delivered (phase done), ENOTFOUND if there is
+// none.
 func (db *DB) RenewImport(ctx context.Context, id int64, worker string, lease time.Duration) error {
 	res, err := db.db.ExecContext(ctx, db.db.Rebind(`
-		UPDATE imports SET locked_until = ? WHERE id = ? AND locked_by = ? AND status IN (?, ?)`),
-		db.now().Add(lease), id, worker, segmentbot.ImportPending, segmentbot.ImportProcessing)
+		UPDATE imports SET locked_until = ? WHERE id = ? AND locked_by = ? AND phase <> ?`),
+		db.now().Add(lease), id, worker, segmentbot.PhaseDone)
 	if err != nil {
 		return fmt.Errorf("renew import %d: %w", id, err)
 	}
@@ -138,6 +179,26 @@ func (db *DB) RenewImport(ctx context.Context, id int64, worker string, lease ti
 		return err
 	}
 	return segmentbot.Errorf(segmentbot.ECONFLICT, "Import %d is no longer leased to %s.", id, worker)
+}
+
+// MarkImportReported records that the import's report was delivered:
+// phase done, lease released. Only a finished import can be reported;
+// ECONFLICT for an unfinished one, ENOTFOUND for a missing one.
+func (db *DB) MarkImportReported(ctx context.Context, id int64) error {
+	res, err := db.db.ExecContext(ctx, db.db.Rebind(`
+		UPDATE imports SET phase = ?, locked_by = '', locked_until = NULL
+		WHERE id = ? AND status NOT IN (?, ?)`),
+		segmentbot.PhaseDone, id, segmentbot.ImportPending, segmentbot.ImportProcessing)
+	if err != nil {
+		return fmt.Errorf("mark import %d reported: %w", id, err)
+	}
+	if ok, err := changed(res); err != nil || ok {
+		return err
+	}
+	if _, err := db.FindImportByID(ctx, id); err != nil {
+		return err
+	}
+	return segmentbot.Errorf(segmentbot.ECONFLICT, "Import %d has not finished; there is no report yet.", id)
 }
 
 // SetImportPhase records phase and progress of a running import. ENOTFOUND.
@@ -152,15 +213,19 @@ func (db *DB) SetImportMessage(ctx context.Context, id int64, messageID string) 
 }
 
 // FailImport finishes an unfinished import as failed with a reason for the
-// admin; a finished import stays as it is. ENOTFOUND.
+// admin, with phase applied: like a completed import, its (failure) report
+// still has to be delivered, by the lease holder or, once the lease lapses,
+// by whichever worker claims it next; MarkImportReported ends that. The
+// lease is kept so the caller can deliver the report itself. A finished
+// import stays as it is. ENOTFOUND.
 func (db *DB) FailImport(ctx context.Context, id int64, reason string) error {
 	now := db.now()
 	return db.updateImport(ctx, id, `
-		status = CASE WHEN status IN ('pending', 'processing') THEN ? ELSE status END,
 		error = CASE WHEN status IN ('pending', 'processing') THEN ? ELSE error END,
 		finished_at = CASE WHEN status IN ('pending', 'processing') THEN ? ELSE finished_at END,
-		phase = ?, locked_by = '', locked_until = NULL`,
-		segmentbot.ImportFailed, reason, now, segmentbot.PhaseDone)
+		phase = CASE WHEN status IN ('pending', 'processing') THEN ? ELSE phase END,
+		status = CASE WHEN status IN ('pending', 'processing') THEN ? ELSE status END`,
+		reason, now, segmentbot.PhaseApplied, segmentbot.ImportFailed)
 }
 
 // EachImportRow streams the report rows in row order, page by page; it

@@ -154,12 +154,18 @@ func (db *DB) SaveLookups(ctx context.Context, id int64, results []segmentbot.Lo
 
 // ApplyImport gives every row its outcome, adds the new members (skipping
 // opted-out, inactive and out-of-group users), logs their join events,
-// counts the outcomes into the import and finishes it, in one transaction.
-// A finished import is returned unchanged. ENOTFOUND.
+// counts the outcomes into the import and finishes it with phase applied
+// (the report is still to be delivered; the lease, if any, stays with its
+// holder for that), in one transaction. Imports into one segment are
+// applied one at a time. A finished import is returned unchanged.
+// ENOTFOUND.
 func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, error) {
 	var imp *segmentbot.Import
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
+		if err = db.lockSegmentOfImport(ctx, tx, id); err != nil {
+			return err
+		}
 		if imp, err = findImport(ctx, tx, id, db.dialect.lockRow); err != nil || imp.Done() {
 			return err
 		}
@@ -183,7 +189,7 @@ func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, er
 		if err := countOutcomes(ctx, tx, imp); err != nil {
 			return err
 		}
-		imp.Status, imp.Phase, imp.Progress, imp.FinishedAt = segmentbot.ImportCompleted, segmentbot.PhaseDone, imp.Total, &now
+		imp.Status, imp.Phase, imp.Progress, imp.FinishedAt = segmentbot.ImportCompleted, segmentbot.PhaseApplied, imp.Total, &now
 		if imp.Failed > 0 {
 			imp.Status = segmentbot.ImportCompletedWithErrors
 		}
@@ -192,7 +198,7 @@ func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, er
 			return fmt.Errorf("import %d: %w", id, err)
 		}
 		_, err = tx.ExecContext(ctx, tx.Rebind(`
-			UPDATE imports SET status = ?, phase = ?, progress = ?, finished_at = ?, locked_by = '', locked_until = NULL,
+			UPDATE imports SET status = ?, phase = ?, progress = ?, finished_at = ?,
 				added = ?, already_member = ?, skipped_opted_out = ?, duplicates = ?, failed = ?, failed_by_reason = ?
 			WHERE id = ?`),
 			imp.Status, imp.Phase, imp.Progress, now, imp.Added, imp.AlreadyMember, imp.SkippedOptOut,
@@ -206,6 +212,24 @@ func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, er
 		return nil, err
 	}
 	return imp, nil
+}
+
+// lockSegmentOfImport locks the row of the segment import id goes into,
+// so imports into one segment are applied one at a time: the second sees
+// the members the first added instead of counting them as added again.
+// FOR NO KEY UPDATE conflicts with itself and with deleting the segment,
+// but not with the key-share locks that taps take on it when they insert
+// memberships, so taps go on while a big import is applied. ENOTFOUND.
+func (db *DB) lockSegmentOfImport(ctx context.Context, tx *sqlx.Tx, id int64) error {
+	var ids []int64
+	if err := tx.SelectContext(ctx, &ids, tx.Rebind(`
+		SELECT id FROM segments WHERE id = (SELECT segment_id FROM imports WHERE id = ?)`+db.dialect.lockSegment), id); err != nil {
+		return fmt.Errorf("lock segment of import %d: %w", id, err)
+	}
+	if len(ids) == 0 {
+		return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no import %d.", id)
+	}
+	return nil
 }
 
 // setOutcomes decides every row's outcome from the directory, the lookups,

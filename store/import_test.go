@@ -109,7 +109,7 @@ func TestImportPipeline(t *testing.T) {
 				t.Fatal(err)
 			}
 			wantFailed := map[string]int64{"invalid": 1, "left_tenant": 1, "not_in_bot_groups": 1, "not_found": 1, "permission_denied": 1, "lookup_error": 1}
-			if got.Status != segmentbot.ImportCompletedWithErrors || got.Phase != segmentbot.PhaseDone || got.Total != 12 ||
+			if got.Status != segmentbot.ImportCompletedWithErrors || got.Phase != segmentbot.PhaseApplied || got.Total != 12 ||
 				got.Added != 2 || got.AlreadyMember != 1 || got.SkippedOptOut != 1 || got.Duplicates != 2 || got.Failed != 6 ||
 				!reflect.DeepEqual(got.FailedByReason, wantFailed) || got.FinishedAt == nil || got.FileURL != "" {
 				t.Fatalf("import %+v", got)
@@ -226,7 +226,7 @@ func TestImportJobs(t *testing.T) {
 			}
 			wantCode(t, db.RenewImport(ctx, 9999, "w3", time.Minute), segmentbot.ENOTFOUND)
 		})
-		t.Run("failed and finished imports are not claimed", func(t *testing.T) {
+		t.Run("failed imports are claimed once more to deliver their report, then never again", func(t *testing.T) {
 			clock.t = clock.t.Add(time.Hour)
 			list, _ := db.FindImports(ctx, seg.ID, 100)
 			for _, imp := range list {
@@ -234,12 +234,21 @@ func TestImportJobs(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			got, _ := db.FindImportByID(ctx, list[0].ID)
+			if got.Status != segmentbot.ImportFailed || got.Phase != segmentbot.PhaseApplied || got.Error != "file vanished" || got.FinishedAt == nil {
+				t.Fatalf("failed import %+v", got)
+			}
+			for range list {
+				imp, err := db.ClaimImport(ctx, "w4", time.Minute)
+				if err != nil || imp == nil || imp.Status != segmentbot.ImportFailed {
+					t.Fatalf("claimed for its report: %+v, %v", imp, err)
+				}
+				if err := db.MarkImportReported(ctx, imp.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
 			if imp, err := db.ClaimImport(ctx, "w4", time.Minute); imp != nil || err != nil {
 				t.Fatalf("claimed %+v, %v", imp, err)
-			}
-			got, _ := db.FindImportByID(ctx, list[0].ID)
-			if got.Status != segmentbot.ImportFailed || got.Error != "file vanished" || got.FinishedAt == nil {
-				t.Fatalf("failed import %+v", got)
 			}
 		})
 		t.Run("phase, message and listing", func(t *testing.T) {

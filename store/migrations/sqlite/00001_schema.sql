@@ -96,6 +96,9 @@ CREATE TABLE imports (
 );
 CREATE INDEX imports_segment_id ON imports (segment_id, id);
 CREATE INDEX imports_unfinished ON imports (id) WHERE status IN ('pending', 'processing');
+-- What ClaimImport looks for: unfinished work, and reports not yet delivered.
+CREATE INDEX imports_need_worker ON imports (id)
+    WHERE (status IN ('pending', 'processing') OR phase = 'applied') AND phase NOT IN ('receiving', 'done');
 CREATE INDEX imports_finished_at ON imports (finished_at);
 
 CREATE TABLE import_rows (
