@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -80,4 +81,34 @@ func idParam(c *gin.Context, name, what string) (int64, error) {
 		return 0, segmentbot.Errorf(segmentbot.EINVALID, "%s id %q is not a positive whole number.", what, c.Param(name))
 	}
 	return id, nil
+}
+
+// segmentParam finds the segment named by the :id parameter; on failure
+// it has written the error and returns false.
+func (s *server) segmentParam(c *gin.Context) (*segmentbot.Segment, bool) {
+	id, err := idParam(c, "id", "Segment")
+	if err == nil {
+		var seg *segmentbot.Segment
+		if seg, err = s.Store.FindSegmentByID(c.Request.Context(), id); err == nil {
+			return seg, true
+		}
+		err = fmt.Errorf("find segment %d: %w", id, err)
+	}
+	writeError(c, s.log, err)
+	return nil, false
+}
+
+// importParam finds the import named by the :id parameter; on failure it
+// has written the error and returns false.
+func (s *server) importParam(c *gin.Context) (*segmentbot.Import, bool) {
+	id, err := idParam(c, "id", "Import")
+	if err == nil {
+		var imp *segmentbot.Import
+		if imp, err = s.Store.FindImportByID(c.Request.Context(), id); err == nil {
+			return imp, true
+		}
+		err = fmt.Errorf("find import %d: %w", id, err)
+	}
+	writeError(c, s.log, err)
+	return nil, false
 }

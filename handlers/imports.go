@@ -23,16 +23,11 @@ type importStarted struct {
 // createImport streams an uploaded CSV file, raw or as multipart field
 // "file", into the uploader, capped at MaxCSVBytes.
 func (s *server) createImport(c *gin.Context) {
-	id, err := idParam(c, "id", "Segment")
-	if err != nil {
-		writeError(c, s.log, err)
+	seg, ok := s.segmentParam(c)
+	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	if _, err := s.Store.FindSegmentByID(ctx, id); err != nil {
-		writeError(c, s.log, fmt.Errorf("find segment %d: %w", id, err))
-		return
-	}
+	id, ctx := seg.ID, c.Request.Context()
 	if c.Request.ContentLength > s.MaxCSVBytes {
 		writeError(c, s.log, segmentbot.Errorf(segmentbot.ETOOLARGE, "The file is larger than %d bytes.", s.MaxCSVBytes))
 		return
@@ -128,31 +123,15 @@ func viewImport(imp *segmentbot.Import) importView {
 }
 
 func (s *server) getImport(c *gin.Context) {
-	id, err := idParam(c, "id", "Import")
-	if err != nil {
-		writeError(c, s.log, err)
-		return
+	if imp, ok := s.importParam(c); ok {
+		c.JSON(http.StatusOK, viewImport(imp))
 	}
-	imp, err := s.Store.FindImportByID(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, s.log, fmt.Errorf("find import %d: %w", id, err))
-		return
-	}
-	c.JSON(http.StatusOK, viewImport(imp))
 }
 
 func (s *server) importReport(c *gin.Context) {
-	id, err := idParam(c, "id", "Import")
-	if err != nil {
-		writeError(c, s.log, err)
-		return
+	if imp, ok := s.importParam(c); ok {
+		s.reportCSV(c, imp, false)
 	}
-	imp, err := s.Store.FindImportByID(c.Request.Context(), id)
-	if err != nil {
-		writeError(c, s.log, fmt.Errorf("find import %d: %w", id, err))
-		return
-	}
-	s.reportCSV(c, imp, false)
 }
 
 // reportCSV streams the report of imp as row,value,outcome,reason.

@@ -23,17 +23,11 @@ type memberList struct {
 // listMembers answers JSON pages, or the whole segment as name,email CSV
 // when the client accepts text/csv.
 func (s *server) listMembers(c *gin.Context) {
-	id, err := idParam(c, "id", "Segment")
-	if err != nil {
-		writeError(c, s.log, err)
+	seg, ok := s.segmentParam(c)
+	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	seg, err := s.Store.FindSegmentByID(ctx, id)
-	if err != nil {
-		writeError(c, s.log, fmt.Errorf("find segment %d: %w", id, err))
-		return
-	}
+	id, ctx := seg.ID, c.Request.Context()
 	if wantsCSV(c) {
 		s.membersCSV(c, seg, false)
 		return

@@ -108,17 +108,11 @@ type segmentDeleted struct {
 }
 
 func (s *server) deleteSegment(c *gin.Context) {
-	id, err := idParam(c, "id", "Segment")
-	if err != nil {
-		writeError(c, s.log, err)
+	seg, ok := s.segmentParam(c)
+	if !ok {
 		return
 	}
-	ctx := c.Request.Context()
-	seg, err := s.Store.FindSegmentByID(ctx, id)
-	if err != nil {
-		writeError(c, s.log, fmt.Errorf("find segment %d: %w", id, err))
-		return
-	}
+	id, ctx := seg.ID, c.Request.Context()
 	cancelled, err := s.Store.DeleteSegment(ctx, id, 0)
 	if err != nil {
 		writeError(c, s.log, fmt.Errorf("delete segment %d: %w", id, err))
