@@ -6,30 +6,45 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 	"github.com/segmentbot/segmentbot/store/storetest"
 )
 
-const benchRows = 100_000
+// benchRows is the size of the benchmarked import: 100,000 rows, or
+// SEGMENTBOT_BENCH_ROWS.
+var benchRows = func() int {
+	if n, err := strconv.Atoi(os.Getenv("SEGMENTBOT_BENCH_ROWS")); err == nil && n > 0 {
+		return n
+	}
+	return 100_000
+}()
 
-// BenchmarkImportPipeline stages, resolves and applies an import of
-// benchRows emails, all known to the directory, into an empty segment.
+// BenchmarkImportPipeline runs an import of benchRows rows from upload to
+// report ready against a preloaded directory: 0.5 % of the rows are
+// invalid, 2 % are unknown to the directory and answered by a live lookup,
+// the rest are known users. It reports the seconds of each stage.
 func BenchmarkImportPipeline(b *testing.B) {
 	ctx := context.Background()
+	invalidEvery, missEvery := 200, 50
 	for _, dialect := range benchDialects() {
 		b.Run(dialect, func(b *testing.B) {
 			db := storetest.Open(b, dialect)
-			users := make([]*segmentbot.User, benchRows)
-			for i := range users {
-				users[i] = &segmentbot.User{Channel: segmentbot.ChannelTeams, ExternalID: fmt.Sprintf("29:%d", i),
-					Email: fmt.Sprintf("user%d@example.com", i), Active: true}
+			var users []*segmentbot.User
+			for i := 0; i < benchRows; i++ {
+				if i%invalidEvery != 0 && i%missEvery != 1 {
+					users = append(users, &segmentbot.User{Channel: segmentbot.ChannelTeams, ExternalID: fmt.Sprintf("29:%d", i),
+						Email: fmt.Sprintf("user%d@example.com", i), Active: true})
+				}
 			}
 			if err := db.UpsertUsers(ctx, users); err != nil {
 				b.Fatal(err)
 			}
+			var stage, resolve, lookup, apply time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				seg := &segmentbot.Segment{Name: fmt.Sprintf("bench %d", i)}
@@ -43,27 +58,54 @@ func BenchmarkImportPipeline(b *testing.B) {
 				}
 				row := int64(0)
 				next := func() (*segmentbot.StagedRow, error) {
-					if row == benchRows {
+					if row == int64(benchRows) {
 						return nil, io.EOF
 					}
 					row++
+					if (row-1)%int64(invalidEvery) == 0 {
+						return &segmentbot.StagedRow{Row: row, Value: "user@@example", Kind: segmentbot.KindInvalid, Note: "two @"}, nil
+					}
 					e := fmt.Sprintf("user%d@example.com", row-1)
 					return &segmentbot.StagedRow{Row: row, Value: e, Norm: e, Kind: segmentbot.KindEmail}, nil
 				}
+				t0 := time.Now()
 				if _, err := db.StageRows(ctx, imp.ID, next); err != nil {
 					b.Fatal(err)
 				}
+				t1 := time.Now()
 				if err := db.ResolveImport(ctx, imp.ID); err != nil {
 					b.Fatal(err)
 				}
+				t2 := time.Now()
+				misses, err := db.ImportMisses(ctx, imp.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				results := make([]segmentbot.LookupResult, len(misses))
+				for j, m := range misses {
+					results[j] = segmentbot.LookupResult{Miss: m, User: &segmentbot.User{AADObjectID: "aad-" + m.Norm, Email: m.Norm, Active: true, InBotGroups: true}}
+				}
+				if err := db.SaveLookups(ctx, imp.ID, results); err != nil {
+					b.Fatal(err)
+				}
+				t3 := time.Now()
 				done, err := db.ApplyImport(ctx, imp.ID)
 				if err != nil {
 					b.Fatal(err)
-				} else if done.Added != benchRows {
-					b.Fatalf("added %d of %d", done.Added, benchRows)
+				}
+				t4 := time.Now()
+				stage, resolve, lookup, apply = stage+t1.Sub(t0), resolve+t2.Sub(t1), lookup+t3.Sub(t2), apply+t4.Sub(t3)
+				wantFailed := int64(benchRows+invalidEvery-1) / int64(invalidEvery)
+				if done.Added+done.Failed != int64(benchRows) || done.Failed != wantFailed || len(misses) == 0 {
+					b.Fatalf("added %d, failed %d (want %d) of %d; %d misses", done.Added, done.Failed, wantFailed, benchRows, len(misses))
 				}
 			}
-			b.ReportMetric(float64(benchRows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+			n := float64(b.N)
+			b.ReportMetric(float64(benchRows)*n/b.Elapsed().Seconds(), "rows/s")
+			b.ReportMetric(stage.Seconds()/n, "stage-s")
+			b.ReportMetric(resolve.Seconds()/n, "resolve-s")
+			b.ReportMetric(lookup.Seconds()/n, "lookup-s")
+			b.ReportMetric(apply.Seconds()/n, "apply-s")
 		})
 	}
 }

@@ -65,7 +65,8 @@ func TestLateUploads(t *testing.T) {
 		clock := useClock(db)
 		now := clock.t
 		seg := mustSegment(t, db, "Late")
-		b := &segmentbot.Broadcast{SegmentID: seg.ID, Name: "b", ScheduledAt: now.Add(30 * time.Hour)}
+		const author, uploader = 1, 2
+		b := &segmentbot.Broadcast{SegmentID: seg.ID, Name: "b", ScheduledAt: now.Add(30 * time.Hour), CreatedBy: author}
 		db.CreateBroadcast(ctx, b)
 
 		// finished makes a finished import of total rows ending at end.
@@ -88,8 +89,8 @@ func TestLateUploads(t *testing.T) {
 		db.StageRows(ctx, running.ID, rows(make1(large)...))
 
 		otherSeg := mustSegment(t, db, "Other")
-		cancelled := &segmentbot.Broadcast{SegmentID: otherSeg.ID, ScheduledAt: now.Add(time.Hour)}
-		gone := &segmentbot.Broadcast{SegmentID: otherSeg.ID, ScheduledAt: now.Add(-time.Hour)}
+		cancelled := &segmentbot.Broadcast{SegmentID: otherSeg.ID, ScheduledAt: now.Add(time.Hour), CreatedBy: author}
+		gone := &segmentbot.Broadcast{SegmentID: otherSeg.ID, ScheduledAt: now.Add(-time.Hour), CreatedBy: author}
 		db.CreateBroadcast(ctx, cancelled)
 		db.CancelBroadcast(ctx, cancelled.ID)
 		db.CreateBroadcast(ctx, gone)
@@ -125,16 +126,40 @@ func TestLateUploads(t *testing.T) {
 			})
 		}
 		t.Run("a warned pair is not reported again", func(t *testing.T) {
-			w := &segmentbot.Warning{BroadcastID: b.ID, ImportID: running.ID, UserID: 1}
+			w := &segmentbot.Warning{BroadcastID: b.ID, ImportID: running.ID, UserID: author}
 			if ok, err := db.CreateWarning(ctx, w); err != nil || !ok {
 				t.Fatalf("create warning %v, %v", ok, err)
 			}
-			if ok, _ := db.CreateWarning(ctx, &segmentbot.Warning{BroadcastID: b.ID, ImportID: running.ID, UserID: 1}); ok {
+			if ok, _ := db.CreateWarning(ctx, &segmentbot.Warning{BroadcastID: b.ID, ImportID: running.ID, UserID: author}); ok {
 				t.Fatal("created the same warning twice")
 			}
 			again, _ := db.FindLateUploads(ctx, now, large, lead)
 			if len(again) != 1 || again[0].Import.ID != lateOne.ID {
 				t.Fatalf("late after warning: %+v", again)
+			}
+		})
+		t.Run("a pair stays reported until the uploader is warned too", func(t *testing.T) {
+			uploaded := &segmentbot.Import{SegmentID: seg.ID, UploadedBy: uploader}
+			if err := db.CreateImport(ctx, uploaded); err != nil {
+				t.Fatal(err)
+			}
+			db.StageRows(ctx, uploaded.ID, rows(make1(large)...))
+			db.CreateWarning(ctx, &segmentbot.Warning{BroadcastID: b.ID, ImportID: uploaded.ID, UserID: author})
+			reported := func() bool {
+				late, _ := db.FindLateUploads(ctx, now, large, lead)
+				for _, l := range late {
+					if l.Import.ID == uploaded.ID {
+						return true
+					}
+				}
+				return false
+			}
+			if !reported() {
+				t.Fatal("the uploader was never warned, but the pair is not reported")
+			}
+			db.CreateWarning(ctx, &segmentbot.Warning{BroadcastID: b.ID, ImportID: uploaded.ID, UserID: uploader})
+			if reported() {
+				t.Fatal("both were warned, but the pair is still reported")
 			}
 		})
 	})

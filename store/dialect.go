@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 	"github.com/lib/pq"
@@ -32,17 +33,23 @@ type dialect struct {
 	// finishedWithin is true when import i finished less than ? milliseconds
 	// before broadcast b's time.
 	finishedWithin string
-	// matchRows gives unmatched staged rows of an import the user the
-	// directory or a live lookup knows for their value, preferring users of
-	// the import's channel. Every ? is the import id.
-	matchRows string
 	// afterStage runs after rows are staged, in the same transaction. On
 	// PostgreSQL it refreshes the planner's statistics: without them a fresh
 	// million-row import looks like one row, and the set-based statements
 	// that follow get nested-loop plans that never finish.
 	afterStage string
+	// bulkSettings run first in the transactions of the set-based import
+	// statements. On PostgreSQL: enough memory that a million-row import
+	// hashes and sorts in memory instead of spilling to disk, and no merge
+	// joins, which the planner picks from the poor row estimates of CTEs
+	// and which then sort text by collation (several times slower than the
+	// hash joins). SET LOCAL ends with the transaction.
+	bulkSettings []string
 	// stageRows bulk-loads staged import rows inside tx.
 	stageRows func(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error)
+	// applyRows gives every row of an import its outcome, adds the new
+	// members with their join events, and counts the outcomes.
+	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time) ([]outcomeCount, error)
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation func(err error) bool
 }
@@ -55,9 +62,10 @@ var postgres = &dialect{
 	lockSegment:       " FOR NO KEY UPDATE",
 	claimRows:         " FOR UPDATE SKIP LOCKED",
 	finishedWithin:    "b.scheduled_at - i.finished_at < CAST(? AS BIGINT) * INTERVAL '1 millisecond'",
+	bulkSettings:      []string{"SET LOCAL work_mem = '256MB'", "SET LOCAL enable_mergejoin = off"},
 	stageRows:         copyStagedRows,
-	matchRows:         pgMatchRows,
 	afterStage:        "ANALYZE import_rows",
+	applyRows:         pgApplyRows,
 	isUniqueViolation: pqUniqueViolation,
 }
 
@@ -69,7 +77,7 @@ var sqlite = &dialect{
 	// round() drops the float noise of the subtraction.
 	finishedWithin:    "round((julianday(b.scheduled_at) - julianday(i.finished_at)) * 86400000) < ?",
 	stageRows:         insertStagedRows,
-	matchRows:         sqliteMatchRows,
+	applyRows:         sqliteApplyRows,
 	isUniqueViolation: sqliteUniqueViolation,
 }
 
@@ -150,44 +158,3 @@ func sqliteUniqueViolation(err error) bool {
 	var e interface{ Code() int }
 	return errors.As(err, &e) && (e.Code() == constraintUnique || e.Code() == constraintPrimaryKey)
 }
-
-// pgMatchRows matches all rows in one set-based pass (hash joins over the
-// whole import), joining back on the primary key.
-const pgMatchRows = `
-WITH wanted AS (
-	SELECT DISTINCT kind, norm FROM import_rows
-	WHERE import_id = ? AND kind <> 'invalid' AND dup_of IS NULL AND user_id IS NULL
-), candidates AS (
-	SELECT w.kind, w.norm, u.id, u.channel FROM wanted w JOIN users u ON u.email = w.norm WHERE w.kind = 'email'
-	UNION ALL
-	SELECT w.kind, w.norm, u.id, u.channel FROM wanted w JOIN users u ON u.upn = w.norm WHERE w.kind = 'email'
-	UNION ALL
-	SELECT w.kind, w.norm, u.id, u.channel FROM wanted w JOIN users u ON u.aad_object_id = w.norm WHERE w.kind = 'aad'
-	UNION ALL
-	SELECT w.kind, w.norm, u.id, u.channel FROM wanted w JOIN users u ON u.external_id = w.norm WHERE w.kind = 'numeric'
-	UNION ALL
-	SELECT l.kind, l.norm, l.user_id, i.channel FROM import_lookups l JOIN imports i ON i.id = l.import_id
-	WHERE l.import_id = ? AND l.user_id IS NOT NULL
-), best AS (
-	SELECT DISTINCT ON (c.kind, c.norm) c.kind, c.norm, c.id FROM candidates c
-	ORDER BY c.kind, c.norm, CASE WHEN c.channel = (SELECT channel FROM imports WHERE id = ?) THEN 0 ELSE 1 END, c.id
-)
-UPDATE import_rows SET user_id = m.id
-FROM (SELECT r.row_no, best.id FROM import_rows r JOIN best ON best.kind = r.kind AND best.norm = r.norm
-	WHERE r.import_id = ? AND r.dup_of IS NULL AND r.user_id IS NULL) AS m
-WHERE import_rows.import_id = ? AND import_rows.row_no = m.row_no`
-
-// sqliteMatchRows probes the lookups and the users' indexes row by row:
-// SQLite plans a nested loop either way, and these probes are indexed.
-const sqliteMatchRows = `
-UPDATE import_rows SET user_id = COALESCE(
-	(SELECT l.user_id FROM import_lookups l
-		WHERE l.import_id = import_rows.import_id AND l.kind = import_rows.kind AND l.norm = import_rows.norm),
-	(SELECT u.id FROM users u
-		WHERE (import_rows.kind = 'email' AND u.email = import_rows.norm)
-		OR (import_rows.kind = 'email' AND u.upn = import_rows.norm)
-		OR (import_rows.kind = 'aad' AND u.aad_object_id = import_rows.norm)
-		OR (import_rows.kind = 'numeric' AND u.external_id = import_rows.norm)
-		ORDER BY CASE WHEN u.channel = (SELECT channel FROM imports WHERE id = import_rows.import_id) THEN 0 ELSE 1 END, u.id
-		LIMIT 1))
-WHERE import_id = ? AND kind <> 'invalid' AND dup_of IS NULL AND user_id IS NULL`

@@ -50,48 +50,72 @@ func (db *DB) StageRows(ctx context.Context, id int64, next func() (*segmentbot.
 	return n, err
 }
 
-// ResolveImport marks duplicates (the same value, or the same user, as an
-// earlier row), matches staged rows against the directory, and sets phase
-// resolved. ENOTFOUND.
+// ResolveImport matches staged rows against the directory, marks
+// duplicates (the same value, or the same user, as an earlier row), and
+// sets phase resolved. ENOTFOUND.
 func (db *DB) ResolveImport(ctx context.Context, id int64) error {
-	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+	return db.bulkTx(ctx, func(tx *sqlx.Tx) error {
 		imp, err := findImport(ctx, tx, id, db.dialect.lockRow)
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`
-			UPDATE import_rows SET dup_of = f.first_row
-			FROM (SELECT row_no, min(row_no) OVER (PARTITION BY norm) AS first_row FROM import_rows
-				WHERE import_id = ? AND kind <> ?) AS f
-			WHERE import_rows.import_id = ? AND import_rows.row_no = f.row_no AND f.first_row < f.row_no
-			AND import_rows.dup_of IS NULL`),
-			id, segmentbot.KindInvalid, id); err != nil {
-			return fmt.Errorf("mark duplicates of import %d: %w", id, err)
-		}
-		if err := db.matchRows(ctx, tx, id); err != nil {
+		if err := matchRows(ctx, tx, id); err != nil {
 			return err
 		}
 		return setPhase(ctx, tx, id, segmentbot.PhaseResolved, imp.Total)
 	})
 }
 
-// matchRows gives unmatched rows the user the directory or a live lookup
-// knows for their value, preferring users of the import's channel, and
-// then marks rows that reach a user an earlier row reached as duplicates.
-func (db *DB) matchRows(ctx context.Context, tx *sqlx.Tx, id int64) error {
-	// Every ? of the dialect's statement is the import id.
-	q := db.dialect.matchRows
-	_, err := tx.ExecContext(ctx, tx.Rebind(q), slices.Repeat([]any{id}, strings.Count(q, "?"))...)
+// matchRowsSQL decides, in one pass over the import, every valid row's
+// user and whether it duplicates an earlier row. Each distinct value is
+// matched once (its first row carries the user; later rows with the same
+// value are duplicates of it), preferring a user of the import's channel,
+// then the oldest; a value whose user an earlier value reached is a
+// duplicate of that value's first row. Everything is grouping and
+// equality joins, which PostgreSQL runs as hash aggregates and hash joins
+// (no sort of text, no probe per row); the update joins the rows to their
+// value directly and writes only rows whose result changed, so matching
+// again after live lookups rewrites only what the lookups changed. Every
+// ? is the import id.
+const matchRowsSQL = `
+WITH vals AS (
+	SELECT kind, norm, min(row_no) AS first_row FROM import_rows
+	WHERE import_id = ? AND kind <> 'invalid' GROUP BY kind, norm
+), cand AS (
+	SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.email = v.norm WHERE v.kind = 'email'
+	UNION ALL
+	SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.upn = v.norm WHERE v.kind = 'email'
+	UNION ALL
+	SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.aad_object_id = v.norm WHERE v.kind = 'aad'
+	UNION ALL
+	SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.external_id = v.norm WHERE v.kind = 'numeric'
+	UNION ALL
+	SELECT l.kind, l.norm, l.user_id, i.channel FROM import_lookups l JOIN imports i ON i.id = l.import_id
+	WHERE l.import_id = ? AND l.user_id IS NOT NULL
+), best AS (
+	SELECT kind, norm, COALESCE(min(id) FILTER (WHERE channel = (SELECT channel FROM imports WHERE id = ?)), min(id)) AS user_id
+	FROM cand GROUP BY kind, norm
+), matched AS (
+	SELECT v.kind, v.norm, v.first_row, b.user_id
+	FROM vals v LEFT JOIN best b ON b.kind = v.kind AND b.norm = v.norm
+), firsts AS (
+	SELECT user_id, min(first_row) AS user_first FROM matched WHERE user_id IS NOT NULL GROUP BY user_id
+)
+UPDATE import_rows SET
+	user_id = CASE WHEN import_rows.row_no = m.first_row THEN m.user_id END,
+	dup_of = CASE WHEN import_rows.row_no > m.first_row THEN m.first_row WHEN f.user_first < m.first_row THEN f.user_first END
+FROM matched m LEFT JOIN firsts f ON f.user_id = m.user_id
+WHERE import_rows.import_id = ? AND import_rows.kind = m.kind AND import_rows.norm = m.norm
+AND (import_rows.user_id IS DISTINCT FROM (CASE WHEN import_rows.row_no = m.first_row THEN m.user_id END)
+	OR import_rows.dup_of IS DISTINCT FROM (CASE WHEN import_rows.row_no > m.first_row THEN m.first_row
+		WHEN f.user_first < m.first_row THEN f.user_first END))`
+
+// matchRows gives valid rows the user the directory or a live lookup knows
+// for their value and marks duplicates; see matchRowsSQL.
+func matchRows(ctx context.Context, tx *sqlx.Tx, id int64) error {
+	_, err := tx.ExecContext(ctx, tx.Rebind(matchRowsSQL), slices.Repeat([]any{id}, strings.Count(matchRowsSQL, "?"))...)
 	if err != nil {
 		return fmt.Errorf("match rows of import %d: %w", id, err)
-	}
-	_, err = tx.ExecContext(ctx, tx.Rebind(`
-		UPDATE import_rows SET dup_of = f.first_row
-		FROM (SELECT row_no, min(row_no) OVER (PARTITION BY user_id) AS first_row FROM import_rows
-			WHERE import_id = ? AND user_id IS NOT NULL AND dup_of IS NULL) AS f
-		WHERE import_rows.import_id = ? AND import_rows.row_no = f.row_no AND f.first_row < f.row_no`), id, id)
-	if err != nil {
-		return fmt.Errorf("mark duplicate users of import %d: %w", id, err)
 	}
 	return nil
 }
@@ -118,34 +142,28 @@ func (db *DB) ImportMisses(ctx context.Context, id int64) ([]segmentbot.Miss, er
 // becomes looked_up. Saving the same results again changes nothing.
 // ENOTFOUND.
 func (db *DB) SaveLookups(ctx context.Context, id int64, results []segmentbot.LookupResult) error {
-	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+	return db.bulkTx(ctx, func(tx *sqlx.Tx) error {
 		imp, err := findImport(ctx, tx, id, db.dialect.lockRow)
 		if err != nil {
 			return err
 		}
+		var found []*segmentbot.User
 		for _, r := range results {
-			var userID *int64
-			reason := r.Reason
 			if r.User != nil {
 				u := *r.User
 				if u.Channel == "" && imp.Channel != "api" {
 					u.Channel = imp.Channel
 				}
-				if err := db.upsertUser(ctx, tx, &u, replaceFlags); err != nil {
-					return err
-				}
-				r.User.ID, userID, reason = u.ID, &u.ID, ""
-			} else if reason == "" {
-				reason = segmentbot.ReasonLookupError
-			}
-			if _, err := tx.ExecContext(ctx, tx.Rebind(`
-				INSERT INTO import_lookups (import_id, kind, norm, user_id, reason) VALUES (?, ?, ?, ?, ?)
-				ON CONFLICT (import_id, kind, norm) DO UPDATE SET user_id = excluded.user_id, reason = excluded.reason`),
-				id, r.Miss.Kind, r.Miss.Norm, userID, reason); err != nil {
-				return fmt.Errorf("save lookup of %s: %w", r.Miss.Norm, err)
+				found = append(found, &u)
 			}
 		}
-		if err := db.matchRows(ctx, tx, id); err != nil {
+		if err := db.upsertUsers(ctx, tx, found, replaceFlags); err != nil {
+			return err
+		}
+		if err := saveLookupResults(ctx, tx, id, results, found); err != nil {
+			return err
+		}
+		if err := matchRows(ctx, tx, id); err != nil {
 			return err
 		}
 		return setPhase(ctx, tx, id, segmentbot.PhaseLookedUp, imp.Total)
@@ -161,7 +179,7 @@ func (db *DB) SaveLookups(ctx context.Context, id int64, results []segmentbot.Lo
 // ENOTFOUND.
 func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, error) {
 	var imp *segmentbot.Import
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.bulkTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
 		if err = db.lockSegmentOfImport(ctx, tx, id); err != nil {
 			return err
@@ -169,26 +187,12 @@ func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, er
 		if imp, err = findImport(ctx, tx, id, db.dialect.lockRow); err != nil || imp.Done() {
 			return err
 		}
-		if err := setOutcomes(ctx, tx, imp); err != nil {
-			return err
-		}
 		now := db.now()
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`
-			INSERT INTO memberships (segment_id, user_id, source, joined_at)
-			SELECT ?, user_id, ?, ? FROM import_rows WHERE import_id = ? AND outcome = ?
-			ON CONFLICT (segment_id, user_id) DO NOTHING`),
-			imp.SegmentID, segmentbot.SourceImport, now, id, segmentbot.OutcomeAdded); err != nil {
-			return fmt.Errorf("add members of import %d: %w", id, err)
+		counts, err := db.dialect.applyRows(ctx, tx, imp, now)
+		if err != nil {
+			return fmt.Errorf("apply import %d: %w", id, err)
 		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`
-			INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
-			SELECT ?, user_id, ?, ?, ?, ? FROM import_rows WHERE import_id = ? AND outcome = ? ORDER BY row_no`),
-			imp.SegmentID, segmentbot.ActionJoin, segmentbot.SourceImport, imp.UploadedBy, now, id, segmentbot.OutcomeAdded); err != nil {
-			return fmt.Errorf("log joins of import %d: %w", id, err)
-		}
-		if err := countOutcomes(ctx, tx, imp); err != nil {
-			return err
-		}
+		addCounts(imp, counts)
 		imp.Status, imp.Phase, imp.Progress, imp.FinishedAt = segmentbot.ImportCompleted, segmentbot.PhaseApplied, imp.Total, &now
 		if imp.Failed > 0 {
 			imp.Status = segmentbot.ImportCompletedWithErrors
@@ -232,55 +236,15 @@ func (db *DB) lockSegmentOfImport(ctx context.Context, tx *sqlx.Tx, id int64) er
 	return nil
 }
 
-// setOutcomes decides every row's outcome from the directory, the lookups,
-// the opt-outs and the memberships as they are before the import's own
-// changes.
-func setOutcomes(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(`
-		UPDATE import_rows SET outcome = v.outcome, reason = v.reason, detail = v.detail
-		FROM (
-			SELECT r.row_no,
-				CASE WHEN r.kind = 'invalid' THEN 'failed'
-					WHEN r.dup_of IS NOT NULL THEN 'duplicate'
-					WHEN u.id IS NULL OR NOT u.active OR NOT u.in_bot_groups THEN 'failed'
-					WHEN o.user_id IS NOT NULL THEN 'skipped_opted_out'
-					WHEN m.user_id IS NOT NULL THEN 'already_member'
-					ELSE 'added' END AS outcome,
-				CASE WHEN r.kind = 'invalid' THEN 'invalid'
-					WHEN r.dup_of IS NOT NULL THEN ''
-					WHEN u.id IS NULL THEN COALESCE(NULLIF(l.reason, ''), 'not_found')
-					WHEN NOT u.active THEN 'left_tenant'
-					WHEN NOT u.in_bot_groups THEN 'not_in_bot_groups'
-					ELSE '' END AS reason,
-				CASE WHEN r.kind = 'invalid' THEN r.note
-					WHEN r.dup_of IS NOT NULL THEN 'same as row ' || CAST(r.dup_of AS TEXT)
-					ELSE '' END AS detail
-			FROM import_rows r
-			LEFT JOIN users u ON u.id = r.user_id
-			LEFT JOIN opt_outs o ON o.segment_id = ? AND o.user_id = r.user_id
-			LEFT JOIN memberships m ON m.segment_id = ? AND m.user_id = r.user_id
-			LEFT JOIN import_lookups l ON l.import_id = r.import_id AND l.kind = r.kind AND l.norm = r.norm
-			WHERE r.import_id = ?
-		) AS v
-		WHERE import_rows.import_id = ? AND import_rows.row_no = v.row_no`),
-		imp.SegmentID, imp.SegmentID, imp.ID, imp.ID)
-	if err != nil {
-		return fmt.Errorf("set outcomes of import %d: %w", imp.ID, err)
-	}
-	return nil
+// outcomeCount is how many rows got one outcome and reason.
+type outcomeCount struct {
+	Outcome string `db:"outcome"`
+	Reason  string `db:"reason"`
+	N       int64  `db:"n"`
 }
 
-// countOutcomes fills imp's counts from the rows' outcomes.
-func countOutcomes(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import) error {
-	var counts []struct {
-		Outcome string `db:"outcome"`
-		Reason  string `db:"reason"`
-		N       int64  `db:"n"`
-	}
-	if err := tx.SelectContext(ctx, &counts, tx.Rebind(`
-		SELECT outcome, reason, count(*) AS n FROM import_rows WHERE import_id = ? GROUP BY outcome, reason`), imp.ID); err != nil {
-		return fmt.Errorf("count outcomes of import %d: %w", imp.ID, err)
-	}
+// addCounts fills imp's counts from the outcomes' counts.
+func addCounts(imp *segmentbot.Import, counts []outcomeCount) {
 	imp.FailedByReason = map[string]int64{}
 	for _, c := range counts {
 		switch c.Outcome {
@@ -297,7 +261,6 @@ func countOutcomes(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import) err
 			imp.FailedByReason[c.Reason] += c.N
 		}
 	}
-	return nil
 }
 
 func setPhase(ctx context.Context, tx *sqlx.Tx, id int64, phase string, progress int64) error {
@@ -305,4 +268,63 @@ func setPhase(ctx context.Context, tx *sqlx.Tx, id int64, phase string, progress
 		return fmt.Errorf("set phase of import %d: %w", id, err)
 	}
 	return nil
+}
+
+// lookupBatch results go in one INSERT (5 parameters each).
+const lookupBatch = 1000
+
+// saveLookupResults stores each result's user (from found, in the order
+// of the results that have one) or failure reason, a batch per statement.
+// A value given twice keeps its last result, as if saved one by one.
+func saveLookupResults(ctx context.Context, tx *sqlx.Tx, id int64, results []segmentbot.LookupResult, found []*segmentbot.User) error {
+	type saved struct {
+		userID *int64
+		reason string
+	}
+	last := map[segmentbot.Miss]saved{}
+	var order []segmentbot.Miss
+	f := 0
+	for _, r := range results {
+		s := saved{reason: r.Reason}
+		if r.User != nil {
+			r.User.ID = found[f].ID
+			s = saved{userID: &found[f].ID}
+			f++
+		} else if s.reason == "" {
+			s.reason = segmentbot.ReasonLookupError
+		}
+		if _, seen := last[r.Miss]; !seen {
+			order = append(order, r.Miss)
+		}
+		last[r.Miss] = s
+	}
+	for len(order) > 0 {
+		n := min(len(order), lookupBatch)
+		args := make([]any, 0, 5*n)
+		for _, m := range order[:n] {
+			args = append(args, id, m.Kind, m.Norm, last[m].userID, last[m].reason)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`
+			INSERT INTO import_lookups (import_id, kind, norm, user_id, reason) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?),", n), ",")+`
+			ON CONFLICT (import_id, kind, norm) DO UPDATE SET user_id = excluded.user_id, reason = excluded.reason`),
+			args...); err != nil {
+			return fmt.Errorf("save lookups of import %d: %w", id, err)
+		}
+		order = order[n:]
+	}
+	return nil
+}
+
+// bulkTx is inTx for the set-based import statements: it applies the
+// dialect's bulkSettings first.
+func (db *DB) bulkTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, q := range db.dialect.bulkSettings {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		return fn(tx)
+	})
 }

@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -43,21 +40,20 @@ const (
 // id or email instead.
 func (db *DB) UpsertUser(ctx context.Context, u *segmentbot.User) error {
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		return db.upsertUser(ctx, tx, u, confirmFlags)
+		return db.upsertUsers(ctx, tx, []*segmentbot.User{u}, confirmFlags)
 	})
 }
 
 // UpsertUsers upserts a roster in one transaction, marking every user
-// InBotGroups.
+// InBotGroups, and fills their IDs. It writes users in batches of
+// multi-row statements, with the same result as UpsertUser on each in
+// turn.
 func (db *DB) UpsertUsers(ctx context.Context, users []*segmentbot.User) error {
+	for _, u := range users {
+		u.InBotGroups = true
+	}
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		for _, u := range users {
-			u.InBotGroups = true
-			if err := db.upsertUser(ctx, tx, u, confirmFlags); err != nil {
-				return err
-			}
-		}
-		return nil
+		return db.upsertUsers(ctx, tx, users, confirmFlags)
 	})
 }
 
@@ -96,91 +92,4 @@ func (db *DB) FindUsersByEmail(ctx context.Context, email string) ([]*segmentbot
 		return nil, fmt.Errorf("find users by email: %w", err)
 	}
 	return users, nil
-}
-
-// upsertUser stores u in tx and fills u.ID; flags is confirmFlags or
-// replaceFlags.
-func (db *DB) upsertUser(ctx context.Context, tx *sqlx.Tx, u *segmentbot.User, flags string) error {
-	if u.Channel == "" {
-		return segmentbot.Errorf(segmentbot.EINVALID, "A user needs a channel.")
-	}
-	u.Email, u.UPN = strings.ToLower(strings.TrimSpace(u.Email)), strings.ToLower(strings.TrimSpace(u.UPN))
-	u.AADObjectID = strings.ToLower(strings.TrimSpace(u.AADObjectID))
-	u.LastSeen = u.LastSeen.UTC().Truncate(time.Microsecond)
-	set := fmt.Sprintf(mergeUser, flags)
-	values := []any{u.Channel, u.TenantID, u.ExternalID, u.AADObjectID, u.Email, u.UPN, u.Name,
-		u.Active, u.InBotGroups, u.ConvRef, u.TimeZone, u.LastSeen}
-
-	if u.ExternalID == "" {
-		id, err := findDirectoryUser(ctx, tx, u)
-		if err != nil {
-			return err
-		}
-		if id != 0 {
-			u.ID = id
-			// Named parameters, so PostgreSQL infers each one's type from
-			// the column it meets.
-			q, args, err := sqlx.Named(`UPDATE users SET `+strings.ReplaceAll(set, "v.", ":")+` WHERE id = :id`, map[string]any{
-				"id": id, "tenant_id": u.TenantID, "aad_object_id": u.AADObjectID, "email": u.Email, "upn": u.UPN,
-				"name": u.Name, "active": u.Active, "in_bot_groups": u.InBotGroups, "conv_ref": u.ConvRef,
-				"time_zone": u.TimeZone, "last_seen": u.LastSeen,
-			})
-			if err == nil {
-				_, err = tx.ExecContext(ctx, tx.Rebind(q), args...)
-			}
-			if err != nil {
-				return fmt.Errorf("update user %d: %w", id, err)
-			}
-			return nil
-		}
-	} else if u.AADObjectID != "" {
-		// A user first known from a live lookup gets its channel id now.
-		if _, err := tx.ExecContext(ctx, tx.Rebind(`
-			UPDATE users SET external_id = ?
-			WHERE channel = ? AND external_id = '' AND aad_object_id = ?
-			AND NOT EXISTS (SELECT 1 FROM users o WHERE o.channel = ? AND o.external_id = ?)`),
-			u.ExternalID, u.Channel, u.AADObjectID, u.Channel, u.ExternalID); err != nil {
-			return fmt.Errorf("adopt looked-up user: %w", err)
-		}
-	}
-	conflict := `ON CONFLICT (channel, external_id) WHERE external_id <> '' DO UPDATE SET ` +
-		strings.ReplaceAll(set, "v.", "excluded.")
-	if u.ExternalID == "" {
-		conflict = ""
-	}
-	err := tx.GetContext(ctx, &u.ID, tx.Rebind(`
-		INSERT INTO users (channel, tenant_id, external_id, aad_object_id, email, upn, name,
-			active, in_bot_groups, conv_ref, time_zone, last_seen)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) `+conflict+`
-		RETURNING id`), values...)
-	if err != nil {
-		return fmt.Errorf("upsert user %s/%s: %w", u.Channel, u.ExternalID, err)
-	}
-	return nil
-}
-
-// findDirectoryUser finds the stored user a channel-less user (from a live
-// lookup) stands for: same channel and AAD object id, else same email.
-func findDirectoryUser(ctx context.Context, tx *sqlx.Tx, u *segmentbot.User) (int64, error) {
-	var id int64
-	var err error
-	switch {
-	case u.AADObjectID != "":
-		err = tx.GetContext(ctx, &id, tx.Rebind(`
-			SELECT id FROM users WHERE channel = ? AND aad_object_id = ? ORDER BY id LIMIT 1`), u.Channel, u.AADObjectID)
-	case u.Email != "":
-		err = tx.GetContext(ctx, &id, tx.Rebind(`
-			SELECT id FROM users WHERE channel = ? AND email = ? ORDER BY id LIMIT 1`), u.Channel, u.Email)
-	case u.UPN != "":
-		err = tx.GetContext(ctx, &id, tx.Rebind(`
-			SELECT id FROM users WHERE channel = ? AND upn = ? ORDER BY id LIMIT 1`), u.Channel, u.UPN)
-	default:
-		return 0, segmentbot.Errorf(segmentbot.EINVALID, "A user needs an id, an AAD object id or an email.")
-	}
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
-	} else if err != nil {
-		return 0, fmt.Errorf("find directory user: %w", err)
-	}
-	return id, nil
 }

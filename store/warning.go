@@ -23,21 +23,29 @@ type lateUploadRow struct {
 // FindLateUploads applies DESIGN §6 in one query: every scheduled broadcast
 // after now, with every import of at least largeRows rows into its segment
 // that is still running or finished less than lead before the broadcast,
-// and no warning about the pair yet. Finishing exactly lead before is in
-// time.
+// unless every recipient of a warning about the pair (the broadcast's
+// author and the import's uploader, 0 being nobody) has one already: a
+// process that died between the two warnings leaves the pair found until
+// both exist. Finishing exactly lead before is in time. Since a broadcast
+// lies after now, an import that finished before now-lead cannot be late:
+// that bound lets the planner use imports_finished_at.
 func (db *DB) FindLateUploads(ctx context.Context, now time.Time, largeRows int64, lead time.Duration) ([]*segmentbot.LateUpload, error) {
 	var rows []lateUploadRow
+	now = now.UTC()
 	err := db.read.SelectContext(ctx, &rows, db.read.Rebind(`
 		SELECT b.id AS "b.id", b.segment_id AS "b.segment_id", b.name AS "b.name",
 			b.scheduled_at AS "b.scheduled_at", b.created_by AS "b.created_by", b.status AS "b.status",
 			b.created_at AS "b.created_at", `+importColumnsAs("i")+`
 		FROM broadcasts b JOIN imports i ON i.segment_id = b.segment_id
 		WHERE b.status = ? AND b.scheduled_at > ? AND i.total >= ?
-		AND (i.status IN (?, ?) OR (i.finished_at IS NOT NULL AND `+db.dialect.finishedWithin+`))
-		AND NOT EXISTS (SELECT 1 FROM warnings w WHERE w.broadcast_id = b.id AND w.import_id = i.id)
+		AND (i.status IN ('pending', 'processing') OR i.finished_at > ?)
+		AND (i.status IN ('pending', 'processing') OR (i.finished_at IS NOT NULL AND `+db.dialect.finishedWithin+`))
+		AND ((b.created_by <> 0 AND NOT EXISTS (SELECT 1 FROM warnings w
+				WHERE w.broadcast_id = b.id AND w.import_id = i.id AND w.user_id = b.created_by))
+			OR (i.uploaded_by <> 0 AND NOT EXISTS (SELECT 1 FROM warnings w
+				WHERE w.broadcast_id = b.id AND w.import_id = i.id AND w.user_id = i.uploaded_by)))
 		ORDER BY b.scheduled_at, b.id, i.id`),
-		segmentbot.BroadcastScheduled, now.UTC(), largeRows,
-		segmentbot.ImportPending, segmentbot.ImportProcessing, lead.Milliseconds())
+		segmentbot.BroadcastScheduled, now, largeRows, now.Add(-lead), lead.Milliseconds())
 	if err != nil {
 		return nil, fmt.Errorf("find late uploads: %w", err)
 	}

@@ -115,8 +115,8 @@ CREATE TABLE import_rows (
     detail    TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (import_id, row_no)
 );
--- Duplicates and directory matches join on the normalised value.
-CREATE INDEX import_rows_norm ON import_rows (import_id, norm);
+-- No index on norm: the import statements hash-join whole imports, and
+-- every index slows the COPY that stages them.
 
 CREATE TABLE import_lookups (
     import_id BIGINT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
