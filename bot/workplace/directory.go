@@ -107,7 +107,9 @@ func (c *Channel) lookupChunk(ctx context.Context, chunk []segmentbot.Miss) ([]s
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("workplace: look members up: %w", ctx.Err())
 	}
-	if code := graphCode(err); code == codePermission || code == codeNotAuthorized {
+	// A batch refused for permission may be refused for one of its ids
+	// only: ask one by one rather than fail them all.
+	if code := graphCode(err); len(chunk) == 1 && (code == codePermission || code == codeNotAuthorized) {
 		return failAll(chunk, segmentbot.ReasonPermissionDenied), nil
 	}
 	if err != nil {
