@@ -2,10 +2,14 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -16,9 +20,15 @@ import (
 const memberPage = 1000
 
 // Join adds userID to the segment and clears its opt-out. It reports
-// whether the user was not a member before. ENOTFOUND for a missing
-// segment or user.
+// whether the user was not a member before. Every call logs a join event,
+// even when the user was a member already: the log records each action,
+// and the newest event is the state. ENOTFOUND for a missing segment or
+// user.
 func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, actorID int64) (bool, error) {
+	if db.dialect == postgres {
+		return db.callMembership(ctx, segmentID, userID, `SELECT membership_join($1, $2, $3, $4, $5)`,
+			segmentID, userID, source, actorID, db.now())
+	}
 	var joined bool
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := db.lockMembership(ctx, tx, segmentID, userID); err != nil {
@@ -34,7 +44,7 @@ func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, 
 		if err != nil {
 			return fmt.Errorf("join segment %d: %w", segmentID, err)
 		}
-		if joined, err = changed(res); err != nil || !joined {
+		if joined, err = changed(res); err != nil {
 			return err
 		}
 		return logEvent(ctx, tx, segmentID, userID, segmentbot.ActionJoin, source, actorID, now)
@@ -44,8 +54,13 @@ func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, 
 
 // Leave removes userID from the segment; with optOut it also records a
 // sticky opt-out that later imports respect. It reports whether the user
-// was a member. ENOTFOUND for a missing segment or user.
+// was a member. Every call logs a leave event, as Join does. ENOTFOUND for
+// a missing segment or user.
 func (db *DB) Leave(ctx context.Context, segmentID, userID int64, source string, actorID int64, optOut bool) (bool, error) {
+	if db.dialect == postgres {
+		return db.callMembership(ctx, segmentID, userID, `SELECT membership_leave($1, $2, $3, $4, $5, $6)`,
+			segmentID, userID, source, actorID, optOut, db.now())
+	}
 	var left bool
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := db.lockMembership(ctx, tx, segmentID, userID); err != nil {
@@ -66,12 +81,33 @@ func (db *DB) Leave(ctx context.Context, segmentID, userID int64, source string,
 				return fmt.Errorf("record opt-out: %w", err)
 			}
 		}
-		if !left {
-			return nil
-		}
 		return logEvent(ctx, tx, segmentID, userID, segmentbot.ActionLeave, source, actorID, now)
 	})
 	return left, err
+}
+
+// callMembership runs membership_join or membership_leave (see the
+// PostgreSQL schema): the whole change in one round trip, serialised per
+// user by a row lock inside the function.
+func (db *DB) callMembership(ctx context.Context, segmentID, userID int64, query string, args ...any) (bool, error) {
+	stmt, err := db.prepared(ctx, query)
+	if err != nil {
+		return false, err
+	}
+	var result int
+	err = stmt.QueryRowContext(ctx, args...).Scan(&result)
+	switch {
+	case isForeignKeyViolation(err):
+		// The segment was deleted while the change waited for its lock.
+		return false, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
+	case err != nil:
+		return false, fmt.Errorf("change membership of user %d in segment %d: %w", userID, segmentID, err)
+	case result == -1:
+		return false, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no user %d.", userID)
+	case result == -2:
+		return false, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
+	}
+	return result > 0, nil
 }
 
 // OptOutAll removes userID from every segment it is in, with a sticky
@@ -126,12 +162,15 @@ func (db *DB) IsMember(ctx context.Context, segmentID, userID int64) (bool, erro
 // FindMembers returns one page of members ordered by user id.
 func (db *DB) FindMembers(ctx context.Context, segmentID int64, p segmentbot.Page) ([]*segmentbot.Member, error) {
 	var members []*segmentbot.Member
+	// u.id > ? repeats the cursor for the planner: without it PostgreSQL
+	// merge-joins from the first user on every page, so a long export
+	// grows with the square of its size.
 	err := db.read.SelectContext(ctx, &members, db.read.Rebind(`
 		SELECT m.segment_id, m.user_id, u.name, CASE WHEN u.email <> '' THEN u.email ELSE u.upn END AS email,
 			m.source, m.joined_at
 		FROM memberships m JOIN users u ON u.id = m.user_id
-		WHERE m.segment_id = ? AND m.user_id > ?
-		ORDER BY m.user_id LIMIT ?`), segmentID, p.After, pageLimit(p.Limit))
+		WHERE m.segment_id = ? AND m.user_id > ? AND u.id > ?
+		ORDER BY m.user_id LIMIT ?`), segmentID, p.After, p.After, pageLimit(p.Limit))
 	if err != nil {
 		return nil, fmt.Errorf("find members of segment %d: %w", segmentID, err)
 	}
@@ -215,4 +254,38 @@ func (db *DB) exists(ctx context.Context, query string, args ...any) (bool, erro
 		return false, fmt.Errorf("exists: %w", err)
 	}
 	return len(found) > 0, nil
+}
+
+// statements holds the statements prepared for the tap path, by pool and
+// query. A prepared statement runs in one round trip; lib/pq sends an
+// unprepared query with parameters in two (parse, then bind and execute).
+var statements sync.Map // statementKey -> *sql.Stmt
+
+type statementKey struct {
+	pool  *sqlx.DB
+	query string
+}
+
+// prepared returns query prepared on the write pool, preparing it once.
+func (db *DB) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
+	key := statementKey{db.db, query}
+	if stmt, ok := statements.Load(key); ok {
+		return stmt.(*sql.Stmt), nil
+	}
+	stmt, err := db.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare %q: %w", query, err)
+	}
+	if prev, loaded := statements.LoadOrStore(key, stmt); loaded {
+		stmt.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return stmt, nil
+}
+
+// isForeignKeyViolation reports whether err is PostgreSQL's
+// foreign_key_violation.
+func isForeignKeyViolation(err error) bool {
+	var e *pq.Error
+	return errors.As(err, &e) && e.Code == "23503"
 }

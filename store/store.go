@@ -70,6 +70,18 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 }
 
 func openPostgres(dsn string) (*DB, error) {
+	// binary_parameters: lib/pq then sends a parameterised query in one
+	// round trip instead of preparing it first; it halves the round trips
+	// of the tap path.
+	if !strings.Contains(dsn, "binary_parameters=") {
+		if strings.Contains(dsn, "?") {
+			dsn += "&binary_parameters=yes"
+		} else if strings.Contains(dsn, "://") {
+			dsn += "?binary_parameters=yes"
+		} else {
+			dsn += " binary_parameters=yes"
+		}
+	}
 	pool, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)

@@ -21,7 +21,7 @@ func (c *Channel) ProcessActivity(ctx context.Context, authorization string, bod
 	if err := c.authenticate(ctx, in, authorization); err != nil {
 		return nil, err
 	}
-	kind, err := c.classify(in)
+	kind, err := classify(in)
 	if err != nil || kind == "" {
 		return nil, err
 	}
@@ -32,7 +32,7 @@ func (c *Channel) ProcessActivity(ctx context.Context, authorization string, bod
 }
 
 // classify says which event in is, "" for activities the bot ignores.
-func (c *Channel) classify(in *inbound) (string, error) {
+func classify(in *inbound) (string, error) {
 	switch in.Type {
 	case schema.Message:
 		act, err := in.action()
@@ -135,14 +135,27 @@ func (c *Channel) run(ctx context.Context, in *inbound, kind string) (*segmentbo
 			return nil, err
 		}
 	}
+	ev, err := in.event(kind, *user)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.handler.HandleEvent(ctx, ev)
+	if err != nil {
+		return nil, fmt.Errorf("teams: handling %s activity %s: %w", kind, in.ID, err)
+	}
+	return resp, nil
+}
+
+// event is the activity as a segmentbot event of kind from sender.
+func (in *inbound) event(kind string, sender segmentbot.User) (segmentbot.Event, error) {
 	ev := segmentbot.Event{
 		ID:       in.ID,
 		Kind:     kind,
 		Channel:  segmentbot.ChannelTeams,
-		Sender:   *user,
+		Sender:   sender,
 		Personal: in.personal(),
 		Invoke:   in.Type == schema.Invoke,
-		TimeZone: user.TimeZone,
+		TimeZone: sender.TimeZone,
 	}
 	switch kind {
 	case segmentbot.EventMessage:
@@ -150,20 +163,16 @@ func (c *Channel) run(ctx context.Context, in *inbound, kind string) (*segmentbo
 	case segmentbot.EventAction:
 		act, err := in.action()
 		if err != nil {
-			return nil, err
+			return ev, err
 		}
 		if act == nil {
-			return nil, segmentbot.Errorf(segmentbot.EINVALID, "The card action has no verb.")
+			return ev, segmentbot.Errorf(segmentbot.EINVALID, "The card action has no verb.")
 		}
 		ev.Action, ev.Text = act, in.text()
 	case segmentbot.EventFile:
 		ev.File, ev.Text = in.file(), in.text()
 	}
-	resp, err := c.handler.HandleEvent(ctx, ev)
-	if err != nil {
-		return nil, fmt.Errorf("teams: handling %s activity %s: %w", kind, in.ID, err)
-	}
-	return resp, nil
+	return ev, nil
 }
 
 // loadRoster stores every member of the team the bot was added to.

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDemoTellsTheWholeStory(t *testing.T) {
+	dir := t.TempDir()
+	var out bytes.Buffer
+	start := time.Now()
+	res, err := runDemo(context.Background(), dir, &out)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out.String())
+	}
+	if took := time.Since(start); took > 30*time.Second {
+		t.Errorf("the demo took %s, want under 30 s", took)
+	}
+	transcript := out.String()
+
+	t.Run("the transcript tells every event of the story", func(t *testing.T) {
+		for _, tt := range []struct{ event, text string }{
+			{"the admin is welcomed", "Hi, I'm segmentbot"},
+			{"the segment is created", "Segment created: New starters"},
+			{"the upload is acknowledged", "Got it: importing new-starters.csv into New starters"},
+			{"the progress card is posted", "** Importing into New starters **"},
+			{"the progress card is updated in place", "Segment Bot → Ada Admin (card updated):"},
+			{"the report says how it ended", "** Import into New starters: completed with errors **"},
+			{"the report counts the rows", "Total rows: 2,500"},
+			{"the report counts the added", "Added: 2,400"},
+			{"the report counts the early opt-in", "Already members: 1"},
+			{"the report counts the opt-out", "Skipped (opted out): 1"},
+			{"the report counts duplicates", "Duplicates: 25"},
+			{"the report counts failures", "Failed: 73"},
+			{"typos are the commonest failure", "typo in the address: 30"},
+			{"unknown users are explained", "not a user of the organisation: 20"},
+			{"outsiders are explained", "the user isn't in the groups attached to the bot: 15"},
+			{"the REST API gives every reason", "not_in_bot_groups 15"},
+			{"disabled accounts are counted", "left_tenant 5"},
+			{"Graph's 403 is counted", "permission_denied 3"},
+			{"the broadcast is scheduled", "Broadcast scheduled: Monday news"},
+			{"the admin is warned in chat", "Large upload close to a broadcast"},
+			{"the warning names the rule", "finished 3 hours before the broadcast"},
+			{"the opt-in is confirmed", "Segment Bot → Ben Brown: You're in: New starters"},
+			{"unsubscribe is confirmed", "You're unsubscribed"},
+			{"resubscribe is confirmed", "Welcome back! You're subscribed again to: New starters."},
+			{"the report is downloaded", "report.csv: 2,500 rows"},
+			{"the member list is downloaded", "members.csv: 2,402 rows"},
+		} {
+			t.Run(tt.event, func(t *testing.T) {
+				if !strings.Contains(transcript, tt.text) {
+					t.Errorf("the transcript lacks %q:\n%s", tt.text, transcript)
+				}
+			})
+		}
+	})
+
+	t.Run("logs stay out of the transcript", func(t *testing.T) {
+		for _, noise := range []string{"level=", `"level"`, "time="} {
+			if strings.Contains(transcript, noise) {
+				t.Errorf("the transcript contains log output %q", noise)
+			}
+		}
+		if info, err := os.Stat(filepath.Join(dir, "segmentbot.log")); err != nil || info.Size() == 0 {
+			t.Errorf("the log file is missing or empty: %v", err)
+		}
+	})
+
+	t.Run("the files are in the folder with their rows", func(t *testing.T) {
+		if res.Dir != dir {
+			t.Fatalf("files went to %s, want %s", res.Dir, dir)
+		}
+		for _, tt := range []struct {
+			file   string
+			header []string
+			rows   int
+		}{
+			{"new-starters.csv", []string{"Email"}, demoRows},
+			{"report.csv", []string{"row", "value", "outcome", "reason"}, demoRows},
+			// The added, Priya who opted in before the upload, and Ben.
+			{"members.csv", []string{"name", "email"}, demoRosterUsers - 2 + 1 + 1},
+		} {
+			t.Run(tt.file, func(t *testing.T) {
+				records := readCSV(t, filepath.Join(dir, tt.file))
+				if strings.Join(records[0], ",") != strings.Join(tt.header, ",") {
+					t.Errorf("header %v, want %v", records[0], tt.header)
+				}
+				if got := len(records) - 1; got != tt.rows {
+					t.Errorf("%d data rows, want %d", got, tt.rows)
+				}
+			})
+		}
+	})
+
+	t.Run("the report's outcomes add up to the file", func(t *testing.T) {
+		got := map[string]int{}
+		for _, r := range readCSV(t, filepath.Join(dir, "report.csv"))[1:] {
+			got[r[2]+" "+r[3]]++
+		}
+		want := map[string]int{
+			"added ": demoRosterUsers - 2, "already_member ": 1, "skipped_opted_out ": 1, "duplicate ": demoDuplicates,
+			"failed invalid": demoTypos, "failed not_found": demoUnknown, "failed not_in_bot_groups": demoOutsiders,
+			"failed left_tenant": demoDisabled, "failed permission_denied": demoForbidden,
+		}
+		for k, n := range want {
+			if got[k] != n {
+				t.Errorf("%q rows: %d, want %d (all: %v)", k, got[k], n, got)
+			}
+		}
+	})
+}
+
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := csv.NewReader(f)
+	r.FieldsPerRecord = -1
+	records, err := r.ReadAll()
+	if err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	if len(records) == 0 {
+		t.Fatalf("%s is empty", path)
+	}
+	return records
+}
