@@ -27,7 +27,7 @@ func (b *Bot) AddEmails(ctx context.Context, segmentID int64, emails []string, s
 	if len(emails) == 0 {
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "emails must list at least one address")
 	}
-	imp := &segmentbot.Import{SegmentID: segmentID, Channel: source, FileName: "added through the API", UploadedBy: actorID}
+	imp := &segmentbot.Import{SegmentID: segmentID, Channel: b.primaryChannel(), FileName: "added through the API", UploadedBy: actorID}
 	done, rows, err := b.importer.ImportValues(ctx, imp, emails)
 	if err != nil {
 		return nil, err
@@ -87,4 +87,15 @@ func RemoveEmails(ctx context.Context, store segmentbot.Store, segmentID int64, 
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// primaryChannel is the channel whose directory resolves emails that came
+// from outside chat (the REST API): Teams first, then Workplace.
+func (b *Bot) primaryChannel() string {
+	for _, ch := range []string{segmentbot.ChannelTeams, segmentbot.ChannelWorkplace} {
+		if b.directories[ch] != nil {
+			return ch
+		}
+	}
+	return segmentbot.ChannelTeams
 }

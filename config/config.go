@@ -40,6 +40,7 @@ type Config struct {
 	Retention      time.Duration
 	LinkTTL        time.Duration
 	ImportWorkers  int
+	ImportLease    time.Duration
 }
 
 // Defaults of DESIGN §2.
@@ -90,6 +91,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		Retention:            r.duration("SEGMENTBOT_REPORT_RETENTION", 30*24*time.Hour),
 		LinkTTL:              r.duration("SEGMENTBOT_LINK_TTL", 24*time.Hour),
 		ImportWorkers:        r.int("SEGMENTBOT_IMPORT_WORKERS", 2, 1, 64),
+		ImportLease:          r.duration("SEGMENTBOT_IMPORT_LEASE", time.Minute),
+	}
+	if c.ImportLease < 3*time.Second {
+		r.fail("SEGMENTBOT_IMPORT_LEASE", "must be at least 3s")
 	}
 	c.PublicURL = r.url("SEGMENTBOT_PUBLIC_URL", fmt.Sprintf("http://localhost:%d", c.Port))
 	c.PublicURL = strings.TrimRight(c.PublicURL, "/")

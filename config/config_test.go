@@ -64,6 +64,7 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"SEGMENTBOT_API_KEYS": "abc"}, "SEGMENTBOT_API_KEYS"},
 		{map[string]string{"WORKPLACE_APP_SECRET": "s"}, "WORKPLACE_VERIFY_TOKEN"},
 		{map[string]string{"SEGMENTBOT_OPTOUT_KEYWORDS": " , "}, "SEGMENTBOT_OPTOUT_KEYWORDS"},
+		{map[string]string{"SEGMENTBOT_IMPORT_LEASE": "1s"}, "SEGMENTBOT_IMPORT_LEASE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantVar, func(t *testing.T) {

@@ -112,11 +112,20 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 		Fetcher:     &importer.Fetcher{AllowHosts: cfg.DownloadAllow, MaxBytes: cfg.MaxCSVBytes, Timeout: 2 * time.Minute},
 		Links:       a.bot,
 		Workers:     cfg.ImportWorkers,
+		Lease:       cfg.ImportLease,
 		OnFinish:    a.importFinished(m),
 		Logger:      log,
 		Now:         now,
 	}
 	imports.runner = a.runner
+	// REST uploads resolve their misses through the primary channel's
+	// directory, Teams first.
+	for _, ch := range []string{segmentbot.ChannelTeams, segmentbot.ChannelWorkplace} {
+		if directories[ch] != nil {
+			imports.channel = ch
+			break
+		}
+	}
 
 	a.sched, err = scheduler.New(scheduler.Config{
 		WarnSpec: cfg.WarnSchedule, LargeUpload: cfg.LargeUpload, LeadTime: cfg.LeadTime,
@@ -202,8 +211,9 @@ func (a *app) refreshRosters(ctx context.Context) error {
 // importAdapter gives the bot and the REST layer the importer's entry
 // points.
 type importAdapter struct {
-	store  segmentbot.Store
-	runner *importer.Runner
+	store   segmentbot.Store
+	runner  *importer.Runner
+	channel string // whose directory resolves REST uploads; "api" when none
 }
 
 func (i *importAdapter) Wake() { i.runner.Wake() }
@@ -213,7 +223,11 @@ func (i *importAdapter) ImportValues(ctx context.Context, imp *segmentbot.Import
 }
 
 func (i *importAdapter) StartUpload(ctx context.Context, segmentID int64, body io.Reader, fileName string) (*segmentbot.Import, error) {
-	imp := &segmentbot.Import{SegmentID: segmentID, Channel: "api", FileName: fileName}
+	channel := i.channel
+	if channel == "" {
+		channel = "api"
+	}
+	imp := &segmentbot.Import{SegmentID: segmentID, Channel: channel, FileName: fileName}
 	imp, err := importer.StartUpload(ctx, i.store, imp, body)
 	if err != nil {
 		return imp, err
