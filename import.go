@@ -16,11 +16,11 @@ const (
 const (
 	PhaseReceiving = "receiving" // the caller is staging the rows itself; workers leave it alone
 	PhaseQueued    = "queued"    // waiting for a worker; the file is not staged yet
-	PhaseStaged   = "staged"   // every row is in the staging table
-	PhaseResolved = "resolved" // rows matched against the directory; misses known
-	PhaseLookedUp = "looked_up"
-	PhaseApplied  = "applied" // memberships written and counted; the report is not yet delivered
-	PhaseDone     = "done"    // the report was delivered (or there is nobody to tell)
+	PhaseStaged    = "staged"    // every row is in the staging table
+	PhaseResolved  = "resolved"  // rows matched against the directory; misses known
+	PhaseLookedUp  = "looked_up"
+	PhaseApplied   = "applied" // memberships written and counted; the report is not yet delivered
+	PhaseDone      = "done"    // the report was delivered (or there is nobody to tell)
 )
 
 // Row outcomes and failure reasons (DESIGN §3): contracts, never renamed.
