@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/segmentbot/segmentbot"
 )
 
 // Defaults of Config; a zero field takes its default.
@@ -42,6 +44,9 @@ type Config struct {
 	// RefreshRosters reloads the rosters of the teams and groups the bot
 	// is in; when nil no roster job is scheduled.
 	RefreshRosters func(ctx context.Context) error
+	// OnSent, when set, is called after each warning is delivered
+	// (metrics).
+	OnSent func(w *segmentbot.Warning)
 }
 
 // parser reads the five-field cron format and descriptors such as

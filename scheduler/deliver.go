@@ -58,6 +58,9 @@ func (s *Scheduler) deliver(ctx context.Context, w *segmentbot.Warning, d *deliv
 	switch {
 	case sendErr == nil:
 		d.sent++
+		if s.cfg.OnSent != nil {
+			s.cfg.OnSent(w)
+		}
 	case attempts == 1 || w.Attempts+1 >= attempts:
 		d.failed++
 		errText = sendErr.Error()

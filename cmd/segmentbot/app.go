@@ -130,6 +130,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 	a.sched, err = scheduler.New(scheduler.Config{
 		WarnSpec: cfg.WarnSchedule, LargeUpload: cfg.LargeUpload, LeadTime: cfg.LeadTime,
 		Retention: cfg.Retention, Now: now, Logger: log, RefreshRosters: a.refreshRosters,
+		OnSent: func(*segmentbot.Warning) { m.WarningsSent.Inc() },
 	}, a.store, messengers, a.bot)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
@@ -191,6 +192,13 @@ func (a *app) broadcastChanged(ctx context.Context, _ *segmentbot.Broadcast) {
 func (a *app) importFinished(m *metrics.Metrics) func(ctx context.Context, imp *segmentbot.Import) {
 	return func(ctx context.Context, imp *segmentbot.Import) {
 		m.ImportsFinished.WithLabelValues(imp.Status).Inc()
+		for outcome, n := range map[string]int64{
+			segmentbot.OutcomeAdded: imp.Added, segmentbot.OutcomeAlreadyMember: imp.AlreadyMember,
+			segmentbot.OutcomeSkippedOptedOut: imp.SkippedOptOut, segmentbot.OutcomeDuplicate: imp.Duplicates,
+			segmentbot.OutcomeFailed: imp.Failed,
+		} {
+			m.ImportRows.WithLabelValues(outcome).Add(float64(n))
+		}
 		if imp.Total >= a.cfg.LargeUpload {
 			if err := a.sched.CheckNow(ctx); err != nil {
 				a.log.Warn("lead-time check after an import", "import", imp.ID, "err", err)

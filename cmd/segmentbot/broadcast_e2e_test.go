@@ -62,6 +62,8 @@ func TestLargeUploadCloseToABroadcastWarnsTheAdminOnce(t *testing.T) {
 			t.Fatalf("the warning was sent %d times", sent)
 		}
 		wantIn(t, replyText(s.say(s.admin, "broadcasts")), "Weekly news", "1 late-upload warning")
+		_, metrics := s.get(s.srv.URL + "/metrics")
+		wantIn(t, metrics, "segmentbot_warnings_sent_total 1", `segmentbot_import_rows_total{outcome="failed"} 2500`, `segmentbot_imports_finished_total{status="completed_with_errors"} 1`)
 
 		t.Run("a broadcast scheduled through REST after the upload is checked at once", func(t *testing.T) {
 			var list struct{ Segments []segmentbot.Segment }
