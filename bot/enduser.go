@@ -32,8 +32,10 @@ func (b *Bot) handleAction(ctx context.Context, ev segmentbot.Event) (*segmentbo
 	return say(text("I don't know the button %q. Ask an admin for a new card.", a.Verb))
 }
 
+// optInOut runs an Opt in or Opt out tap: one cached segment look-up and
+// one membership change, the hot path of the product.
 func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.Action) (*segmentbot.Response, error) {
-	seg, err := b.store.FindSegmentByID(ctx, a.SegmentID)
+	seg, err := b.segments.tapSegment(ctx, a.SegmentID)
 	if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
 		return say(text("That segment no longer exists, so nothing changed."))
 	} else if err != nil {
@@ -43,7 +45,9 @@ func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.A
 	var state, reply string
 	if a.Verb == segmentbot.VerbOptIn {
 		joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID)
-		if err != nil {
+		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+			return b.segmentGone(seg.ID)
+		} else if err != nil {
 			return nil, fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
 		}
 		if joined {
@@ -52,7 +56,9 @@ func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.A
 		state, reply = stateIn, confirmation(seg)
 	} else {
 		left, err := b.store.Leave(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID, true)
-		if err != nil {
+		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+			return b.segmentGone(seg.ID)
+		} else if err != nil {
 			return nil, fmt.Errorf("opt out of segment %d: %w", seg.ID, err)
 		}
 		if left {
@@ -66,6 +72,13 @@ func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.A
 		return &segmentbot.Response{Card: &card}, nil
 	}
 	return say(text("%s", reply))
+}
+
+// segmentGone answers a tap on a segment deleted since it was cached (the
+// sender is always stored, so Join's and Leave's ENOTFOUND is the segment).
+func (b *Bot) segmentGone(id int64) (*segmentbot.Response, error) {
+	b.segments.forget(id)
+	return say(text("That segment no longer exists, so nothing changed."))
 }
 
 // keywordOptOut handles an unsubscribe keyword: alone it leaves every
@@ -146,14 +159,17 @@ func (b *Bot) leftMessage(left []*segmentbot.Segment) segmentbot.Message {
 func (b *Bot) resubscribe(ctx context.Context, u *segmentbot.User, ids []int64) (*segmentbot.Response, error) {
 	var names []string
 	for _, id := range ids {
-		seg, err := b.store.FindSegmentByID(ctx, id)
+		seg, err := b.segments.tapSegment(ctx, id)
 		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
 			continue
 		} else if err != nil {
 			return nil, err
 		}
 		joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceResubscribe, u.ID)
-		if err != nil {
+		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+			b.segments.forget(id)
+			continue
+		} else if err != nil {
 			return nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)
 		}
 		if joined {

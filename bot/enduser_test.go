@@ -1,7 +1,9 @@
 package bot_test
 
 import (
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 	"github.com/segmentbot/segmentbot/store"
@@ -43,21 +45,24 @@ func TestOptInAndOutByButton(t *testing.T) {
 			resp := w.tap(anna, optIn, true)
 			wantContains(t, flatten(*resp.Card), "You're in", "[Opt out]")
 		})
-		t.Run("repeated taps are idempotent", func(t *testing.T) {
+		t.Run("repeated taps keep one membership and log every tap", func(t *testing.T) {
 			w.tap(anna, optIn, false)
 			w.tap(anna, optIn, false)
+			members, err := db.FindMembers(w.ctx, seg.ID, segmentbot.Page{})
+			if err != nil || len(members) != 1 || members[0].UserID != anna.ID {
+				t.Fatalf("members %+v, %v; want anna once", members, err)
+			}
 			events, err := db.FindEvents(w.ctx, seg.ID, anna.ID)
 			if err != nil {
 				t.Fatal(err)
 			}
-			joins := 0
+			var actions []string
 			for _, e := range events {
-				if e.Action == segmentbot.ActionJoin {
-					joins++
-				}
+				actions = append(actions, e.Action)
 			}
-			if joins > 3 {
-				t.Errorf("repeated opt-ins logged %d joins", joins)
+			want := []string{segmentbot.ActionJoin, segmentbot.ActionLeave, segmentbot.ActionJoin, segmentbot.ActionJoin, segmentbot.ActionJoin}
+			if strings.Join(actions, ",") != strings.Join(want, ",") {
+				t.Errorf("events %v, want %v (one per tap)", actions, want)
 			}
 		})
 		t.Run("custom reply is used", func(t *testing.T) {
@@ -94,6 +99,41 @@ func TestTamperedOrStaleButtonsChangeNothing(t *testing.T) {
 		if segs, _ := db.SegmentsOfUser(w.ctx, bob.ID); len(segs) != 0 {
 			t.Fatalf("deleted segment button added bob to %v", segs)
 		}
+	})
+}
+
+func TestTapsSeeSegmentChanges(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		seg := w.segment("Cafeteria")
+		eve := w.user("eve", "eve@contoso.com")
+		card, _ := w.bot.SegmentCard(w.ctx, seg.ID)
+		optIn, optOut := card.Buttons[0].Action, card.Buttons[1].Action
+		wantContains(t, render(w.tap(eve, optIn, false)), "You're in: Cafeteria")
+
+		t.Run("a rename through the bot shows on the next tap", func(t *testing.T) {
+			w.say(w.admin, "rename segment Cafeteria to Canteen")
+			wantContains(t, render(w.tap(eve, optOut, false)), "You're out: Canteen")
+		})
+		t.Run("a rename elsewhere shows once the cached copy expires", func(t *testing.T) {
+			name := "Lunch"
+			if _, err := db.UpdateSegment(w.ctx, seg.ID, segmentbot.SegmentUpdate{Name: &name}); err != nil {
+				t.Fatal(err)
+			}
+			w.now = w.now.Add(11 * time.Second)
+			wantContains(t, render(w.tap(eve, optIn, false)), "You're in: Lunch")
+		})
+		t.Run("a segment deleted elsewhere answers no longer exists", func(t *testing.T) {
+			if _, err := db.DeleteSegment(w.ctx, seg.ID, w.admin.ID); err != nil {
+				t.Fatal(err)
+			}
+			for _, a := range []*segmentbot.Action{optIn, optOut} {
+				wantContains(t, render(w.tap(eve, a, false)), "no longer exists")
+			}
+			if segs, _ := db.SegmentsOfUser(w.ctx, eve.ID); len(segs) != 0 {
+				t.Fatalf("a tap on a deleted segment left eve in %v", segs)
+			}
+		})
 	})
 }
 

@@ -13,16 +13,22 @@ const (
 	activityDone    = "done"
 )
 
+// Both statements run on every activity, so they are prepared once: one
+// round trip each.
+
 // BeginActivity claims an activity id. It returns false when the id was
 // processed already or is being processed now; a claim older than stale
 // whose processing never finished is taken over.
 func (db *DB) BeginActivity(ctx context.Context, channel, id string, stale time.Duration) (bool, error) {
 	now := db.now()
-	res, err := db.db.ExecContext(ctx, db.db.Rebind(`
+	stmt, err := db.prepared(ctx, db.db.Rebind(`
 		INSERT INTO processed_activities (channel, id, state, started_at) VALUES (?, ?, ?, ?)
 		ON CONFLICT (channel, id) DO UPDATE SET started_at = excluded.started_at
-		WHERE processed_activities.state = ? AND processed_activities.started_at < ?`),
-		channel, id, activityStarted, now, activityStarted, now.Add(-stale))
+		WHERE processed_activities.state = ? AND processed_activities.started_at < ?`))
+	if err != nil {
+		return false, err
+	}
+	res, err := stmt.ExecContext(ctx, channel, id, activityStarted, now, activityStarted, now.Add(-stale))
 	if err != nil {
 		return false, fmt.Errorf("begin activity %s/%s: %w", channel, id, err)
 	}
@@ -36,7 +42,11 @@ func (db *DB) FinishActivity(ctx context.Context, channel, id string, ok bool) e
 	if !ok {
 		query = `DELETE FROM processed_activities WHERE channel = ? AND id = ? AND state <> '` + activityDone + `'`
 	}
-	if _, err := db.db.ExecContext(ctx, db.db.Rebind(query), channel, id); err != nil {
+	stmt, err := db.prepared(ctx, db.db.Rebind(query))
+	if err != nil {
+		return err
+	}
+	if _, err := stmt.ExecContext(ctx, channel, id); err != nil {
 		return fmt.Errorf("finish activity %s/%s: %w", channel, id, err)
 	}
 	return nil

@@ -43,7 +43,11 @@ type dialect struct {
 	// hashes and sorts in memory instead of spilling to disk, and no merge
 	// joins, which the planner picks from the poor row estimates of CTEs
 	// and which then sort text by collation (several times slower than the
-	// hash joins). SET LOCAL ends with the transaction.
+	// hash joins), and no nested loops, which it picks when it misjudges a
+	// CTE's rows as few and which then probe an index a million times, and
+	// no sorts where a hash aggregate will do (from the same misjudgement
+	// it sorts a million values by collation to group them). SET LOCAL
+	// ends with the transaction.
 	bulkSettings []string
 	// stageRows bulk-loads staged import rows inside tx.
 	stageRows func(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error)
@@ -55,14 +59,15 @@ type dialect struct {
 }
 
 var postgres = &dialect{
-	name:              "postgres",
-	goose:             goose.DialectPostgres,
-	migrations:        "migrations/postgres",
-	lockRow:           " FOR UPDATE",
-	lockSegment:       " FOR NO KEY UPDATE",
-	claimRows:         " FOR UPDATE SKIP LOCKED",
-	finishedWithin:    "b.scheduled_at - i.finished_at < CAST(? AS BIGINT) * INTERVAL '1 millisecond'",
-	bulkSettings:      []string{"SET LOCAL work_mem = '256MB'", "SET LOCAL enable_mergejoin = off"},
+	name:           "postgres",
+	goose:          goose.DialectPostgres,
+	migrations:     "migrations/postgres",
+	lockRow:        " FOR UPDATE",
+	lockSegment:    " FOR NO KEY UPDATE",
+	claimRows:      " FOR UPDATE SKIP LOCKED",
+	finishedWithin: "b.scheduled_at - i.finished_at < CAST(? AS BIGINT) * INTERVAL '1 millisecond'",
+	bulkSettings: []string{"SET LOCAL work_mem = '256MB'", "SET LOCAL enable_mergejoin = off",
+		"SET LOCAL enable_nestloop = off", "SET LOCAL enable_sort = off"},
 	stageRows:         copyStagedRows,
 	afterStage:        "ANALYZE import_rows",
 	applyRows:         pgApplyRows,

@@ -229,14 +229,18 @@ func (db *DB) FailImport(ctx context.Context, id int64, reason string) error {
 }
 
 // EachImportRow streams the report rows in row order, page by page; it
-// stops at fn's first error and returns it.
+// stops at fn's first error and returns it. Before ApplyImport a row has
+// no outcome yet.
 func (db *DB) EachImportRow(ctx context.Context, id int64, fn func(*segmentbot.ImportRow) error) error {
 	var after int64
 	for {
 		var rows []*segmentbot.ImportRow
 		err := db.read.SelectContext(ctx, &rows, db.read.Rebind(`
-			SELECT row_no, value, outcome, reason, detail FROM import_rows
-			WHERE import_id = ? AND row_no > ? ORDER BY row_no LIMIT ?`), id, after, reportPage)
+			SELECT r.row_no, r.value, COALESCE(s.outcome, '') AS outcome, COALESCE(s.reason, '') AS reason,
+				COALESCE(s.detail, '') AS detail
+			FROM import_rows r
+			LEFT JOIN import_results s ON s.import_id = r.import_id AND s.row_no = r.row_no
+			WHERE r.import_id = ? AND r.row_no > ? ORDER BY r.row_no LIMIT ?`), id, after, reportPage)
 		if err != nil {
 			return fmt.Errorf("read report of import %d: %w", id, err)
 		}
@@ -252,20 +256,49 @@ func (db *DB) EachImportRow(ctx context.Context, id int64, fn func(*segmentbot.I
 	}
 }
 
+// clearImportSQL deletes what the pipeline wrote for import ?: its staged
+// rows, lookups and outcomes. These tables have no foreign key to imports
+// (a check per staged row costs as much as the row), so whoever deletes
+// an import deletes them.
+var clearImportSQL = []string{
+	`DELETE FROM import_results WHERE import_id = ?`,
+	`DELETE FROM import_lookups WHERE import_id = ?`,
+	`DELETE FROM import_rows WHERE import_id = ?`,
+}
+
+// orphanSQL finds imports that still have staged rows but no longer exist
+// (they went with their segment).
+const orphanSQL = `
+	SELECT DISTINCT r.import_id FROM import_rows r
+	WHERE NOT EXISTS (SELECT 1 FROM imports i WHERE i.id = r.import_id)`
+
 // DeleteImportsBefore removes finished imports (and their rows) finished
-// before t, and returns how many.
+// before t, and returns how many. It also deletes the rows of imports
+// that went with their segment.
 func (db *DB) DeleteImportsBefore(ctx context.Context, t time.Time) (int64, error) {
-	res, err := db.db.ExecContext(ctx, db.db.Rebind(`
-		DELETE FROM imports WHERE finished_at < ? AND status NOT IN (?, ?)`),
-		t.UTC(), segmentbot.ImportPending, segmentbot.ImportProcessing)
-	if err != nil {
-		return 0, fmt.Errorf("delete imports: %w", err)
-	}
-	n, err := res.RowsAffected()
-	if err != nil {
-		return 0, fmt.Errorf("delete imports: %w", err)
-	}
-	return n, nil
+	var n int64
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ids, orphans []int64
+		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`
+			DELETE FROM imports WHERE finished_at < ? AND status NOT IN (?, ?) RETURNING id`),
+			t.UTC(), segmentbot.ImportPending, segmentbot.ImportProcessing); err != nil {
+			return fmt.Errorf("delete imports: %w", err)
+		}
+		if err := tx.SelectContext(ctx, &orphans, orphanSQL); err != nil {
+			return fmt.Errorf("find rows of deleted imports: %w", err)
+		}
+		// The deleted imports are orphans now too.
+		for _, id := range orphans {
+			for _, q := range clearImportSQL {
+				if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
+					return fmt.Errorf("delete rows of import %d: %w", id, err)
+				}
+			}
+		}
+		n = int64(len(ids))
+		return nil
+	})
+	return n, err
 }
 
 // updateImport sets columns of import id; ENOTFOUND if there is none.

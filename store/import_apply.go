@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -10,18 +11,64 @@ import (
 	"github.com/segmentbot/segmentbot"
 )
 
-// decideOutcomes is the SELECT that gives every row of import ? (the
-// last parameter) its outcome, reason and detail from the directory, the
-// lookups, and the segment's opt-outs and members (segment ?, ?) as they
-// are before the import's own changes. "added" still means "to add": a
-// member that appears meanwhile makes it already_member.
-const decideOutcomes = `
-	SELECT r.row_no, r.user_id,
+// decideSQL gives every staged row of import :imp its user, outcome,
+// reason and detail, in one pass of hash joins and hash aggregates (no
+// probe per row, no sort of text):
+//
+//   - vals: each distinct valid value once, with its first row;
+//   - cand, best: the value's user in the directory (email or UPN, AAD
+//     object id, or platform id) or from a live lookup, preferring a user
+//     of the import's channel, then the oldest;
+//   - firsts: the first row that reached each user;
+//   - a later row with the same value, or with a value whose user an
+//     earlier value reached, is a duplicate of that first row;
+//   - opt-outs and members of segment :seg, as they are before the
+//     import, and the user's flags decide the rest; "added" still means
+//     "to add" (see pgApplyRows for the race with taps).
+const decideSQL = `
+	WITH vals AS (
+		SELECT kind, norm, min(row_no) AS first_row FROM import_rows
+		WHERE import_id = :imp AND kind <> 'invalid' GROUP BY kind, norm
+	), cand AS (
+		SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.email = v.norm
+		WHERE v.kind = 'email' AND u.email <> ''
+		UNION ALL
+		SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.upn = v.norm
+		WHERE v.kind = 'email' AND u.upn <> ''
+		UNION ALL
+		SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.aad_object_id = v.norm
+		WHERE v.kind = 'aad' AND u.aad_object_id <> ''
+		UNION ALL
+		SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.external_id = v.norm
+		WHERE v.kind = 'numeric' AND u.external_id <> ''
+		UNION ALL
+		SELECT l.kind, l.norm, u.id, u.channel FROM import_lookups l JOIN users u ON u.id = l.user_id
+		WHERE l.import_id = :imp
+	), best AS (
+		SELECT kind, norm,
+			COALESCE(min(id) FILTER (WHERE channel = (SELECT channel FROM imports WHERE id = :imp)), min(id)) AS user_id
+		FROM cand GROUP BY kind, norm
+	), matched AS (
+		SELECT v.kind, v.norm, v.first_row, b.user_id
+		FROM vals v LEFT JOIN best b ON b.kind = v.kind AND b.norm = v.norm
+	), firsts AS (
+		SELECT user_id, min(first_row) AS user_first FROM matched WHERE user_id IS NOT NULL GROUP BY user_id
+	), dups AS (
+		SELECT m.kind, m.norm, m.first_row, m.user_id,
+			CASE WHEN f.user_first < m.first_row THEN f.user_first END AS user_dup
+		FROM matched m LEFT JOIN firsts f ON f.user_id = m.user_id
+	), rowdups AS (
+		SELECT r.row_no, r.kind, r.norm, r.note, d.user_id,
+			CASE WHEN r.row_no > d.first_row THEN d.first_row ELSE d.user_dup END AS dup_of
+		FROM import_rows r LEFT JOIN dups d ON d.kind = r.kind AND d.norm = r.norm
+		WHERE r.import_id = :imp
+	)
+	SELECT r.row_no, u.id AS user_id,
 		CASE WHEN r.kind = 'invalid' THEN 'failed'
 			WHEN r.dup_of IS NOT NULL THEN 'duplicate'
 			WHEN u.id IS NULL OR NOT u.active OR NOT u.in_bot_groups THEN 'failed'
 			WHEN o.user_id IS NOT NULL THEN 'skipped_opted_out'
-			WHEN m.user_id IS NOT NULL THEN 'already_member'
+			WHEN mb.user_id IS NOT NULL THEN 'already_member'
 			ELSE 'added' END AS outcome,
 		CASE WHEN r.kind = 'invalid' THEN 'invalid'
 			WHEN r.dup_of IS NOT NULL THEN ''
@@ -32,45 +79,44 @@ const decideOutcomes = `
 		CASE WHEN r.kind = 'invalid' THEN r.note
 			WHEN r.dup_of IS NOT NULL THEN 'same as row ' || CAST(r.dup_of AS TEXT)
 			ELSE '' END AS detail
-	FROM import_rows r
-	LEFT JOIN users u ON u.id = r.user_id
-	LEFT JOIN opt_outs o ON o.segment_id = ? AND o.user_id = r.user_id
-	LEFT JOIN memberships m ON m.segment_id = ? AND m.user_id = r.user_id
-	LEFT JOIN import_lookups l ON l.import_id = r.import_id AND l.kind = r.kind AND l.norm = r.norm
-		AND r.kind <> 'invalid'
-	WHERE r.import_id = ?`
+	FROM rowdups r
+	LEFT JOIN users u ON u.id = r.user_id AND r.dup_of IS NULL
+	LEFT JOIN opt_outs o ON o.segment_id = :seg AND o.user_id = u.id
+	LEFT JOIN memberships mb ON mb.segment_id = :seg AND mb.user_id = u.id
+	LEFT JOIN import_lookups l ON l.import_id = :imp AND l.kind = r.kind AND l.norm = r.norm
+		AND r.user_id IS NULL AND r.kind <> 'invalid'`
 
-// pgApplyRows decides the outcomes, adds the members, logs their joins,
+// pgApplySQL decides the outcomes, adds the members, logs their joins,
 // writes the outcomes and counts them in one statement: one pass over the
-// import, one round trip. Only users the INSERT really added count as
-// added, so a member who joined by a tap meanwhile is already_member and
-// gets no second join event.
+// import, one round trip, each row's outcome written once. Only users the
+// INSERT really added count as added: a member who joined by a tap since
+// the statement's snapshot conflicts, becomes already_member and gets no
+// second join event.
+var pgApplySQL = `
+	WITH decided AS MATERIALIZED (` + decideSQL + `
+	), added AS (
+		INSERT INTO memberships (segment_id, user_id, source, joined_at)
+		SELECT :seg, user_id, :source, :now FROM decided WHERE outcome = 'added'
+		ON CONFLICT (segment_id, user_id) DO NOTHING
+		RETURNING user_id
+	), logged AS (
+		INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
+		SELECT :seg, user_id, :join, :source, :actor, :now FROM added
+	), written AS (
+		INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
+		SELECT :imp, d.row_no, d.user_id,
+			CASE WHEN d.outcome = 'added' AND a.user_id IS NULL THEN 'already_member' ELSE d.outcome END,
+			d.reason, d.detail
+		FROM decided d LEFT JOIN added a ON a.user_id = d.user_id AND d.outcome = 'added'
+		RETURNING outcome, reason
+	)
+	SELECT outcome, reason, count(*) AS n FROM written GROUP BY outcome, reason`
+
+// pgApplyRows runs pgApplySQL.
 func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time) ([]outcomeCount, error) {
+	q, args := bindNamed(pgApplySQL, applyParams(imp, now))
 	var counts []outcomeCount
-	err := tx.SelectContext(ctx, &counts, tx.Rebind(`
-		WITH v AS MATERIALIZED (`+decideOutcomes+`
-		), added AS (
-			INSERT INTO memberships (segment_id, user_id, source, joined_at)
-			SELECT ?, user_id, ?, ? FROM v WHERE outcome = 'added'
-			ON CONFLICT (segment_id, user_id) DO NOTHING
-			RETURNING user_id
-		), logged AS (
-			INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
-			SELECT ?, v.user_id, ?, ?, ?, ? FROM v JOIN added a ON a.user_id = v.user_id
-			WHERE v.outcome = 'added' ORDER BY v.row_no
-		), written AS (
-			UPDATE import_rows SET reason = v.reason, detail = v.detail,
-				outcome = CASE WHEN v.outcome = 'added' AND a.user_id IS NULL THEN 'already_member' ELSE v.outcome END
-			FROM v LEFT JOIN added a ON a.user_id = v.user_id AND v.outcome = 'added'
-			WHERE import_rows.import_id = ? AND import_rows.row_no = v.row_no
-			RETURNING import_rows.outcome, import_rows.reason
-		)
-		SELECT outcome, reason, count(*) AS n FROM written GROUP BY outcome, reason`),
-		imp.SegmentID, imp.SegmentID, imp.ID,
-		imp.SegmentID, segmentbot.SourceImport, now,
-		imp.SegmentID, segmentbot.ActionJoin, segmentbot.SourceImport, imp.UploadedBy, now,
-		imp.ID)
-	if err != nil {
+	if err := tx.SelectContext(ctx, &counts, tx.Rebind(q), args...); err != nil {
 		return nil, err
 	}
 	return counts, nil
@@ -80,30 +126,58 @@ func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now t
 // data-modifying CTEs); its transactions are serialised, so the outcomes
 // decided first are exactly what the INSERT then does.
 func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time) ([]outcomeCount, error) {
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`
-		UPDATE import_rows SET outcome = v.outcome, reason = v.reason, detail = v.detail
-		FROM (`+decideOutcomes+`) AS v
-		WHERE import_rows.import_id = ? AND import_rows.row_no = v.row_no`),
-		imp.SegmentID, imp.SegmentID, imp.ID, imp.ID); err != nil {
-		return nil, fmt.Errorf("set outcomes: %w", err)
+	params := applyParams(imp, now)
+	steps := []struct{ what, sql string }{
+		{"decide outcomes", `
+			INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
+			SELECT :imp, row_no, user_id, outcome, reason, detail FROM (` + decideSQL + `) AS v`},
+		{"add members", `
+			INSERT INTO memberships (segment_id, user_id, source, joined_at)
+			SELECT :seg, user_id, :source, :now FROM import_results WHERE import_id = :imp AND outcome = 'added'
+			ON CONFLICT (segment_id, user_id) DO NOTHING`},
+		{"log joins", `
+			INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
+			SELECT :seg, user_id, :join, :source, :actor, :now FROM import_results
+			WHERE import_id = :imp AND outcome = 'added' ORDER BY row_no`},
 	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`
-		INSERT INTO memberships (segment_id, user_id, source, joined_at)
-		SELECT ?, user_id, ?, ? FROM import_rows WHERE import_id = ? AND outcome = ?
-		ON CONFLICT (segment_id, user_id) DO NOTHING`),
-		imp.SegmentID, segmentbot.SourceImport, now, imp.ID, segmentbot.OutcomeAdded); err != nil {
-		return nil, fmt.Errorf("add members: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, tx.Rebind(`
-		INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
-		SELECT ?, user_id, ?, ?, ?, ? FROM import_rows WHERE import_id = ? AND outcome = ? ORDER BY row_no`),
-		imp.SegmentID, segmentbot.ActionJoin, segmentbot.SourceImport, imp.UploadedBy, now, imp.ID, segmentbot.OutcomeAdded); err != nil {
-		return nil, fmt.Errorf("log joins: %w", err)
+	for _, s := range steps {
+		q, args := bindNamed(s.sql, params)
+		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
+			return nil, fmt.Errorf("%s: %w", s.what, err)
+		}
 	}
 	var counts []outcomeCount
-	if err := tx.SelectContext(ctx, &counts, tx.Rebind(`
-		SELECT outcome, reason, count(*) AS n FROM import_rows WHERE import_id = ? GROUP BY outcome, reason`), imp.ID); err != nil {
+	if err := tx.SelectContext(ctx, &counts, `
+		SELECT outcome, reason, count(*) AS n FROM import_results WHERE import_id = ? GROUP BY outcome, reason`, imp.ID); err != nil {
 		return nil, fmt.Errorf("count outcomes: %w", err)
 	}
 	return counts, nil
+}
+
+// applyParams are the named parameters of the apply statements.
+func applyParams(imp *segmentbot.Import, now time.Time) map[string]any {
+	return map[string]any{
+		"imp": imp.ID, "seg": imp.SegmentID, "now": now, "actor": imp.UploadedBy,
+		"source": segmentbot.SourceImport, "join": segmentbot.ActionJoin,
+	}
+}
+
+// namedParam is a :name parameter of bindNamed. The statements cast with
+// CAST(... AS ...), never with "::", which would look like a parameter.
+var namedParam = regexp.MustCompile(`:([a-z]+)\b`)
+
+// bindNamed turns the :name parameters of q into ? placeholders and
+// returns the arguments in their order. It panics on a name params lacks:
+// the statements are constants, so that is a programming error.
+func bindNamed(q string, params map[string]any) (string, []any) {
+	var args []any
+	out := namedParam.ReplaceAllStringFunc(q, func(m string) string {
+		v, ok := params[m[1:]]
+		if !ok {
+			panic("store: no value for parameter " + m)
+		}
+		args = append(args, v)
+		return "?"
+	})
+	return out, args
 }

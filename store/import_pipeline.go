@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/jmoiron/sqlx"
@@ -15,6 +14,9 @@ import (
 // The import pipeline (DESIGN §5) works on the staging table import_rows
 // with set-based statements: a million rows cost a handful of statements,
 // not a million round trips. Each step commits its phase with its effect.
+// Every row is written about once after it is staged: staged rows are
+// never updated, and ApplyImport writes each row's outcome into
+// import_results with one INSERT ... SELECT.
 
 // StageRows replaces the import's staged rows with those next yields until
 // io.EOF, in one transaction, sets phase staged and the total, and returns
@@ -25,7 +27,7 @@ func (db *DB) StageRows(ctx context.Context, id int64, next func() (*segmentbot.
 		if _, err := findImport(ctx, tx, id, db.dialect.lockRow); err != nil {
 			return err
 		}
-		for _, q := range []string{`DELETE FROM import_rows WHERE import_id = ?`, `DELETE FROM import_lookups WHERE import_id = ?`} {
+		for _, q := range clearImportSQL {
 			if _, err := tx.ExecContext(ctx, tx.Rebind(q), id); err != nil {
 				return fmt.Errorf("clear staged rows of import %d: %w", id, err)
 			}
@@ -50,86 +52,51 @@ func (db *DB) StageRows(ctx context.Context, id int64, next func() (*segmentbot.
 	return n, err
 }
 
-// ResolveImport matches staged rows against the directory, marks
-// duplicates (the same value, or the same user, as an earlier row), and
-// sets phase resolved. ENOTFOUND.
+// ResolveImport checks that the import exists and sets phase resolved.
+// Matching writes nothing: ImportMisses and ApplyImport match the staged
+// rows against the directory where they need the matches, with hash
+// joins, so the staged rows are written once (by StageRows) and never
+// rewritten. ENOTFOUND.
 func (db *DB) ResolveImport(ctx context.Context, id int64) error {
-	return db.bulkTx(ctx, func(tx *sqlx.Tx) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		imp, err := findImport(ctx, tx, id, db.dialect.lockRow)
 		if err != nil {
-			return err
-		}
-		if err := matchRows(ctx, tx, id); err != nil {
 			return err
 		}
 		return setPhase(ctx, tx, id, segmentbot.PhaseResolved, imp.Total)
 	})
 }
 
-// matchRowsSQL decides, in one pass over the import, every valid row's
-// user and whether it duplicates an earlier row. Each distinct value is
-// matched once (its first row carries the user; later rows with the same
-// value are duplicates of it), preferring a user of the import's channel,
-// then the oldest; a value whose user an earlier value reached is a
-// duplicate of that value's first row. Everything is grouping and
-// equality joins, which PostgreSQL runs as hash aggregates and hash joins
-// (no sort of text, no probe per row); the update joins the rows to their
-// value directly and writes only rows whose result changed, so matching
-// again after live lookups rewrites only what the lookups changed. Every
-// ? is the import id.
-const matchRowsSQL = `
-WITH vals AS (
-	SELECT kind, norm, min(row_no) AS first_row FROM import_rows
-	WHERE import_id = ? AND kind <> 'invalid' GROUP BY kind, norm
-), cand AS (
-	SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.email = v.norm WHERE v.kind = 'email'
+// missesSQL lists the distinct valid values of import ? that have no live
+// lookup result yet and that no user of the directory has: a branch per
+// kind, each an anti-join per way of matching it (see decideSQL), hashed
+// against the users that have that identifier at all. A kind the import
+// lacks costs nothing: its branch has no rows to probe with.
+const missesSQL = `
+	WITH vals AS (
+		SELECT DISTINCT r.kind, r.norm FROM import_rows r
+		WHERE r.import_id = ? AND r.kind <> 'invalid'
+		AND NOT EXISTS (SELECT 1 FROM import_lookups l WHERE l.import_id = r.import_id AND l.kind = r.kind AND l.norm = r.norm)
+	)
+	SELECT kind, norm FROM vals v WHERE v.kind = 'email'
+	AND NOT EXISTS (SELECT 1 FROM users u WHERE u.email = v.norm AND u.email <> '')
+	AND NOT EXISTS (SELECT 1 FROM users u WHERE u.upn = v.norm AND u.upn <> '')
 	UNION ALL
-	SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.upn = v.norm WHERE v.kind = 'email'
+	SELECT kind, norm FROM vals v WHERE v.kind = 'aad'
+	AND NOT EXISTS (SELECT 1 FROM users u WHERE u.aad_object_id = v.norm AND u.aad_object_id <> '')
 	UNION ALL
-	SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.aad_object_id = v.norm WHERE v.kind = 'aad'
-	UNION ALL
-	SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.external_id = v.norm WHERE v.kind = 'numeric'
-	UNION ALL
-	SELECT l.kind, l.norm, l.user_id, i.channel FROM import_lookups l JOIN imports i ON i.id = l.import_id
-	WHERE l.import_id = ? AND l.user_id IS NOT NULL
-), best AS (
-	SELECT kind, norm, COALESCE(min(id) FILTER (WHERE channel = (SELECT channel FROM imports WHERE id = ?)), min(id)) AS user_id
-	FROM cand GROUP BY kind, norm
-), matched AS (
-	SELECT v.kind, v.norm, v.first_row, b.user_id
-	FROM vals v LEFT JOIN best b ON b.kind = v.kind AND b.norm = v.norm
-), firsts AS (
-	SELECT user_id, min(first_row) AS user_first FROM matched WHERE user_id IS NOT NULL GROUP BY user_id
-)
-UPDATE import_rows SET
-	user_id = CASE WHEN import_rows.row_no = m.first_row THEN m.user_id END,
-	dup_of = CASE WHEN import_rows.row_no > m.first_row THEN m.first_row WHEN f.user_first < m.first_row THEN f.user_first END
-FROM matched m LEFT JOIN firsts f ON f.user_id = m.user_id
-WHERE import_rows.import_id = ? AND import_rows.kind = m.kind AND import_rows.norm = m.norm
-AND (import_rows.user_id IS DISTINCT FROM (CASE WHEN import_rows.row_no = m.first_row THEN m.user_id END)
-	OR import_rows.dup_of IS DISTINCT FROM (CASE WHEN import_rows.row_no > m.first_row THEN m.first_row
-		WHEN f.user_first < m.first_row THEN f.user_first END))`
+	SELECT kind, norm FROM vals v WHERE v.kind = 'numeric'
+	AND NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = v.norm AND u.external_id <> '')
+	ORDER BY kind, norm`
 
-// matchRows gives valid rows the user the directory or a live lookup knows
-// for their value and marks duplicates; see matchRowsSQL.
-func matchRows(ctx context.Context, tx *sqlx.Tx, id int64) error {
-	_, err := tx.ExecContext(ctx, tx.Rebind(matchRowsSQL), slices.Repeat([]any{id}, strings.Count(matchRowsSQL, "?"))...)
-	if err != nil {
-		return fmt.Errorf("match rows of import %d: %w", id, err)
-	}
-	return nil
-}
-
-// ImportMisses lists the distinct valid, first-seen values that matched no
-// user and have no live lookup result yet, so a resumed job asks again
-// only about what it never asked.
+// ImportMisses lists the distinct valid values that match no user and
+// have no live lookup result yet, so a resumed job asks again only about
+// what it never asked.
 func (db *DB) ImportMisses(ctx context.Context, id int64) ([]segmentbot.Miss, error) {
 	var misses []segmentbot.Miss
-	err := db.read.SelectContext(ctx, &misses, db.read.Rebind(`
-		SELECT DISTINCT r.kind, r.norm FROM import_rows r
-		WHERE r.import_id = ? AND r.kind <> ? AND r.dup_of IS NULL AND r.user_id IS NULL
-		AND NOT EXISTS (SELECT 1 FROM import_lookups l WHERE l.import_id = r.import_id AND l.kind = r.kind AND l.norm = r.norm)
-		ORDER BY r.kind, r.norm`), id, segmentbot.KindInvalid)
+	err := db.bulkTx(ctx, func(tx *sqlx.Tx) error {
+		return tx.SelectContext(ctx, &misses, tx.Rebind(missesSQL), id)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("find misses of import %d: %w", id, err)
 	}
@@ -138,11 +105,11 @@ func (db *DB) ImportMisses(ctx context.Context, id int64) ([]segmentbot.Miss, er
 
 // SaveLookups stores live lookup results: found users go into the
 // directory (Active and InBotGroups as the lookup says), failures are kept
-// per value for the report; then rows are matched again and the phase
-// becomes looked_up. Saving the same results again changes nothing.
-// ENOTFOUND.
+// per value for the report, and the phase becomes looked_up. Nothing is
+// matched again here: ApplyImport matches with the lookups included.
+// Saving the same results again changes nothing. ENOTFOUND.
 func (db *DB) SaveLookups(ctx context.Context, id int64, results []segmentbot.LookupResult) error {
-	return db.bulkTx(ctx, func(tx *sqlx.Tx) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		imp, err := findImport(ctx, tx, id, db.dialect.lockRow)
 		if err != nil {
 			return err
@@ -161,9 +128,6 @@ func (db *DB) SaveLookups(ctx context.Context, id int64, results []segmentbot.Lo
 			return err
 		}
 		if err := saveLookupResults(ctx, tx, id, results, found); err != nil {
-			return err
-		}
-		if err := matchRows(ctx, tx, id); err != nil {
 			return err
 		}
 		return setPhase(ctx, tx, id, segmentbot.PhaseLookedUp, imp.Total)

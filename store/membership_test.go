@@ -14,7 +14,7 @@ import (
 func TestMemberships(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
-		t.Run("join reports a new member once and logs it once", func(t *testing.T) {
+		t.Run("a repeated join reports a new member once and logs every join", func(t *testing.T) {
 			seg, u := mustSegment(t, db, "j1"), member(t, db, "j1", "j1@x.com")
 			for i, want := range []bool{true, false} {
 				joined, err := db.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID)
@@ -23,7 +23,22 @@ func TestMemberships(t *testing.T) {
 				}
 			}
 			events, _ := db.FindEvents(ctx, seg.ID, u.ID)
-			if len(events) != 1 || events[0].Action != segmentbot.ActionJoin || events[0].ActorID != u.ID {
+			if len(events) != 2 || events[0].Action != segmentbot.ActionJoin || events[1].Action != segmentbot.ActionJoin || events[0].ActorID != u.ID {
+				t.Fatalf("events %+v", events)
+			}
+			members, _ := db.FindMembers(ctx, seg.ID, segmentbot.Page{})
+			if len(members) != 1 {
+				t.Fatalf("%d membership rows, want 1", len(members))
+			}
+		})
+		t.Run("a leave of a non-member changes nothing but is logged", func(t *testing.T) {
+			seg, u := mustSegment(t, db, "j3"), member(t, db, "j3", "")
+			left, err := db.Leave(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID, false)
+			if err != nil || left {
+				t.Fatalf("leave: %v, %v; want false", left, err)
+			}
+			events, _ := db.FindEvents(ctx, seg.ID, u.ID)
+			if len(events) != 1 || events[0].Action != segmentbot.ActionLeave || events[0].Source != segmentbot.SourceButton {
 				t.Fatalf("events %+v", events)
 			}
 		})
@@ -34,6 +49,13 @@ func TestMemberships(t *testing.T) {
 			_, err = db.Join(ctx, seg.ID, 9999, segmentbot.SourceButton, 0)
 			wantCode(t, err, segmentbot.ENOTFOUND)
 			_, err = db.Leave(ctx, 9999, u.ID, segmentbot.SourceButton, 0, false)
+			wantCode(t, err, segmentbot.ENOTFOUND)
+			_, err = db.Leave(ctx, seg.ID, 9999, segmentbot.SourceButton, 0, true)
+			wantCode(t, err, segmentbot.ENOTFOUND)
+			if _, err := db.DeleteSegment(ctx, seg.ID, 0); err != nil {
+				t.Fatal(err)
+			}
+			_, err = db.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID)
 			wantCode(t, err, segmentbot.ENOTFOUND)
 			_, err = db.OptOutAll(ctx, 9999, segmentbot.SourceKeyword)
 			wantCode(t, err, segmentbot.ENOTFOUND)
@@ -141,18 +163,44 @@ func TestMemberships(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
+			// Every call is logged, and the newest event is the state: the
+			// membership, and the opt-out a join clears.
 			events, _ := db.FindEvents(ctx, seg.ID, u.ID)
 			in, _ := db.IsMember(ctx, seg.ID, u.ID)
-			for i := 1; i < len(events); i++ {
-				if events[i].Action == events[i-1].Action {
-					t.Fatalf("events %d and %d are both %s", i-1, i, events[i].Action)
-				}
+			out, _ := db.IsOptedOut(ctx, seg.ID, u.ID)
+			if len(events) != 200 {
+				t.Fatalf("%d events for 200 calls", len(events))
 			}
-			if len(events) == 0 && in {
-				t.Fatal("member without a join event")
+			last := events[len(events)-1]
+			if (last.Action == segmentbot.ActionJoin) != in || (in && out) {
+				t.Fatalf("newest event %s, member %v, opted out %v", last.Action, in, out)
 			}
-			if len(events) > 0 && (events[len(events)-1].Action == segmentbot.ActionJoin) != in {
-				t.Fatalf("newest event %s, member %v", events[len(events)-1].Action, in)
+		})
+		t.Run("concurrent joins of one user make one membership", func(t *testing.T) {
+			seg, u := mustSegment(t, db, "dup"), member(t, db, "dup", "")
+			var wg sync.WaitGroup
+			var mu sync.Mutex
+			newMember := 0
+			for range 20 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					joined, err := db.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID)
+					if err != nil {
+						t.Error(err)
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					if joined {
+						newMember++
+					}
+				}()
+			}
+			wg.Wait()
+			members, _ := db.FindMembers(ctx, seg.ID, segmentbot.Page{})
+			events, _ := db.FindEvents(ctx, seg.ID, u.ID)
+			if newMember != 1 || len(members) != 1 || len(events) != 20 {
+				t.Fatalf("%d calls reported a new member, %d membership rows, %d events; want 1, 1, 20", newMember, len(members), len(events))
 			}
 		})
 	})

@@ -30,6 +30,7 @@ type Channel struct {
 	keys    *keySource
 	tokens  *tokenSource
 	sender  *sender
+	senders *senderCache
 }
 
 var _ segmentbot.Messenger = (*Channel)(nil)
@@ -50,6 +51,7 @@ func New(cfg Config, h segmentbot.Handler, users segmentbot.UserService, activit
 	c := &Channel{
 		cfg: cfg, log: cfg.Logger, handler: h, users: users, activities: activities,
 		conn: conn, keys: keys, tokens: tokens, sender: newSender(conn, cfg.Logger),
+		senders: newSenderCache(10*time.Minute, 100_000),
 	}
 	// The library's adapter, with its validator and client replaced.
 	c.adapter = &core.BotFrameworkAdapter{

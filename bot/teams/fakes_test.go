@@ -19,6 +19,7 @@ type memStore struct {
 	users      map[string]*segmentbot.User // by external id
 	nextID     int64
 	activities map[string]memClaim
+	upserts    int // UpsertUser calls
 }
 
 type memClaim struct {
@@ -33,6 +34,7 @@ func newMemStore() *memStore {
 func (s *memStore) UpsertUser(_ context.Context, u *segmentbot.User) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.upserts++
 	s.upsert(u)
 	return nil
 }

@@ -127,8 +127,11 @@ func (c *Channel) run(ctx context.Context, in *inbound, kind string) (*segmentbo
 	if user.LastSeen.IsZero() || kind == segmentbot.EventTeam {
 		user.LastSeen = c.tokens.now().UTC()
 	}
-	if err := c.users.UpsertUser(ctx, user); err != nil {
-		return nil, fmt.Errorf("teams: storing sender %s: %w", user.ExternalID, err)
+	if now := c.tokens.now(); !c.senders.fill(user, now) {
+		if err := c.users.UpsertUser(ctx, user); err != nil {
+			return nil, fmt.Errorf("teams: storing sender %s: %w", user.ExternalID, err)
+		}
+		c.senders.remember(user, now)
 	}
 	if kind == segmentbot.EventTeam {
 		if err := c.loadRoster(ctx, in); err != nil {

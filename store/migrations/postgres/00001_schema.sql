@@ -29,9 +29,13 @@ CREATE INDEX users_aad_object_id ON users (aad_object_id);
 CREATE INDEX users_email ON users (email);
 CREATE INDEX users_upn ON users (upn);
 
+-- No foreign keys (docs/decisions.md): an import adds up to a million
+-- rows at once, and the two checks per row cost more than the row.
+-- DeleteSegment deletes the segment's memberships itself; users are never
+-- deleted.
 CREATE TABLE memberships (
-    segment_id BIGINT NOT NULL REFERENCES segments (id) ON DELETE CASCADE,
-    user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    segment_id BIGINT NOT NULL,
+    user_id    BIGINT NOT NULL,
     source     TEXT NOT NULL,
     joined_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (segment_id, user_id)
@@ -59,6 +63,57 @@ CREATE TABLE membership_events (
 );
 CREATE INDEX membership_events_segment_user ON membership_events (segment_id, user_id, id);
 CREATE INDEX membership_events_user ON membership_events (user_id, id);
+
+-- Join and Leave of a user action, each one round trip. Every statement in
+-- a PL/pgSQL function takes a fresh snapshot, so once the user's row is
+-- locked the function sees the changes of the call that held the lock
+-- before it; a single CTE could not (all its parts share the snapshot
+-- taken before the lock was granted). Every call logs its event, changed
+-- or not. Result: 1 changed, 0 unchanged, -1 no such user, -2 no such
+-- segment.
+-- +goose StatementBegin
+CREATE FUNCTION membership_join(p_segment BIGINT, p_user BIGINT, p_source TEXT, p_actor BIGINT, p_at TIMESTAMPTZ)
+RETURNS INTEGER LANGUAGE plpgsql AS $$
+DECLARE
+    n INTEGER;
+BEGIN
+    PERFORM 1 FROM users WHERE id = p_user FOR NO KEY UPDATE;
+    IF NOT FOUND THEN RETURN -1; END IF;
+    PERFORM 1 FROM segments WHERE id = p_segment;
+    IF NOT FOUND THEN RETURN -2; END IF;
+    DELETE FROM opt_outs WHERE segment_id = p_segment AND user_id = p_user;
+    INSERT INTO memberships (segment_id, user_id, source, joined_at) VALUES (p_segment, p_user, p_source, p_at)
+        ON CONFLICT (segment_id, user_id) DO NOTHING;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
+        VALUES (p_segment, p_user, 'join', p_source, p_actor, p_at);
+    RETURN n;
+END
+$$;
+-- +goose StatementEnd
+
+-- +goose StatementBegin
+CREATE FUNCTION membership_leave(p_segment BIGINT, p_user BIGINT, p_source TEXT, p_actor BIGINT, p_opt_out BOOLEAN, p_at TIMESTAMPTZ)
+RETURNS INTEGER LANGUAGE plpgsql AS $$
+DECLARE
+    n INTEGER;
+BEGIN
+    PERFORM 1 FROM users WHERE id = p_user FOR NO KEY UPDATE;
+    IF NOT FOUND THEN RETURN -1; END IF;
+    PERFORM 1 FROM segments WHERE id = p_segment;
+    IF NOT FOUND THEN RETURN -2; END IF;
+    DELETE FROM memberships WHERE segment_id = p_segment AND user_id = p_user;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF p_opt_out THEN
+        INSERT INTO opt_outs (segment_id, user_id, source, created_at) VALUES (p_segment, p_user, p_source, p_at)
+            ON CONFLICT (segment_id, user_id) DO NOTHING;
+    END IF;
+    INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
+        VALUES (p_segment, p_user, 'leave', p_source, p_actor, p_at);
+    RETURN n;
+END
+$$;
+-- +goose StatementEnd
 
 CREATE TABLE processed_activities (
     channel    TEXT NOT NULL,
@@ -101,22 +156,33 @@ CREATE INDEX imports_need_worker ON imports (id)
     WHERE (status IN ('pending', 'processing') OR phase = 'applied') AND phase NOT IN ('receiving', 'done');
 CREATE INDEX imports_finished_at ON imports (finished_at);
 
+-- The staging table: written once by COPY (or batched INSERTs) and never
+-- updated. No foreign key: a check per row would cost as much as the row
+-- itself; DeleteImportsBefore deletes the rows of the imports it deletes,
+-- and it also sweeps rows whose import went with its segment.
 CREATE TABLE import_rows (
-    import_id BIGINT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    import_id BIGINT NOT NULL,
     row_no    BIGINT NOT NULL,
     value     TEXT NOT NULL,
     norm      TEXT NOT NULL,
     kind      TEXT NOT NULL,
     note      TEXT NOT NULL DEFAULT '',
-    user_id   BIGINT,
-    dup_of    BIGINT,
-    outcome   TEXT NOT NULL DEFAULT '',
-    reason    TEXT NOT NULL DEFAULT '',
-    detail    TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (import_id, row_no)
 );
 -- No index on norm: the import statements hash-join whole imports, and
 -- every index slows the COPY that stages them.
+
+-- The outcome of every row, written once by ApplyImport with one
+-- INSERT ... SELECT; the report joins it to import_rows by row.
+CREATE TABLE import_results (
+    import_id BIGINT NOT NULL,
+    row_no    BIGINT NOT NULL,
+    user_id   BIGINT, -- the user the row reached, when it has one
+    outcome   TEXT NOT NULL,
+    reason    TEXT NOT NULL DEFAULT '',
+    detail    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (import_id, row_no)
+);
 
 CREATE TABLE import_lookups (
     import_id BIGINT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
@@ -158,10 +224,13 @@ CREATE INDEX warnings_pending ON warnings (id) WHERE status = 'pending';
 -- +goose Down
 DROP TABLE warnings;
 DROP TABLE broadcasts;
+DROP TABLE import_results;
 DROP TABLE import_lookups;
 DROP TABLE import_rows;
 DROP TABLE imports;
 DROP TABLE processed_activities;
+DROP FUNCTION membership_leave;
+DROP FUNCTION membership_join;
 DROP TABLE membership_events;
 DROP TABLE opt_outs;
 DROP TABLE memberships;

@@ -29,9 +29,13 @@ CREATE INDEX users_aad_object_id ON users (aad_object_id);
 CREATE INDEX users_email ON users (email);
 CREATE INDEX users_upn ON users (upn);
 
+-- No foreign keys (docs/decisions.md): an import adds up to a million
+-- rows at once, and the two checks per row cost more than the row.
+-- DeleteSegment deletes the segment's memberships itself; users are never
+-- deleted.
 CREATE TABLE memberships (
-    segment_id BIGINT NOT NULL REFERENCES segments (id) ON DELETE CASCADE,
-    user_id    BIGINT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+    segment_id BIGINT NOT NULL,
+    user_id    BIGINT NOT NULL,
     source     TEXT NOT NULL,
     joined_at  TIMESTAMP NOT NULL,
     PRIMARY KEY (segment_id, user_id)
@@ -101,22 +105,33 @@ CREATE INDEX imports_need_worker ON imports (id)
     WHERE (status IN ('pending', 'processing') OR phase = 'applied') AND phase NOT IN ('receiving', 'done');
 CREATE INDEX imports_finished_at ON imports (finished_at);
 
+-- The staging table: written once by COPY (or batched INSERTs) and never
+-- updated. No foreign key: a check per row would cost as much as the row
+-- itself; DeleteImportsBefore deletes the rows of the imports it deletes,
+-- and it also sweeps rows whose import went with its segment.
 CREATE TABLE import_rows (
-    import_id BIGINT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
+    import_id BIGINT NOT NULL,
     row_no    BIGINT NOT NULL,
     value     TEXT NOT NULL,
     norm      TEXT NOT NULL,
     kind      TEXT NOT NULL,
     note      TEXT NOT NULL DEFAULT '',
-    user_id   BIGINT,
-    dup_of    BIGINT,
-    outcome   TEXT NOT NULL DEFAULT '',
-    reason    TEXT NOT NULL DEFAULT '',
-    detail    TEXT NOT NULL DEFAULT '',
     PRIMARY KEY (import_id, row_no)
 );
 -- Duplicates and directory matches join on the normalised value.
 CREATE INDEX import_rows_norm ON import_rows (import_id, norm);
+
+-- The outcome of every row, written once by ApplyImport with one
+-- INSERT ... SELECT; the report joins it to import_rows by row.
+CREATE TABLE import_results (
+    import_id BIGINT NOT NULL,
+    row_no    BIGINT NOT NULL,
+    user_id   BIGINT, -- the user the row reached, when it has one
+    outcome   TEXT NOT NULL,
+    reason    TEXT NOT NULL DEFAULT '',
+    detail    TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (import_id, row_no)
+);
 
 CREATE TABLE import_lookups (
     import_id BIGINT NOT NULL REFERENCES imports (id) ON DELETE CASCADE,
@@ -158,6 +173,7 @@ CREATE INDEX warnings_pending ON warnings (id) WHERE status = 'pending';
 -- +goose Down
 DROP TABLE warnings;
 DROP TABLE broadcasts;
+DROP TABLE import_results;
 DROP TABLE import_lookups;
 DROP TABLE import_rows;
 DROP TABLE imports;
