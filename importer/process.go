@@ -40,7 +40,9 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 		var applied *segmentbot.Import
 		began := time.Now()
 		switch imp.Phase {
-		case segmentbot.PhaseQueued:
+		case segmentbot.PhaseQueued, segmentbot.PhaseReceiving:
+			// A receiving import reaches a worker only when its upload
+			// was abandoned: stage fails it for want of a file.
 			err = r.stage(ctx, imp, prog)
 		case segmentbot.PhaseStaged:
 			prog.set(segmentbot.PhaseStaged, 0, imp.Total)

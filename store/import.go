@@ -94,11 +94,17 @@ func (db *DB) FindImports(ctx context.Context, segmentID int64, limit int) ([]*s
 	return imps, nil
 }
 
+// abandonedUpload is how long an import may stay receiving without a
+// lease: after that its uploader died mid-upload, and a worker claims it
+// to fail it visibly instead of leaving it pending for ever.
+const abandonedUpload = 30 * time.Minute
+
 // ClaimImport takes the oldest import that needs a worker and whose lease
 // is free, and leases it to worker for lease. An import needs a worker
 // while it is unfinished and not receiving (it becomes processing), or
 // when it finished with phase applied and its report is not yet delivered
-// (it keeps its status). It returns nil, nil when there is none.
+// (it keeps its status), or when its upload was abandoned (see
+// abandonedUpload). It returns nil, nil when there is none.
 func (db *DB) ClaimImport(ctx context.Context, worker string, lease time.Duration) (*segmentbot.Import, error) {
 	var imp *segmentbot.Import
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -107,10 +113,11 @@ func (db *DB) ClaimImport(ctx context.Context, worker string, lease time.Duratio
 		// The literals match the partial index imports_need_worker.
 		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`
 			SELECT id FROM imports
-			WHERE (status IN ('pending', 'processing') OR phase = 'applied')
-			AND phase NOT IN ('receiving', 'done')
+			WHERE ((status IN ('pending', 'processing') OR phase = 'applied')
+				AND phase NOT IN ('receiving', 'done')
+				OR phase = 'receiving' AND created_at < ?)
 			AND (locked_until IS NULL OR locked_until < ?)
-			ORDER BY id LIMIT 1`+db.dialect.claimRows), now); err != nil {
+			ORDER BY id LIMIT 1`+db.dialect.claimRows), now.Add(-abandonedUpload), now); err != nil {
 			return fmt.Errorf("claim import: %w", err)
 		} else if len(ids) == 0 {
 			return nil

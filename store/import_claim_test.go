@@ -174,3 +174,24 @@ func TestConcurrentImportsIntoOneSegment(t *testing.T) {
 		})
 	})
 }
+
+func TestAnAbandonedUploadIsClaimedToBeFailed(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := useClock(db)
+		seg := mustSegment(t, db, "Abandoned")
+		imp := &segmentbot.Import{SegmentID: seg.ID, Channel: "api", Phase: segmentbot.PhaseReceiving}
+		if err := db.CreateImport(ctx, imp); err != nil {
+			t.Fatal(err)
+		}
+		clock.t = clock.t.Add(29 * time.Minute)
+		if got, err := db.ClaimImport(ctx, "w1", time.Minute); got != nil || err != nil {
+			t.Fatalf("an upload still within its time was claimed: %+v, %v", got, err)
+		}
+		clock.t = clock.t.Add(2 * time.Minute)
+		got, err := db.ClaimImport(ctx, "w1", time.Minute)
+		if err != nil || got == nil || got.ID != imp.ID || got.Phase != segmentbot.PhaseReceiving {
+			t.Fatalf("the abandoned upload was not claimed: %+v, %v", got, err)
+		}
+	})
+}

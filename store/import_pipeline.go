@@ -67,27 +67,27 @@ func (db *DB) ResolveImport(ctx context.Context, id int64) error {
 	})
 }
 
-// missesSQL lists the distinct valid values of import ? that have no live
-// lookup result yet and that no user of the directory has: a branch per
-// kind, each an anti-join per way of matching it (see decideSQL), hashed
-// against the users that have that identifier at all. A kind the import
-// lacks costs nothing: its branch has no rows to probe with.
+// missesSQL lists the distinct valid values of import :imp that no user
+// of the directory has and that have no live lookup result yet: a branch
+// per kind, each an anti-join per way of matching it (see decideSQL),
+// hashed against the users that have that identifier at all, before the
+// few values left are grouped. A kind the import lacks costs nothing: its
+// branch has no rows to probe with.
 const missesSQL = `
-	WITH vals AS (
-		SELECT DISTINCT r.kind, r.norm FROM import_rows r
-		WHERE r.import_id = ? AND r.kind <> 'invalid'
-		AND NOT EXISTS (SELECT 1 FROM import_lookups l WHERE l.import_id = r.import_id AND l.kind = r.kind AND l.norm = r.norm)
+	WITH unmatched AS (
+		SELECT r.kind, r.norm FROM import_rows r WHERE r.import_id = :imp AND r.kind = 'email'
+		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.email = r.norm AND u.email <> '')
+		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.upn = r.norm AND u.upn <> '')
+		UNION ALL
+		SELECT r.kind, r.norm FROM import_rows r WHERE r.import_id = :imp AND r.kind = 'aad'
+		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.aad_object_id = r.norm AND u.aad_object_id <> '')
+		UNION ALL
+		SELECT r.kind, r.norm FROM import_rows r WHERE r.import_id = :imp AND r.kind = 'numeric'
+		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = r.norm AND u.external_id <> '')
 	)
-	SELECT kind, norm FROM vals v WHERE v.kind = 'email'
-	AND NOT EXISTS (SELECT 1 FROM users u WHERE u.email = v.norm AND u.email <> '')
-	AND NOT EXISTS (SELECT 1 FROM users u WHERE u.upn = v.norm AND u.upn <> '')
-	UNION ALL
-	SELECT kind, norm FROM vals v WHERE v.kind = 'aad'
-	AND NOT EXISTS (SELECT 1 FROM users u WHERE u.aad_object_id = v.norm AND u.aad_object_id <> '')
-	UNION ALL
-	SELECT kind, norm FROM vals v WHERE v.kind = 'numeric'
-	AND NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = v.norm AND u.external_id <> '')
-	ORDER BY kind, norm`
+	SELECT DISTINCT m.kind, m.norm FROM unmatched m
+	WHERE NOT EXISTS (SELECT 1 FROM import_lookups l WHERE l.import_id = :imp AND l.kind = m.kind AND l.norm = m.norm)
+	ORDER BY m.kind, m.norm`
 
 // ImportMisses lists the distinct valid values that match no user and
 // have no live lookup result yet, so a resumed job asks again only about
@@ -95,7 +95,8 @@ const missesSQL = `
 func (db *DB) ImportMisses(ctx context.Context, id int64) ([]segmentbot.Miss, error) {
 	var misses []segmentbot.Miss
 	err := db.bulkTx(ctx, func(tx *sqlx.Tx) error {
-		return tx.SelectContext(ctx, &misses, tx.Rebind(missesSQL), id)
+		q, args := bindNamed(missesSQL, map[string]any{"imp": id})
+		return tx.SelectContext(ctx, &misses, tx.Rebind(q), args...)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find misses of import %d: %w", id, err)

@@ -79,7 +79,7 @@ DECLARE
 BEGIN
     PERFORM 1 FROM users WHERE id = p_user FOR NO KEY UPDATE;
     IF NOT FOUND THEN RETURN -1; END IF;
-    PERFORM 1 FROM segments WHERE id = p_segment;
+    PERFORM 1 FROM segments WHERE id = p_segment FOR KEY SHARE;
     IF NOT FOUND THEN RETURN -2; END IF;
     DELETE FROM opt_outs WHERE segment_id = p_segment AND user_id = p_user;
     INSERT INTO memberships (segment_id, user_id, source, joined_at) VALUES (p_segment, p_user, p_source, p_at)
@@ -100,7 +100,7 @@ DECLARE
 BEGIN
     PERFORM 1 FROM users WHERE id = p_user FOR NO KEY UPDATE;
     IF NOT FOUND THEN RETURN -1; END IF;
-    PERFORM 1 FROM segments WHERE id = p_segment;
+    PERFORM 1 FROM segments WHERE id = p_segment FOR KEY SHARE;
     IF NOT FOUND THEN RETURN -2; END IF;
     DELETE FROM memberships WHERE segment_id = p_segment AND user_id = p_user;
     GET DIAGNOSTICS n = ROW_COUNT;
