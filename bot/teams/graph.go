@@ -1,12 +1,14 @@
 package teams
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/segmentbot/segmentbot"
@@ -79,16 +81,38 @@ func (g *Graph) Lookup(ctx context.Context, tenantID string, misses []segmentbot
 		}
 		results = append(results, segmentbot.LookupResult{Miss: m, Reason: segmentbot.ReasonNotFound})
 	}
+	// A few batches in flight hide the round trip; the limiter still
+	// holds the request rate.
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+		slots    = make(chan struct{}, graphParallel)
+	)
 	for start := 0; start < len(ask); start += graphBatchSize {
 		chunk := ask[start:min(start+graphBatchSize, len(ask))]
-		got, err := g.batch(ctx, tenantID, chunk)
-		if err != nil {
-			return nil, err
-		}
-		results = append(results, got...)
+		slots <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-slots }()
+			got, err := g.batch(ctx, tenantID, chunk)
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				firstErr = cmp.Or(firstErr, err)
+				return
+			}
+			results = append(results, got...)
+		})
+	}
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
 	}
 	return results, nil
 }
+
+// graphParallel is how many $batch requests may be in flight at once.
+const graphParallel = 4
 
 type batchRequest struct {
 	ID     string `json:"id"`
@@ -115,7 +139,10 @@ func (g *Graph) batch(ctx context.Context, tenant string, misses []segmentbot.Mi
 		for id, m := range pending {
 			reqs = append(reqs, batchRequest{ID: id, Method: http.MethodGet, URL: "/users/" + url.PathEscape(m.Norm) + "?$select=" + graphSelect})
 		}
-		if err := g.limiter.wait(ctx, len(reqs)); err != nil {
+		// GraphRate counts HTTP requests: a $batch of 20 is one. Graph
+		// itself may still throttle the requests inside it; those come
+		// back as 429 and are retried below.
+		if err := g.limiter.wait(ctx, 1); err != nil {
 			return nil, err
 		}
 		var out struct {
