@@ -44,13 +44,7 @@ func (s *server) listMembers(c *gin.Context) {
 		writeError(c, s.log, fmt.Errorf("list members of segment %d: %w", id, err))
 		return
 	}
-	next := nextCursor(len(members), limit, func(i int) int64 { return members[i].UserID })
-	if len(members) > limit {
-		members = members[:limit]
-	}
-	if members == nil {
-		members = []*segmentbot.Member{}
-	}
+	members, next := trimPage(members, limit, func(m *segmentbot.Member) int64 { return m.UserID })
 	c.JSON(http.StatusOK, memberList{Members: members, NextCursor: next})
 }
 

@@ -50,13 +50,18 @@ func decodeCursor(s string) (int64, bool) {
 	return id, true
 }
 
-// nextCursor is the cursor of the page after items, or "" on the last page.
-// Callers fetch one item more than the limit to know whether there is one.
-func nextCursor(n, limit int, lastID func(i int) int64) string {
-	if n <= limit {
-		return ""
+// trimPage cuts items to limit and returns the cursor of the next page, or
+// "" on the last one. Callers fetch one item more than the limit to know
+// whether another page follows.
+func trimPage[T any](items []T, limit int, id func(T) int64) ([]T, string) {
+	if items == nil {
+		items = []T{} // an empty page is [], not null
 	}
-	return encodeCursor(lastID(limit - 1))
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, encodeCursor(id(items[len(items)-1]))
 }
 
 // pageSlice pages a list the store returns whole, in its order: the items
@@ -73,10 +78,5 @@ func pageSlice[T any](items []T, id func(T) int64, p segmentbot.Page) ([]T, stri
 			}
 		}
 	}
-	items = items[start:]
-	if len(items) <= p.Limit {
-		return items, ""
-	}
-	items = items[:p.Limit]
-	return items, encodeCursor(id(items[len(items)-1]))
+	return trimPage(items[start:], p.Limit, id)
 }

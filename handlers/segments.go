@@ -29,13 +29,7 @@ func (s *server) listSegments(c *gin.Context) {
 		writeError(c, s.log, fmt.Errorf("list segments: %w", err))
 		return
 	}
-	next := nextCursor(len(segs), limit, func(i int) int64 { return segs[i].ID })
-	if len(segs) > limit {
-		segs = segs[:limit]
-	}
-	if segs == nil {
-		segs = []*segmentbot.Segment{}
-	}
+	segs, next := trimPage(segs, limit, func(s *segmentbot.Segment) int64 { return s.ID })
 	c.JSON(http.StatusOK, segmentList{Segments: segs, NextCursor: next})
 }
 

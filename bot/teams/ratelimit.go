@@ -35,12 +35,5 @@ func (l *limiter) wait(ctx context.Context, n int) error {
 	if delay == 0 {
 		return nil
 	}
-	t := time.NewTimer(delay)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
+	return sleep(ctx, delay)
 }
