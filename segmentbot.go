@@ -34,6 +34,17 @@ type User struct {
 	LastSeen    time.Time `json:"last_seen" db:"last_seen"`
 }
 
+// Team is a group the bot is installed in (a Teams team); its roster is
+// part of "the bot's groups" and is reloaded daily.
+type Team struct {
+	Channel   string    `json:"channel" db:"channel"`
+	ID        string    `json:"id" db:"id"`
+	TenantID  string    `json:"tenant_id" db:"tenant_id"`
+	Name      string    `json:"name" db:"name"`
+	Ref       string    `json:"-" db:"ref"` // channel-specific JSON: how to reach the team's roster
+	UpdatedAt time.Time `json:"updated_at" db:"updated_at"`
+}
+
 // Segment is a named set of users that broadcasts go to.
 type Segment struct {
 	ID          int64     `json:"id" db:"id"`

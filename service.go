@@ -56,6 +56,14 @@ type UserService interface {
 	FindUsersByEmail(ctx context.Context, email string) ([]*User, error)
 }
 
+// TeamService keeps the groups the bot is installed in.
+type TeamService interface {
+	// SaveTeam inserts or updates t by (Channel, ID).
+	SaveTeam(ctx context.Context, t *Team) error
+	// FindTeams lists the teams of a channel.
+	FindTeams(ctx context.Context, channel string) ([]*Team, error)
+}
+
 // MembershipService changes and lists segment memberships. Every change
 // writes the event log in the same transaction; concurrent changes of one
 // (segment, user) are serialised, so the last event logged is the state.
@@ -193,6 +201,7 @@ type WarningService interface {
 type Store interface {
 	SegmentService
 	UserService
+	TeamService
 	MembershipService
 	ActivityService
 	ImportService

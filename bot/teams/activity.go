@@ -36,7 +36,8 @@ type inbound struct {
 				ID string `json:"id"`
 			} `json:"tenant"`
 			Team struct {
-				ID string `json:"id"`
+				ID   string `json:"id"`
+				Name string `json:"name"`
 			} `json:"team"`
 		} `json:"channelData"`
 		Value json.RawMessage `json:"value"`
@@ -80,6 +81,8 @@ func (in *inbound) tenant() string {
 }
 
 func (in *inbound) teamID() string { return in.raw.ChannelData.Team.ID }
+
+func (in *inbound) teamName() string { return in.raw.ChannelData.Team.Name }
 
 func (in *inbound) personal() bool {
 	return in.Conversation.ConversationType == conversationPersonal

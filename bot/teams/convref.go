@@ -23,6 +23,15 @@ func (r convRef) encode() string {
 	return string(b)
 }
 
+// decodeRef reads a stored reference (a team's), which needs a serviceUrl.
+func decodeRef(s string) (convRef, error) {
+	var r convRef
+	if err := json.Unmarshal([]byte(s), &r); err != nil || r.ServiceURL == "" {
+		return r, segmentbot.Errorf(segmentbot.EINVALID, "The stored Teams reference is unreadable.")
+	}
+	return r, nil
+}
+
 // parseConvRef reads the reference of u, or EINVALID when it has none.
 func parseConvRef(u *segmentbot.User) (convRef, error) {
 	var r convRef

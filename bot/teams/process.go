@@ -1,6 +1,7 @@
 package teams
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 
@@ -185,14 +186,58 @@ func (c *Channel) loadRoster(ctx context.Context, in *inbound) error {
 		return fmt.Errorf("teams: %w", err)
 	}
 	ref := in.ref()
-	users := rosterUsers(members, in.tenant(), ref)
+	if err := c.storeRoster(ctx, in.teamID(), members, in.tenant(), ref); err != nil {
+		return err
+	}
+	if teams, ok := c.users.(segmentbot.TeamService); ok {
+		t := &segmentbot.Team{Channel: segmentbot.ChannelTeams, ID: in.teamID(), TenantID: in.tenant(), Name: in.teamName(), Ref: ref.encode()}
+		if err := teams.SaveTeam(ctx, t); err != nil {
+			return fmt.Errorf("teams: remembering team %s: %w", in.teamID(), err)
+		}
+	}
+	return nil
+}
+
+func (c *Channel) storeRoster(ctx context.Context, teamID string, members []Member, tenant string, ref convRef) error {
+	users := rosterUsers(members, tenant, ref)
 	if len(users) == 0 {
 		return nil
 	}
 	if err := c.users.UpsertUsers(ctx, users); err != nil {
-		return fmt.Errorf("teams: storing the roster of team %s (%d members): %w", in.teamID(), len(users), err)
+		return fmt.Errorf("teams: storing the roster of team %s (%d members): %w", teamID, len(users), err)
 	}
 	return nil
+}
+
+// RefreshRosters reloads the roster of every team the bot was added to
+// (the scheduler runs it daily), so people who joined a team since count
+// as in the bot's groups. It needs a user service that is also a
+// segmentbot.TeamService, as the store is. One team failing does not stop
+// the others; the first error is returned.
+func (c *Channel) RefreshRosters(ctx context.Context) error {
+	store, ok := c.users.(segmentbot.TeamService)
+	if !ok {
+		return nil
+	}
+	teams, err := store.FindTeams(ctx, segmentbot.ChannelTeams)
+	if err != nil {
+		return fmt.Errorf("teams: %w", err)
+	}
+	var first error
+	for _, t := range teams {
+		ref, err := decodeRef(t.Ref)
+		if err == nil {
+			var members []Member
+			if members, err = c.conn.TeamMembers(ctx, ref.ServiceURL, t.ID); err == nil {
+				err = c.storeRoster(ctx, t.ID, members, t.TenantID, ref)
+			}
+		}
+		if err != nil {
+			c.log.Warn("roster refresh failed", "team", t.ID, "err", err)
+			first = cmp.Or(first, fmt.Errorf("teams: refresh team %s: %w", t.ID, err))
+		}
+	}
+	return first
 }
 
 // reply queues the handler's messages to the activity's conversation.

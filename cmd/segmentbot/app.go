@@ -208,6 +208,9 @@ func (a *app) importFinished(m *metrics.Metrics) func(ctx context.Context, imp *
 }
 
 func (a *app) refreshRosters(ctx context.Context) error {
+	if err := a.teams.RefreshRosters(ctx); err != nil {
+		return err
+	}
 	if a.workplace != nil {
 		if err := a.workplace.SyncGroups(ctx); err != nil {
 			return fmt.Errorf("workplace groups: %w", err)

@@ -170,7 +170,18 @@ CREATE TABLE warnings (
 );
 CREATE INDEX warnings_pending ON warnings (id) WHERE status = 'pending';
 
+CREATE TABLE teams (
+    channel    TEXT NOT NULL,
+    id         TEXT NOT NULL,
+    tenant_id  TEXT NOT NULL DEFAULT '',
+    name       TEXT NOT NULL DEFAULT '',
+    ref        TEXT NOT NULL DEFAULT '',
+    updated_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (channel, id)
+);
+
 -- +goose Down
+DROP TABLE teams;
 DROP TABLE warnings;
 DROP TABLE broadcasts;
 DROP TABLE import_results;
