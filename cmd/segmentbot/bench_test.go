@@ -56,21 +56,10 @@ func startBenchService(tb testing.TB, dsn string) *benchService {
 	kit := teamstest.New(tb)
 	s := &benchService{kit: kit, connector: newCountingConnector(tb)}
 	s.srv = httptest.NewUnstartedServer(nil)
-	kc := kit.Config()
-	vars := map[string]string{
-		"DATABASE_URL":             dsn,
-		"MicrosoftAppId":           kc.AppID,
-		"MicrosoftAppPassword":     kc.AppPassword,
-		"MicrosoftAppTenantId":     kc.TenantID,
-		"BOT_OPENID_METADATA_URL":  kc.OpenIDMetadataURL,
-		"BOT_TOKEN_URL":            kc.TokenURL,
-		"GRAPH_URL":                kc.GraphURL,
-		"SEGMENTBOT_API_KEYS":      apiKey,
-		"SEGMENTBOT_SIGNING_KEY":   "bench-signing-key",
-		"SEGMENTBOT_PUBLIC_URL":    "http://" + s.srv.Listener.Addr().String(),
-		"SEGMENTBOT_WARN_SCHEDULE": "@every 1h",
-	}
-	cfg, err := loadConfig(func(k string) string { return vars[k] })
+	cfg, err := loadConfig(kitEnv(kit, dsn, "http://"+s.srv.Listener.Addr().String(), map[string]string{
+		"SEGMENTBOT_API_KEYS":    apiKey,
+		"SEGMENTBOT_SIGNING_KEY": "bench-signing-key",
+	}))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -64,26 +64,16 @@ func startDemoWorld(ctx context.Context, dir string, t *transcript) (w *demoWorl
 		io.WriteString(rw, w.csv)
 	}))
 	w.srv = httptest.NewUnstartedServer(nil)
-	kc := w.kit.Config()
-	vars := map[string]string{
-		"DATABASE_URL":              "sqlite:" + filepath.Join(w.dbDir, "segmentbot.db"),
-		"MicrosoftAppId":            kc.AppID,
-		"MicrosoftAppPassword":      kc.AppPassword,
-		"MicrosoftAppTenantId":      kc.TenantID,
-		"BOT_OPENID_METADATA_URL":   kc.OpenIDMetadataURL,
-		"BOT_TOKEN_URL":             kc.TokenURL,
-		"GRAPH_URL":                 kc.GraphURL,
+	getenv := kitEnv(w.kit, "sqlite:"+filepath.Join(w.dbDir, "segmentbot.db"), "http://"+w.srv.Listener.Addr().String(), map[string]string{
 		"SEGMENTBOT_GRAPH_RATE":     "500",
 		"SEGMENTBOT_ADMINS":         teamstest.NewUser("Ada Admin").AADObjectID,
 		"SEGMENTBOT_API_KEYS":       demoAPIKey,
 		"SEGMENTBOT_SIGNING_KEY":    "demo-signing-key-" + fmt.Sprint(time.Now().UnixNano()),
 		"SEGMENTBOT_DOWNLOAD_ALLOW": "127.0.0.1",
-		"SEGMENTBOT_PUBLIC_URL":     "http://" + w.srv.Listener.Addr().String(),
 		"SEGMENTBOT_LARGE_UPLOAD":   "2000",
 		"SEGMENTBOT_LEAD_TIME":      "24h",
-		"SEGMENTBOT_WARN_SCHEDULE":  "@every 1h",
-	}
-	cfg, err := loadConfig(func(k string) string { return vars[k] })
+	})
+	cfg, err := loadConfig(getenv)
 	if err != nil {
 		return w, fmt.Errorf("demo: %w", err)
 	}

@@ -32,26 +32,16 @@ func startService(t *testing.T, dsn string, env map[string]string) *service {
 	kit := teamstest.New(t)
 	s := &service{t: t, kit: kit, admin: teamstest.NewUser("Ada Admin")}
 	s.srv = httptest.NewUnstartedServer(nil)
-	kc := kit.Config()
 	vars := map[string]string{
-		"DATABASE_URL":              dsn,
-		"MicrosoftAppId":            kc.AppID,
-		"MicrosoftAppPassword":      kc.AppPassword,
-		"MicrosoftAppTenantId":      kc.TenantID,
-		"BOT_OPENID_METADATA_URL":   kc.OpenIDMetadataURL,
-		"BOT_TOKEN_URL":             kc.TokenURL,
-		"GRAPH_URL":                 kc.GraphURL,
 		"SEGMENTBOT_ADMINS":         s.admin.AADObjectID,
 		"SEGMENTBOT_API_KEYS":       apiKey,
 		"SEGMENTBOT_SIGNING_KEY":    "service-test-signing-key",
 		"SEGMENTBOT_DOWNLOAD_ALLOW": "127.0.0.1",
-		"SEGMENTBOT_PUBLIC_URL":     "http://" + s.srv.Listener.Addr().String(),
-		"SEGMENTBOT_WARN_SCHEDULE":  "@every 1h",
 	}
 	for k, v := range env {
 		vars[k] = v
 	}
-	cfg, err := loadConfig(func(k string) string { return vars[k] })
+	cfg, err := loadConfig(kitEnv(kit, dsn, "http://"+s.srv.Listener.Addr().String(), vars))
 	if err != nil {
 		t.Fatal(err)
 	}
