@@ -53,12 +53,12 @@ type world struct {
 	author   *segmentbot.User
 	uploader *segmentbot.User
 	teams    *fakeMessenger
-	logs     *bytes.Buffer
+	logs     *syncBuffer
 }
 
 func newWorld(t *testing.T, db *store.DB) *world {
 	t.Helper()
-	w := &world{t: t, ctx: context.Background(), db: db, clock: &clock{t: start}, teams: &fakeMessenger{}, logs: &bytes.Buffer{}}
+	w := &world{t: t, ctx: context.Background(), db: db, clock: &clock{t: start}, teams: &fakeMessenger{}, logs: &syncBuffer{}}
 	db.Now = w.clock.Now
 	w.seg = &segmentbot.Segment{Name: "Sales EMEA"}
 	if err := db.CreateSegment(w.ctx, w.seg); err != nil {
@@ -260,4 +260,23 @@ func (w testWriter) Write(p []byte) (int, error) {
 // key is the sent.key of the warning about (b, imp) to u.
 func (w *world) key(u *segmentbot.User, b *segmentbot.Broadcast, imp *segmentbot.Import) string {
 	return fmt.Sprintf("user %d | %s | %s", u.ID, b.Name, links{}.ReportURL(imp.ID))
+}
+
+// syncBuffer is a log buffer that several scheduler instances may write
+// at once.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
