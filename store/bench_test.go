@@ -96,7 +96,9 @@ func BenchmarkImportPipeline(b *testing.B) {
 				t4 := time.Now()
 				stage, resolve, lookup, apply = stage+t1.Sub(t0), resolve+t2.Sub(t1), lookup+t3.Sub(t2), apply+t4.Sub(t3)
 				wantFailed := int64(benchRows+invalidEvery-1) / int64(invalidEvery)
-				if done.Added+done.Failed != int64(benchRows) || done.Failed != wantFailed || len(misses) == 0 {
+				// Later iterations find the first one's looked-up users in
+				// the directory: only the first has misses.
+				if done.Added+done.Failed != int64(benchRows) || done.Failed != wantFailed || (i == 0 && len(misses) == 0) {
 					b.Fatalf("added %d, failed %d (want %d) of %d; %d misses", done.Added, done.Failed, wantFailed, benchRows, len(misses))
 				}
 			}

@@ -72,16 +72,12 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 func openPostgres(dsn string) (*DB, error) {
 	// binary_parameters: lib/pq then sends a parameterised query in one
 	// round trip instead of preparing it first; it halves the round trips
-	// of the tap path.
-	if !strings.Contains(dsn, "binary_parameters=") {
-		if strings.Contains(dsn, "?") {
-			dsn += "&binary_parameters=yes"
-		} else if strings.Contains(dsn, "://") {
-			dsn += "?binary_parameters=yes"
-		} else {
-			dsn += " binary_parameters=yes"
-		}
-	}
+	// of the tap path. jit=off: the planner's JIT compiles the import's
+	// set-based statements and a few wide upserts for hundreds of
+	// milliseconds, more than they then take to run; lib/pq sends it as a
+	// run-time parameter of every connection.
+	dsn = withParam(dsn, "binary_parameters", "yes")
+	dsn = withParam(dsn, "jit", "off")
 	pool, err := sqlx.Open("postgres", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -90,6 +86,21 @@ func openPostgres(dsn string) (*DB, error) {
 	pool.SetMaxIdleConns(32)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
 	return newDB(pool, pool, postgres), nil
+}
+
+// withParam adds key=value to a PostgreSQL DSN, URL or key/value form,
+// unless the DSN sets key itself.
+func withParam(dsn, key, value string) string {
+	switch {
+	case strings.Contains(dsn, key+"="):
+		return dsn
+	case strings.Contains(dsn, "?"):
+		return dsn + "&" + key + "=" + value
+	case strings.Contains(dsn, "://"):
+		return dsn + "?" + key + "=" + value
+	default:
+		return dsn + " " + key + "=" + value
+	}
 }
 
 // openSQLite opens path. Writes go through one connection, since SQLite
