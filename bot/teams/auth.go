@@ -23,9 +23,10 @@ const clockSkew = 5 * time.Minute
 // (which fetches metadata per request, races on its cache, and panics on
 // odd claims).
 type validator struct {
-	appID string
-	keys  *keySource
-	now   func() time.Time
+	appID    string
+	keys     *keySource
+	now      func() time.Time
+	verified *verifiedTokens // nil: check every signature
 }
 
 var _ auth.TokenValidator = (*validator)(nil)
@@ -61,9 +62,12 @@ func (v *validator) AuthenticateRequest(ctx context.Context, a schema.Activity, 
 	if !endorses(key, a.ChannelID) {
 		return nil, fmt.Errorf("signing key %q is not endorsed for channel %q", head.Kid, a.ChannelID)
 	}
-	payload, err := jws.Verify([]byte(token), jws.WithKey(jwa.RS256(), key))
-	if err != nil {
-		return nil, fmt.Errorf("token signature: %w", err)
+	payload, ok := v.verified.payload(token, key)
+	if !ok {
+		if payload, err = jws.Verify([]byte(token), jws.WithKey(jwa.RS256(), key)); err != nil {
+			return nil, fmt.Errorf("token signature: %w", err)
+		}
+		v.verified.remember(token, key, payload)
 	}
 	claims, err := v.checkClaims(payload, a.ServiceURL)
 	if err != nil {

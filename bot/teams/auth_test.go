@@ -118,3 +118,25 @@ func TestAuthenticationOff(t *testing.T) {
 		t.Fatal("auth off still fetched the OpenID metadata")
 	}
 }
+
+// The connector sends one token with many activities. A token whose
+// signature was checked once is still held to its claims on every reuse:
+// accepted again for its own service URL, refused for another.
+func TestAReusedTokenIsCheckedAgainstEveryActivity(t *testing.T) {
+	kit, ch, _ := setup(t, echo("hi"))
+	alice := teamstest.NewUser("Alice")
+	first := kit.Message(alice, "hello")
+	header := kit.Sign(first)
+	for i := range 2 {
+		a := kit.Message(alice, "again")
+		if _, err := ch.ProcessActivity(context.Background(), header, a.JSON()); err != nil {
+			t.Fatalf("use %d of a valid token: %v", i+1, err)
+		}
+	}
+	moved := kit.Message(alice, "elsewhere")
+	moved["serviceUrl"] = "https://evil.example/"
+	_, err := ch.ProcessActivity(context.Background(), header, moved.JSON())
+	if code := segmentbot.ErrorCode(err); code != segmentbot.EUNAUTHORIZED {
+		t.Fatalf("the token reused for another service URL: error code %q (%v), want %q", code, err, segmentbot.EUNAUTHORIZED)
+	}
+}

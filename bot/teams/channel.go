@@ -62,7 +62,7 @@ func New(cfg Config, h segmentbot.Handler, users segmentbot.UserService, activit
 			OpenIDMetadata:     cfg.OpenIDMetadataURL,
 			CredentialProvider: auth.SimpleCredentialProvider{AppID: cfg.AppID, Password: cfg.AppPassword},
 		},
-		TokenValidator: &validator{appID: cfg.AppID, keys: keys, now: time.Now},
+		TokenValidator: &validator{appID: cfg.AppID, keys: keys, now: time.Now, verified: newVerifiedTokens(verifiedTokensMax)},
 		Client:         conn,
 	}
 	return c, nil

@@ -99,7 +99,7 @@ func NewValidator(cfg Config) (*Validator, error) {
 	if cfg.AppID == "" {
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "teams: a validator needs the bot's app id")
 	}
-	return &Validator{validator{appID: cfg.AppID, keys: &keySource{cfg: cfg}, now: time.Now}}, nil
+	return &Validator{validator{appID: cfg.AppID, keys: &keySource{cfg: cfg}, now: time.Now, verified: newVerifiedTokens(verifiedTokensMax)}}, nil
 }
 
 // Close stops the background refresh of the signing keys.
