@@ -32,6 +32,13 @@ func (b *Bot) handleAction(ctx context.Context, ev segmentbot.Event) (*segmentbo
 	return say(text("I don't know the button %q. Ask an admin for a new card.", a.Verb))
 }
 
+// RecordsOnce implements segmentbot.OnceRecorder: an Opt in or Opt out
+// tap changes at most one membership, with Join or Leave, which record
+// the activity in the change's transaction.
+func (b *Bot) RecordsOnce(kind string, a *segmentbot.Action) bool {
+	return kind == segmentbot.EventAction && a != nil && (a.Verb == segmentbot.VerbOptIn || a.Verb == segmentbot.VerbOptOut)
+}
+
 // optInOut runs an Opt in or Opt out tap: one cached segment look-up and
 // one membership change, the hot path of the product.
 func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.Action) (*segmentbot.Response, error) {

@@ -22,11 +22,13 @@ const memberPage = 1000
 // Join adds userID to the segment and clears its opt-out. It reports
 // whether the user was not a member before. Every call logs a join event,
 // even when the user was a member already: the log records each action,
-// and the newest event is the state. ENOTFOUND for a missing segment or
-// user.
+// and the newest event is the state. It records the Once of ctx, if any,
+// in the same transaction (ErrRepeated if it was recorded before).
+// ENOTFOUND for a missing segment or user.
 func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, actorID int64) (bool, error) {
+	once := segmentbot.OnceFrom(ctx)
 	if db.dialect == postgres {
-		return db.callMembership(ctx, segmentID, userID, `SELECT membership_join($1, $2, $3, $4, $5)`,
+		return db.callMembership(ctx, once, segmentID, userID, `SELECT membership_join($1, $2, $3, $4, $5, $6, $7)`,
 			segmentID, userID, source, actorID, db.now())
 	}
 	var joined bool
@@ -35,6 +37,9 @@ func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, 
 			return err
 		}
 		now := db.now()
+		if err := recordOnce(ctx, tx, once, now); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM opt_outs WHERE segment_id = ? AND user_id = ?`), segmentID, userID); err != nil {
 			return fmt.Errorf("clear opt-out: %w", err)
 		}
@@ -49,16 +54,20 @@ func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, 
 		}
 		return logEvent(ctx, tx, segmentID, userID, segmentbot.ActionJoin, source, actorID, now)
 	})
+	if err == nil && once != nil {
+		once.Take()
+	}
 	return joined, err
 }
 
 // Leave removes userID from the segment; with optOut it also records a
 // sticky opt-out that later imports respect. It reports whether the user
-// was a member. Every call logs a leave event, as Join does. ENOTFOUND for
-// a missing segment or user.
+// was a member. Every call logs a leave event and records the Once of ctx,
+// as Join does. ENOTFOUND for a missing segment or user.
 func (db *DB) Leave(ctx context.Context, segmentID, userID int64, source string, actorID int64, optOut bool) (bool, error) {
+	once := segmentbot.OnceFrom(ctx)
 	if db.dialect == postgres {
-		return db.callMembership(ctx, segmentID, userID, `SELECT membership_leave($1, $2, $3, $4, $5, $6)`,
+		return db.callMembership(ctx, once, segmentID, userID, `SELECT membership_leave($1, $2, $3, $4, $5, $6, $7, $8)`,
 			segmentID, userID, source, actorID, optOut, db.now())
 	}
 	var left bool
@@ -67,6 +76,9 @@ func (db *DB) Leave(ctx context.Context, segmentID, userID int64, source string,
 			return err
 		}
 		now := db.now()
+		if err := recordOnce(ctx, tx, once, now); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM memberships WHERE segment_id = ? AND user_id = ?`), segmentID, userID)
 		if err != nil {
 			return fmt.Errorf("leave segment %d: %w", segmentID, err)
@@ -83,19 +95,30 @@ func (db *DB) Leave(ctx context.Context, segmentID, userID int64, source string,
 		}
 		return logEvent(ctx, tx, segmentID, userID, segmentbot.ActionLeave, source, actorID, now)
 	})
+	if err == nil && once != nil {
+		once.Take()
+	}
 	return left, err
 }
 
 // callMembership runs membership_join or membership_leave (see the
-// PostgreSQL schema): the whole change in one round trip, serialised per
-// user by a row lock inside the function.
-func (db *DB) callMembership(ctx context.Context, segmentID, userID int64, query string, args ...any) (bool, error) {
+// PostgreSQL schema): the whole change, with once's activity, in one round
+// trip, serialised per user by a row lock inside the function.
+func (db *DB) callMembership(ctx context.Context, once *segmentbot.Once, segmentID, userID int64, query string, args ...any) (bool, error) {
 	stmt, err := db.prepared(ctx, query)
 	if err != nil {
 		return false, err
 	}
+	if once != nil {
+		args = append(args, once.Channel, once.ID)
+	} else {
+		args = append(args, "", "")
+	}
 	var result int
 	err = stmt.QueryRowContext(ctx, args...).Scan(&result)
+	if err == nil && result >= 0 && once != nil {
+		once.Take()
+	}
 	switch {
 	case isForeignKeyViolation(err):
 		// The segment was deleted while the change waited for its lock.
@@ -106,8 +129,31 @@ func (db *DB) callMembership(ctx context.Context, segmentID, userID int64, query
 		return false, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no user %d.", userID)
 	case result == -2:
 		return false, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
+	case result == -3:
+		return false, segmentbot.ErrRepeated
 	}
 	return result > 0, nil
+}
+
+// recordOnce records once's activity as processed in tx (nothing for a
+// nil once): ErrRepeated when it was recorded before. The caller's commit
+// makes it so; the Once is marked taken once that commit succeeded.
+func recordOnce(ctx context.Context, tx *sqlx.Tx, once *segmentbot.Once, now time.Time) error {
+	if once == nil {
+		return nil
+	}
+	res, err := tx.ExecContext(ctx, tx.Rebind(`
+		INSERT INTO processed_activities (channel, id, state, started_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (channel, id) DO NOTHING`), once.Channel, once.ID, activityDone, now)
+	if err != nil {
+		return fmt.Errorf("record activity %s/%s: %w", once.Channel, once.ID, err)
+	}
+	if fresh, err := changed(res); err != nil {
+		return err
+	} else if !fresh {
+		return segmentbot.ErrRepeated
+	}
+	return nil
 }
 
 // OptOutAll removes userID from every segment it is in, with a sticky

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 	"github.com/segmentbot/segmentbot/store"
@@ -201,6 +202,85 @@ func TestMemberships(t *testing.T) {
 			events, _ := db.FindEvents(ctx, seg.ID, u.ID)
 			if newMember != 1 || len(members) != 1 || len(events) != 20 {
 				t.Fatalf("%d calls reported a new member, %d membership rows, %d events; want 1, 1, 20", newMember, len(members), len(events))
+			}
+		})
+	})
+}
+
+// A tap's activity is recorded in the transaction of its change: the same
+// activity delivered again, even at once from several requests, changes
+// nothing more, and BeginActivity knows it as processed.
+func TestChangesRecordTheirActivityOnce(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Run("a join under a Once records it; its redeliveries are ErrRepeated", func(t *testing.T) {
+			seg, u := mustSegment(t, db, "o1"), member(t, db, "o1", "")
+			var wg sync.WaitGroup
+			results := make(chan error, 4)
+			for range 4 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					once := &segmentbot.Once{Channel: segmentbot.ChannelTeams, ID: "tap-1"}
+					_, err := db.Join(segmentbot.WithOnce(ctx, once), seg.ID, u.ID, segmentbot.SourceButton, u.ID)
+					if err == nil && !once.Taken() {
+						err = errors.New("the change succeeded but its Once is not taken")
+					}
+					results <- err
+				}()
+			}
+			wg.Wait()
+			close(results)
+			var ok, repeated int
+			for err := range results {
+				switch {
+				case err == nil:
+					ok++
+				case errors.Is(err, segmentbot.ErrRepeated):
+					repeated++
+				default:
+					t.Fatal(err)
+				}
+			}
+			if ok != 1 || repeated != 3 {
+				t.Fatalf("%d changes and %d repeats of one activity, want 1 and 3", ok, repeated)
+			}
+			if events, _ := db.FindEvents(ctx, seg.ID, u.ID); len(events) != 1 {
+				t.Fatalf("%d events for one activity, want 1", len(events))
+			}
+			if fresh, err := db.BeginActivity(ctx, segmentbot.ChannelTeams, "tap-1", time.Minute); err != nil || fresh {
+				t.Fatalf("BeginActivity after the change: %v, %v; want false", fresh, err)
+			}
+		})
+		t.Run("a leave under a recorded Once changes nothing", func(t *testing.T) {
+			seg, u := mustSegment(t, db, "o2"), member(t, db, "o2", "")
+			if _, err := db.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID); err != nil {
+				t.Fatal(err)
+			}
+			if ok, err := db.BeginActivity(ctx, segmentbot.ChannelTeams, "tap-2", time.Minute); err != nil || !ok {
+				t.Fatalf("BeginActivity: %v, %v", ok, err)
+			}
+			once := &segmentbot.Once{Channel: segmentbot.ChannelTeams, ID: "tap-2"}
+			_, err := db.Leave(segmentbot.WithOnce(ctx, once), seg.ID, u.ID, segmentbot.SourceButton, u.ID, true)
+			if !errors.Is(err, segmentbot.ErrRepeated) || once.Taken() {
+				t.Fatalf("leave under a claimed activity: %v (taken %v), want ErrRepeated", err, once.Taken())
+			}
+			if members, _ := db.FindMembers(ctx, seg.ID, segmentbot.Page{}); len(members) != 1 {
+				t.Fatalf("%d members, want the one still there", len(members))
+			}
+			if out, _ := db.IsOptedOut(ctx, seg.ID, u.ID); out {
+				t.Fatal("a repeated leave recorded an opt-out")
+			}
+		})
+		t.Run("a change that cannot happen leaves its Once untaken", func(t *testing.T) {
+			u := member(t, db, "o3", "")
+			once := &segmentbot.Once{Channel: segmentbot.ChannelTeams, ID: "tap-3"}
+			_, err := db.Join(segmentbot.WithOnce(ctx, once), 999999, u.ID, segmentbot.SourceButton, u.ID)
+			if segmentbot.ErrorCode(err) != segmentbot.ENOTFOUND || once.Taken() {
+				t.Fatalf("join of a missing segment: %v (taken %v), want ENOTFOUND", err, once.Taken())
+			}
+			if fresh, err := db.BeginActivity(ctx, segmentbot.ChannelTeams, "tap-3", time.Minute); err != nil || !fresh {
+				t.Fatalf("BeginActivity: %v, %v; want the activity still unrecorded", fresh, err)
 			}
 		})
 	})

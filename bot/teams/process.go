@@ -3,6 +3,7 @@ package teams
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -74,6 +75,9 @@ func classify(in *inbound) (string, error) {
 // handle runs one activity exactly once: claim, store the sender (and a
 // roster), ask the handler, mark done, then queue the replies.
 func (c *Channel) handle(ctx context.Context, in *inbound, kind string) (any, error) {
+	if once := c.onceFor(in, kind); once != nil {
+		return c.handleOnce(ctx, in, kind, once)
+	}
 	claims := []string{in.ID}
 	// Both installationUpdate and conversationUpdate announce an install:
 	// the first one claims it for the conversation (or team).
@@ -112,6 +116,50 @@ func (c *Channel) handle(ctx context.Context, in *inbound, kind string) (any, er
 	}
 	if err := finish(true); err != nil {
 		return nil, err
+	}
+	c.reply(ctx, in, resp)
+	if in.Type == schema.Invoke {
+		return invokeResponse(resp), nil
+	}
+	return nil, nil
+}
+
+// onceFor returns the Once of an activity that the handler records with
+// its one change (segmentbot.OnceRecorder: the Opt in and Opt out taps),
+// or nil.
+func (c *Channel) onceFor(in *inbound, kind string) *segmentbot.Once {
+	r, ok := c.handler.(segmentbot.OnceRecorder)
+	if !ok || kind != segmentbot.EventAction {
+		return nil
+	}
+	if act, err := in.action(); err != nil || !r.RecordsOnce(kind, act) {
+		return nil
+	}
+	return &segmentbot.Once{Channel: segmentbot.ChannelTeams, ID: in.ID}
+}
+
+// handleOnce runs an activity whose change records it (segmentbot.Once):
+// claim and change are one commit. A redelivered activity changes nothing
+// and gets no reply. When the handler changed nothing (a tampered button,
+// a deleted segment), the activity is recorded here before its reply is
+// queued, so a redelivery gets no second one either.
+func (c *Channel) handleOnce(ctx context.Context, in *inbound, kind string, once *segmentbot.Once) (any, error) {
+	resp, err := c.run(segmentbot.WithOnce(ctx, once), in, kind)
+	if errors.Is(err, segmentbot.ErrRepeated) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	if !once.Taken() {
+		fresh, err := c.activities.BeginActivity(ctx, segmentbot.ChannelTeams, in.ID, staleClaim)
+		if err != nil {
+			return nil, fmt.Errorf("teams: claiming activity %s: %w", in.ID, err)
+		} else if !fresh {
+			return nil, nil
+		}
+		if err := c.activities.FinishActivity(context.WithoutCancel(ctx), segmentbot.ChannelTeams, in.ID, true); err != nil {
+			return nil, fmt.Errorf("teams: finishing activity %s: %w", in.ID, err)
+		}
 	}
 	c.reply(ctx, in, resp)
 	if in.Type == schema.Invoke {

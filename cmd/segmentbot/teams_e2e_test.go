@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/segmentbot/segmentbot"
@@ -121,19 +122,63 @@ func TestEndUserJourneyThroughTeams(t *testing.T) {
 			evil["segment_id"] = float64(seg.ID + 1)
 			wantIn(t, replyText(s.expectReply(s.kit.Submit(ben, evil))), "not valid")
 		})
+		t.Run("an Execute tap delivered three times at once is one change and one answer", func(t *testing.T) {
+			dan := teamstest.NewUser("Dan")
+			a := s.kit.Invoke(dan, optIn)
+			var wg sync.WaitGroup
+			bodies := make(chan string, 3)
+			for range 3 {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					code, body := s.post(a)
+					if code != 200 {
+						t.Errorf("status %d", code)
+					}
+					bodies <- string(body)
+				}()
+			}
+			wg.Wait()
+			close(bodies)
+			cards := 0
+			for b := range bodies {
+				if strings.Contains(b, "You're in: New starters") {
+					cards++
+				}
+			}
+			if cards != 1 {
+				t.Fatalf("%d refreshed cards for one activity, want 1", cards)
+			}
+			u, err := s.app.store.FindUserByExternalID(t.Context(), segmentbot.ChannelTeams, dan.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if events, _ := s.app.store.FindEvents(t.Context(), seg.ID, u.ID); len(events) != 1 {
+				t.Fatalf("%d events for one activity, want 1", len(events))
+			}
+		})
 		t.Run("a redelivered activity is one change and one reply", func(t *testing.T) {
 			cara := teamstest.NewUser("Cara")
 			a := s.kit.Submit(cara, optIn)
+			// A tap that changes nothing (a forged button) is answered once too.
+			forged := map[string]any{}
+			for k, v := range optIn {
+				forged[k] = v
+			}
+			forged["sig"] = "forged"
+			f := s.kit.Submit(teamstest.NewUser("Eve"), forged)
 			before := len(s.kit.Sent())
 			for i := 0; i < 3; i++ {
-				if code, _ := s.post(a); code != 200 {
-					t.Fatalf("status %d", code)
+				for _, act := range []teamstest.Activity{a, f} {
+					if code, _ := s.post(act); code != 200 {
+						t.Fatalf("status %d", code)
+					}
 				}
 			}
-			s.kit.WaitSent(t, before+1)
+			s.kit.WaitSent(t, before+2)
 			s.app.teams.Close(t.Context()) // drain the reply queue
-			if n := len(s.kit.Sent()) - before; n != 1 {
-				t.Fatalf("%d replies for one redelivered activity", n)
+			if n := len(s.kit.Sent()) - before; n != 2 {
+				t.Fatalf("%d replies for two redelivered activities, want 2", n)
 			}
 			u, err := s.app.store.FindUserByExternalID(t.Context(), segmentbot.ChannelTeams, cara.ID)
 			if err != nil {
