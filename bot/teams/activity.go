@@ -19,39 +19,49 @@ const (
 
 // inbound is an activity as received: the library's schema.Activity plus
 // the Teams fields that schema drops (entity details, channelData, raw
-// value).
+// value). schema.Activity's own Entities, ChannelData and Value stay
+// empty: raw has them.
 type inbound struct {
 	schema.Activity
 	raw struct {
-		Entities []struct {
-			Type      string `json:"type"`
-			Timezone  string `json:"timezone"`
-			Text      string `json:"text"`
-			Mentioned struct {
-				ID string `json:"id"`
-			} `json:"mentioned"`
-		} `json:"entities"`
-		ChannelData struct {
-			Tenant struct {
-				ID string `json:"id"`
-			} `json:"tenant"`
-			Team struct {
-				ID   string `json:"id"`
-				Name string `json:"name"`
-			} `json:"team"`
-		} `json:"channelData"`
-		Value json.RawMessage `json:"value"`
+		Entities    []entity
+		ChannelData channelData
+		Value       json.RawMessage
 	}
 }
 
-// parseActivity decodes body; EINVALID when it is not an activity.
+type entity struct {
+	Type      string `json:"type"`
+	Timezone  string `json:"timezone"`
+	Text      string `json:"text"`
+	Mentioned struct {
+		ID string `json:"id"`
+	} `json:"mentioned"`
+}
+
+type channelData struct {
+	Tenant struct {
+		ID string `json:"id"`
+	} `json:"tenant"`
+	Team struct {
+		ID   string `json:"id"`
+		Name string `json:"name"`
+	} `json:"team"`
+}
+
+// parseActivity decodes body in one pass; EINVALID when it is not an
+// activity. The outer fields of the decoding struct take the names that
+// schema.Activity also has (encoding/json prefers the shallower field).
 func parseActivity(body []byte) (*inbound, error) {
 	var in inbound
-	if err := json.Unmarshal(body, &in.Activity); err != nil {
+	err := json.Unmarshal(body, &struct {
+		*schema.Activity
+		Entities    *[]entity        `json:"entities"`
+		ChannelData *channelData     `json:"channelData"`
+		Value       *json.RawMessage `json:"value"`
+	}{&in.Activity, &in.raw.Entities, &in.raw.ChannelData, &in.raw.Value})
+	if err != nil {
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "The activity is not valid JSON: %v", err)
-	}
-	if err := json.Unmarshal(body, &in.raw); err != nil {
-		return nil, segmentbot.Errorf(segmentbot.EINVALID, "The activity is malformed: %v", err)
 	}
 	return &in, nil
 }
