@@ -237,17 +237,21 @@ func (db *DB) FailImport(ctx context.Context, id int64, reason string) error {
 
 // EachImportRow streams the report rows in row order, page by page; it
 // stops at fn's first error and returns it. Before ApplyImport a row has
-// no outcome yet.
+// no outcome yet; after it, a row without a stored outcome was added
+// (ApplyImport stores only the others on PostgreSQL).
 func (db *DB) EachImportRow(ctx context.Context, id int64, fn func(*segmentbot.ImportRow) error) error {
 	var after int64
 	for {
 		var rows []*segmentbot.ImportRow
 		err := db.read.SelectContext(ctx, &rows, db.read.Rebind(`
-			SELECT r.row_no, r.value, COALESCE(s.outcome, '') AS outcome, COALESCE(s.reason, '') AS reason,
-				COALESCE(s.detail, '') AS detail
+			SELECT r.row_no, r.value,
+				COALESCE(s.outcome, CASE WHEN i.status IN (?, ?) THEN ? ELSE '' END) AS outcome,
+				COALESCE(s.reason, '') AS reason, COALESCE(s.detail, '') AS detail
 			FROM import_rows r
+			JOIN imports i ON i.id = r.import_id
 			LEFT JOIN import_results s ON s.import_id = r.import_id AND s.row_no = r.row_no
-			WHERE r.import_id = ? AND r.row_no > ? ORDER BY r.row_no LIMIT ?`), id, after, reportPage)
+			WHERE r.import_id = ? AND r.row_no > ? ORDER BY r.row_no LIMIT ?`),
+			segmentbot.ImportCompleted, segmentbot.ImportCompletedWithErrors, segmentbot.OutcomeAdded, id, after, reportPage)
 		if err != nil {
 			return fmt.Errorf("read report of import %d: %w", id, err)
 		}

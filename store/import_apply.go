@@ -18,7 +18,9 @@ import (
 //   - vals: each distinct valid value once, with its first row;
 //   - cand, best: the value's user in the directory (email or UPN, AAD
 //     object id, or platform id) or from a live lookup, preferring a user
-//     of the import's channel, then the oldest;
+//     of the import's channel, then the oldest; a value is known by its
+//     first row from here on (integers hash faster than text), and a UPN
+//     equal to the user's email is not matched twice;
 //   - firsts: the first row that reached each user;
 //   - a later row with the same value, or with a value whose user an
 //     earlier value reached, is a duplicate of that first row;
@@ -30,27 +32,28 @@ const decideSQL = `
 		SELECT kind, norm, min(row_no) AS first_row FROM import_rows
 		WHERE import_id = :imp AND kind <> 'invalid' GROUP BY kind, norm
 	), cand AS (
-		SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.email = v.norm
+		SELECT v.first_row, u.id, u.channel FROM vals v JOIN users u ON u.email = v.norm
 		WHERE v.kind = 'email' AND u.email <> ''
 		UNION ALL
-		SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.upn = v.norm
-		WHERE v.kind = 'email' AND u.upn <> ''
+		SELECT v.first_row, u.id, u.channel FROM vals v JOIN users u ON u.upn = v.norm
+		WHERE v.kind = 'email' AND u.upn <> '' AND u.upn <> u.email
 		UNION ALL
-		SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.aad_object_id = v.norm
+		SELECT v.first_row, u.id, u.channel FROM vals v JOIN users u ON u.aad_object_id = v.norm
 		WHERE v.kind = 'aad' AND u.aad_object_id <> ''
 		UNION ALL
-		SELECT v.kind, v.norm, u.id, u.channel FROM vals v JOIN users u ON u.external_id = v.norm
+		SELECT v.first_row, u.id, u.channel FROM vals v JOIN users u ON u.external_id = v.norm
 		WHERE v.kind = 'numeric' AND u.external_id <> ''
 		UNION ALL
-		SELECT l.kind, l.norm, u.id, u.channel FROM import_lookups l JOIN users u ON u.id = l.user_id
-		WHERE l.import_id = :imp
+		SELECT v.first_row, u.id, u.channel FROM vals v
+		JOIN import_lookups l ON l.import_id = :imp AND l.kind = v.kind AND l.norm = v.norm
+		JOIN users u ON u.id = l.user_id
 	), best AS (
-		SELECT kind, norm,
+		SELECT first_row,
 			COALESCE(min(id) FILTER (WHERE channel = (SELECT channel FROM imports WHERE id = :imp)), min(id)) AS user_id
-		FROM cand GROUP BY kind, norm
+		FROM cand GROUP BY first_row
 	), matched AS (
 		SELECT v.kind, v.norm, v.first_row, b.user_id
-		FROM vals v LEFT JOIN best b ON b.kind = v.kind AND b.norm = v.norm
+		FROM vals v LEFT JOIN best b ON b.first_row = v.first_row
 	), firsts AS (
 		SELECT user_id, min(first_row) AS user_first FROM matched WHERE user_id IS NOT NULL GROUP BY user_id
 	), dups AS (
@@ -88,29 +91,33 @@ const decideSQL = `
 
 // pgApplySQL decides the outcomes, adds the members, logs their joins,
 // writes the outcomes and counts them in one statement: one pass over the
-// import, one round trip, each row's outcome written once. Only users the
-// INSERT really added count as added: a member who joined by a tap since
-// the statement's snapshot conflicts, becomes already_member and gets no
-// second join event.
+// import, one round trip. Only users the INSERT really added count as
+// added: a member who joined by a tap since the statement's snapshot
+// conflicts, becomes already_member and gets no second join event. Only
+// the rows not added are written to import_results (a row without one
+// was added, see EachImportRow): most rows of a big import are added,
+// and writing their outcome again cost as much as adding them. Members
+// and events go in user order, so their indexes fill page by page.
 var pgApplySQL = `
 	WITH decided AS MATERIALIZED (` + decideSQL + `
 	), added AS (
 		INSERT INTO memberships (segment_id, user_id, source, joined_at)
-		SELECT :seg, user_id, :source, :now FROM decided WHERE outcome = 'added'
+		SELECT :seg, user_id, :source, :now FROM decided WHERE outcome = 'added' ORDER BY user_id
 		ON CONFLICT (segment_id, user_id) DO NOTHING
 		RETURNING user_id
 	), logged AS (
 		INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
-		SELECT :seg, user_id, :join, :source, :actor, :now FROM added
-	), written AS (
-		INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
-		SELECT :imp, d.row_no, d.user_id,
-			CASE WHEN d.outcome = 'added' AND a.user_id IS NULL THEN 'already_member' ELSE d.outcome END,
+		SELECT :seg, user_id, :join, :source, :actor, :now FROM added ORDER BY user_id
+	), final AS (
+		SELECT d.row_no, d.user_id,
+			CASE WHEN d.outcome = 'added' AND a.user_id IS NULL THEN 'already_member' ELSE d.outcome END AS outcome,
 			d.reason, d.detail
 		FROM decided d LEFT JOIN added a ON a.user_id = d.user_id AND d.outcome = 'added'
-		RETURNING outcome, reason
+	), written AS (
+		INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
+		SELECT :imp, row_no, user_id, outcome, reason, detail FROM final WHERE outcome <> 'added'
 	)
-	SELECT outcome, reason, count(*) AS n FROM written GROUP BY outcome, reason`
+	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason`
 
 // pgApplyRows runs pgApplySQL.
 func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time) ([]outcomeCount, error) {
@@ -124,7 +131,8 @@ func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now t
 
 // sqliteApplyRows does the same in four statements (SQLite has no
 // data-modifying CTEs); its transactions are serialised, so the outcomes
-// decided first are exactly what the INSERT then does.
+// decided first are exactly what the INSERT then does. It writes every
+// row's outcome, added ones too, to have the rows to add in a table.
 func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time) ([]outcomeCount, error) {
 	params := applyParams(imp, now)
 	steps := []struct{ what, sql string }{
