@@ -96,6 +96,7 @@ type Import struct {
 	Duplicates     int64            `json:"duplicates" db:"duplicates"`
 	Failed         int64            `json:"failed" db:"failed"`
 	FailedByReason map[string]int64 `json:"failed_by_reason"`
+	Partial        bool             `json:"-" db:"partial"`      // the directory's rows are applied and counted; the looked-up rest is not
 	Progress       int64            `json:"-" db:"progress"`     // rows done in the current phase
 	ProgressMsg    string           `json:"-" db:"progress_msg"` // channel message id of the progress card
 	CreatedAt      time.Time        `json:"created_at" db:"created_at"`

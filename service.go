@@ -133,11 +133,18 @@ type ImportService interface {
 	// ResolveImport matches staged rows against the directory, marks
 	// duplicates, and sets phase resolved.
 	ResolveImport(ctx context.Context, id int64) error
-	// ImportMisses lists distinct valid values that matched no user.
+	// ImportMisses lists distinct valid values that matched no user and
+	// have no lookup result, and sets them aside for ApplyKnown.
 	ImportMisses(ctx context.Context, id int64) ([]Miss, error)
 	// SaveLookups stores live lookup results: found users go into the
 	// directory, failures onto the rows. Idempotent.
 	SaveLookups(ctx context.Context, id int64, results []LookupResult) error
+	// ApplyKnown applies the rows whose value the directory knows while
+	// the misses set aside are still being looked up live: their
+	// memberships, outcomes and counts, with Partial set; ApplyImport then
+	// applies the rest. It does nothing to an import that is partial or
+	// finished.
+	ApplyKnown(ctx context.Context, id int64) error
 	// ApplyImport writes the memberships (skipping opted-out users),
 	// fills every row's outcome, counts them, and finishes the import with
 	// phase applied, all in one transaction. Imports into one segment are

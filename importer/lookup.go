@@ -22,12 +22,28 @@ var (
 
 // lookUp sends the misses of the resolved import to the channel's
 // directory and records what it said. Without a directory every miss is
-// not_found.
+// not_found. Meanwhile the rows the directory knew are applied
+// (ApplyKnown), unless that was done already: the lookups wait on the
+// directory's rate limit, the apply on the database.
 func (r *Runner) lookUp(ctx context.Context, imp *segmentbot.Import, prog *progress) error {
 	misses, err := r.Store.ImportMisses(ctx, imp.ID)
 	if err != nil {
 		return fmt.Errorf("list misses: %w", err)
 	}
+	if len(misses) == 0 || imp.Partial {
+		return r.lookUpMisses(ctx, imp, prog, misses)
+	}
+	applied := make(chan error, 1)
+	go func() { applied <- r.Store.ApplyKnown(ctx, imp.ID) }()
+	err = r.lookUpMisses(ctx, imp, prog, misses)
+	if aerr := <-applied; aerr != nil && err == nil {
+		err = fmt.Errorf("apply the directory's rows: %w", aerr)
+	}
+	return err
+}
+
+// lookUpMisses asks the directory about misses, a chunk at a time.
+func (r *Runner) lookUpMisses(ctx context.Context, imp *segmentbot.Import, prog *progress, misses []segmentbot.Miss) error {
 	tenant, err := r.tenantOf(ctx, imp)
 	if err != nil {
 		return err

@@ -51,9 +51,9 @@ type dialect struct {
 	bulkSettings []string
 	// stageRows bulk-loads staged import rows inside tx.
 	stageRows func(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error)
-	// applyRows gives every row of an import its outcome, adds the new
-	// members with their join events, and counts the outcomes.
-	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time) ([]outcomeCount, error)
+	// applyRows gives every row of an import's part its outcome, adds the
+	// new members with their join events, and counts the outcomes.
+	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error)
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation func(err error) bool
 }

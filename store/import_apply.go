@@ -30,7 +30,7 @@ import (
 const decideSQL = `
 	WITH vals AS (
 		SELECT kind, norm, min(row_no) AS first_row FROM import_rows
-		WHERE import_id = :imp AND kind <> 'invalid' GROUP BY kind, norm
+		WHERE import_id = :imp AND kind <> 'invalid' /*part:import_rows*/ GROUP BY kind, norm
 	), cand AS (
 		SELECT v.first_row, u.id, u.channel FROM vals v JOIN users u ON u.email = v.norm
 		WHERE v.kind = 'email' AND u.email <> ''
@@ -64,7 +64,7 @@ const decideSQL = `
 		SELECT r.row_no, r.kind, r.norm, r.note, d.user_id,
 			CASE WHEN r.row_no > d.first_row THEN d.first_row ELSE d.user_dup END AS dup_of
 		FROM import_rows r LEFT JOIN dups d ON d.kind = r.kind AND d.norm = r.norm
-		WHERE r.import_id = :imp
+		WHERE r.import_id = :imp /*part:r*/
 	)
 	SELECT r.row_no, u.id AS user_id,
 		CASE WHEN r.kind = 'invalid' THEN 'failed'
@@ -98,8 +98,9 @@ const decideSQL = `
 // was added, see EachImportRow): most rows of a big import are added,
 // and writing their outcome again cost as much as adding them. Members
 // and events go in user order, so their indexes fill page by page.
-var pgApplySQL = `
-	WITH decided AS MATERIALIZED (` + decideSQL + `
+func pgApplySQL(p part) string {
+	return `
+	WITH decided AS MATERIALIZED (` + decideFor(p) + `
 	), added AS (
 		INSERT INTO memberships (segment_id, user_id, source, joined_at)
 		SELECT :seg, user_id, :source, :now FROM decided WHERE outcome = 'added' ORDER BY user_id
@@ -118,10 +119,11 @@ var pgApplySQL = `
 		SELECT :imp, row_no, user_id, outcome, reason, detail FROM final WHERE outcome <> 'added'
 	)
 	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason`
+}
 
-// pgApplyRows runs pgApplySQL.
-func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time) ([]outcomeCount, error) {
-	q, args := bindNamed(pgApplySQL, applyParams(imp, now))
+// pgApplyRows runs pgApplySQL on the rows of part p.
+func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
+	q, args := bindNamed(pgApplySQL(p), applyParams(imp, now))
 	var counts []outcomeCount
 	if err := tx.SelectContext(ctx, &counts, tx.Rebind(q), args...); err != nil {
 		return nil, err
@@ -129,37 +131,69 @@ func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now t
 	return counts, nil
 }
 
-// sqliteApplyRows does the same in four statements (SQLite has no
-// data-modifying CTEs); its transactions are serialised, so the outcomes
-// decided first are exactly what the INSERT then does. It writes every
-// row's outcome, added ones too, to have the rows to add in a table.
-func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time) ([]outcomeCount, error) {
+// sqliteApplyRows does the same in a few statements (SQLite has no
+// data-modifying CTEs), through a temporary table of the decided rows;
+// its transactions are serialised, so the outcomes decided first are
+// exactly what the INSERT then does.
+func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
 	params := applyParams(imp, now)
 	steps := []struct{ what, sql string }{
+		{"clear decided rows", `DROP TABLE IF EXISTS temp.decided_rows`},
 		{"decide outcomes", `
-			INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
-			SELECT :imp, row_no, user_id, outcome, reason, detail FROM (` + decideSQL + `) AS v`},
+			CREATE TEMP TABLE decided_rows AS
+			SELECT row_no, user_id, outcome, reason, detail FROM (` + decideFor(p) + `) AS v`},
 		{"add members", `
 			INSERT INTO memberships (segment_id, user_id, source, joined_at)
-			SELECT :seg, user_id, :source, :now FROM import_results WHERE import_id = :imp AND outcome = 'added'
+			SELECT :seg, user_id, :source, :now FROM decided_rows WHERE outcome = 'added' ORDER BY user_id
 			ON CONFLICT (segment_id, user_id) DO NOTHING`},
 		{"log joins", `
 			INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
-			SELECT :seg, user_id, :join, :source, :actor, :now FROM import_results
-			WHERE import_id = :imp AND outcome = 'added' ORDER BY row_no`},
+			SELECT :seg, user_id, :join, :source, :actor, :now FROM decided_rows WHERE outcome = 'added' ORDER BY user_id`},
+		{"write outcomes", `
+			INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
+			SELECT :imp, row_no, user_id, outcome, reason, detail FROM decided_rows WHERE outcome <> 'added'`},
 	}
-	for _, s := range steps {
-		q, args := bindNamed(s.sql, params)
+	for _, st := range steps {
+		q, args := bindNamed(st.sql, params)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, fmt.Errorf("%s: %w", s.what, err)
+			return nil, fmt.Errorf("%s: %w", st.what, err)
 		}
 	}
 	var counts []outcomeCount
 	if err := tx.SelectContext(ctx, &counts, `
-		SELECT outcome, reason, count(*) AS n FROM import_results WHERE import_id = ? GROUP BY outcome, reason`, imp.ID); err != nil {
+		SELECT outcome, reason, count(*) AS n FROM decided_rows GROUP BY outcome, reason`); err != nil {
 		return nil, fmt.Errorf("count outcomes: %w", err)
 	}
+	if _, err := tx.ExecContext(ctx, `DROP TABLE temp.decided_rows`); err != nil {
+		return nil, fmt.Errorf("drop decided rows: %w", err)
+	}
 	return counts, nil
+}
+
+// part is which rows of an import an apply decides (see ApplyKnown): all
+// of them, those whose value has no live lookup (set aside or done), or
+// those whose value has one.
+type part string
+
+const (
+	allRows      part = ""
+	knownRows    part = "AND NOT EXISTS"
+	lookedUpRows part = "AND EXISTS"
+)
+
+// partMarker marks where decideSQL reads import_rows under an alias.
+var partMarker = regexp.MustCompile(`/\*part:([a-z_]+)\*/`)
+
+// decideFor is decideSQL on the rows of part p.
+func decideFor(p part) string {
+	return partMarker.ReplaceAllStringFunc(decideSQL, func(m string) string {
+		if p == allRows {
+			return ""
+		}
+		alias := partMarker.FindStringSubmatch(m)[1]
+		return fmt.Sprintf(`%s (SELECT 1 FROM import_lookups pl
+			WHERE pl.import_id = :imp AND pl.kind = %s.kind AND pl.norm = %s.norm)`, p, alias, alias)
+	})
 }
 
 // applyParams are the named parameters of the apply statements.

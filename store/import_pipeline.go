@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/jmoiron/sqlx"
 
@@ -68,7 +69,8 @@ func (db *DB) ResolveImport(ctx context.Context, id int64) error {
 }
 
 // missesSQL lists the distinct valid values of import :imp that no user
-// of the directory has and that have no live lookup result yet: a branch
+// of the directory has and that have no live lookup result yet (a miss
+// ApplyKnown set aside is pending, not answered): a branch
 // per kind, each an anti-join per way of matching it (see decideSQL),
 // hashed against the users that have that identifier at all, before the
 // few values left are grouped. A kind the import lacks costs nothing: its
@@ -86,17 +88,23 @@ const missesSQL = `
 		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = r.norm AND u.external_id <> '')
 	)
 	SELECT DISTINCT m.kind, m.norm FROM unmatched m
-	WHERE NOT EXISTS (SELECT 1 FROM import_lookups l WHERE l.import_id = :imp AND l.kind = m.kind AND l.norm = m.norm)
+	WHERE NOT EXISTS (SELECT 1 FROM import_lookups l WHERE l.import_id = :imp AND l.kind = m.kind AND l.norm = m.norm
+		AND l.reason <> '` + reasonPending + `')
 	ORDER BY m.kind, m.norm`
 
 // ImportMisses lists the distinct valid values that match no user and
 // have no live lookup result yet, so a resumed job asks again only about
-// what it never asked.
+// what it never asked, and sets them aside as pending lookups (see
+// ApplyKnown). It commits before the lookups start, so SaveLookups never
+// waits on it.
 func (db *DB) ImportMisses(ctx context.Context, id int64) ([]segmentbot.Miss, error) {
 	var misses []segmentbot.Miss
 	err := db.bulkTx(ctx, func(tx *sqlx.Tx) error {
 		q, args := bindNamed(missesSQL, map[string]any{"imp": id})
-		return tx.SelectContext(ctx, &misses, tx.Rebind(q), args...)
+		if err := tx.SelectContext(ctx, &misses, tx.Rebind(q), args...); err != nil {
+			return err
+		}
+		return setAside(ctx, tx, id, misses)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("find misses of import %d: %w", id, err)
@@ -139,9 +147,10 @@ func (db *DB) SaveLookups(ctx context.Context, id int64, results []segmentbot.Lo
 // opted-out, inactive and out-of-group users), logs their join events,
 // counts the outcomes into the import and finishes it with phase applied
 // (the report is still to be delivered; the lease, if any, stays with its
-// holder for that), in one transaction. Imports into one segment are
-// applied one at a time. A finished import is returned unchanged.
-// ENOTFOUND.
+// holder for that), in one transaction. After ApplyKnown it does so for
+// the looked-up rows only, adding their counts to those of the rest.
+// Imports into one segment are applied one at a time. A finished import
+// is returned unchanged. ENOTFOUND.
 func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, error) {
 	var imp *segmentbot.Import
 	err := db.bulkTx(ctx, func(tx *sqlx.Tx) error {
@@ -152,26 +161,21 @@ func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, er
 		if imp, err = findImport(ctx, tx, id, db.dialect.lockRow); err != nil || imp.Done() {
 			return err
 		}
-		now := db.now()
-		counts, err := db.dialect.applyRows(ctx, tx, imp, now)
-		if err != nil {
-			return fmt.Errorf("apply import %d: %w", id, err)
+		rows := allRows
+		if imp.Partial {
+			rows = lookedUpRows
 		}
-		addCounts(imp, counts)
+		now := db.now()
+		if err := db.applyPart(ctx, tx, imp, now, rows); err != nil {
+			return err
+		}
 		imp.Status, imp.Phase, imp.Progress, imp.FinishedAt = segmentbot.ImportCompleted, segmentbot.PhaseApplied, imp.Total, &now
 		if imp.Failed > 0 {
 			imp.Status = segmentbot.ImportCompletedWithErrors
 		}
-		failed, err := json.Marshal(imp.FailedByReason)
-		if err != nil {
-			return fmt.Errorf("import %d: %w", id, err)
-		}
 		_, err = tx.ExecContext(ctx, tx.Rebind(`
-			UPDATE imports SET status = ?, phase = ?, progress = ?, finished_at = ?,
-				added = ?, already_member = ?, skipped_opted_out = ?, duplicates = ?, failed = ?, failed_by_reason = ?
-			WHERE id = ?`),
-			imp.Status, imp.Phase, imp.Progress, now, imp.Added, imp.AlreadyMember, imp.SkippedOptOut,
-			imp.Duplicates, imp.Failed, string(failed), id)
+			UPDATE imports SET status = ?, phase = ?, progress = ?, finished_at = ? WHERE id = ?`),
+			imp.Status, imp.Phase, imp.Progress, now, id)
 		if err != nil {
 			return fmt.Errorf("finish import %d: %w", id, err)
 		}
@@ -181,6 +185,83 @@ func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, er
 		return nil, err
 	}
 	return imp, nil
+}
+
+// ApplyKnown applies the rows whose value the directory knows while the
+// misses ImportMisses set aside are looked up live, so the two overlap:
+// every row whose value has no lookup (pending or done) is applied as
+// ApplyImport would, its counts added, and Partial set. It takes no lock
+// on the import's row until it counts, so SaveLookups goes on meanwhile;
+// the segment's lock keeps it apart from other applies into the segment.
+// An import that is partial or finished is left alone. ENOTFOUND.
+//
+// A looked-up value whose user an earlier row of the directory's part
+// reached by another value is then counted already_member rather than
+// duplicate: the parts are decided one after the other.
+func (db *DB) ApplyKnown(ctx context.Context, id int64) error {
+	return db.bulkTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.lockSegmentOfImport(ctx, tx, id); err != nil {
+			return err
+		}
+		imp, err := findImport(ctx, tx, id, "")
+		if err != nil || imp.Done() || imp.Partial {
+			return err
+		}
+		if err := db.applyPart(ctx, tx, imp, db.now(), knownRows); err != nil {
+			return err
+		}
+		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE imports SET partial = ? WHERE id = ?`), true, id)
+		if err != nil {
+			return fmt.Errorf("apply known rows of import %d: %w", id, err)
+		}
+		return nil
+	})
+}
+
+// applyPart applies the rows of part p of imp and adds their counts to
+// imp and to its stored counters.
+func (db *DB) applyPart(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) error {
+	counts, err := db.dialect.applyRows(ctx, tx, imp, now, p)
+	if err != nil {
+		return fmt.Errorf("apply import %d: %w", imp.ID, err)
+	}
+	addCounts(imp, counts)
+	failed, err := json.Marshal(imp.FailedByReason)
+	if err != nil {
+		return fmt.Errorf("import %d: %w", imp.ID, err)
+	}
+	_, err = tx.ExecContext(ctx, tx.Rebind(`
+		UPDATE imports SET added = ?, already_member = ?, skipped_opted_out = ?, duplicates = ?, failed = ?, failed_by_reason = ?
+		WHERE id = ?`),
+		imp.Added, imp.AlreadyMember, imp.SkippedOptOut, imp.Duplicates, imp.Failed, string(failed), imp.ID)
+	if err != nil {
+		return fmt.Errorf("count import %d: %w", imp.ID, err)
+	}
+	return nil
+}
+
+// reasonPending marks a miss set aside by ApplyKnown whose live lookup
+// has no result yet.
+const reasonPending = "pending"
+
+// setAside records misses as pending lookups of import id, keeping any
+// result already saved.
+func setAside(ctx context.Context, tx *sqlx.Tx, id int64, misses []segmentbot.Miss) error {
+	for len(misses) > 0 {
+		n := min(len(misses), lookupBatch)
+		args := make([]any, 0, 4*n)
+		for _, m := range misses[:n] {
+			args = append(args, id, m.Kind, m.Norm, reasonPending)
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`
+			INSERT INTO import_lookups (import_id, kind, norm, reason) VALUES `+
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?),", n), ",")+`
+			ON CONFLICT (import_id, kind, norm) DO NOTHING`), args...); err != nil {
+			return fmt.Errorf("set aside misses of import %d: %w", id, err)
+		}
+		misses = misses[n:]
+	}
+	return nil
 }
 
 // lockSegmentOfImport locks the row of the segment import id goes into,
@@ -208,9 +289,11 @@ type outcomeCount struct {
 	N       int64  `db:"n"`
 }
 
-// addCounts fills imp's counts from the outcomes' counts.
+// addCounts adds the outcomes' counts to imp's.
 func addCounts(imp *segmentbot.Import, counts []outcomeCount) {
-	imp.FailedByReason = map[string]int64{}
+	if imp.FailedByReason == nil {
+		imp.FailedByReason = map[string]int64{}
+	}
 	for _, c := range counts {
 		switch c.Outcome {
 		case segmentbot.OutcomeAdded:

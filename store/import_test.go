@@ -21,7 +21,15 @@ func mustImport(t *testing.T, db *store.DB, segmentID int64) *segmentbot.Import 
 	return imp
 }
 
+// An import's rows are decided in one apply, or (when some values need a
+// live lookup) the directory's rows first while the lookups run and the
+// looked-up rest after: both give the same report, counts and members.
 func TestImportPipeline(t *testing.T) {
+	t.Run("in one apply", func(t *testing.T) { testImportPipeline(t, false) })
+	t.Run("the directory's rows while the lookups run", func(t *testing.T) { testImportPipeline(t, true) })
+}
+
+func testImportPipeline(t *testing.T, knownFirst bool) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		seg := mustSegment(t, db, "Imported")
@@ -64,6 +72,30 @@ func TestImportPipeline(t *testing.T) {
 		wantMisses := []segmentbot.Miss{{Kind: "email", Norm: "flaky@x.com"}, {Kind: "email", Norm: "new@x.com"}, {Kind: "email", Norm: "nobody@x.com"}, {Kind: "email", Norm: "secret@x.com"}}
 		if !reflect.DeepEqual(misses, wantMisses) {
 			t.Fatalf("misses %v, want %v", misses, wantMisses)
+		}
+		if knownFirst {
+			// ann (rows 1, 5 and 12), bob, cat, the invalid row, gone and out.
+			wantPartial := func(when string) {
+				t.Helper()
+				got, err := db.FindImportByID(ctx, imp.ID)
+				if err != nil || !got.Partial || got.Done() || got.Added != 1 || got.AlreadyMember != 1 || got.SkippedOptOut != 1 ||
+					got.Duplicates != 2 || got.Failed != 3 {
+					t.Fatalf("%s: %+v, %v", when, got, err)
+				}
+			}
+			if err := db.ApplyKnown(ctx, imp.ID); err != nil {
+				t.Fatal(err)
+			}
+			wantPartial("after ApplyKnown")
+			// A worker that dies here asks the same misses again, and its
+			// successor's ApplyKnown changes nothing.
+			if again, err := db.ImportMisses(ctx, imp.ID); err != nil || !reflect.DeepEqual(again, wantMisses) {
+				t.Fatalf("misses after ApplyKnown: %v, %v", again, err)
+			}
+			if err := db.ApplyKnown(ctx, imp.ID); err != nil {
+				t.Fatal(err)
+			}
+			wantPartial("after a second ApplyKnown")
 		}
 		results := []segmentbot.LookupResult{
 			{Miss: wantMisses[0], Reason: segmentbot.ReasonLookupError},
