@@ -35,6 +35,7 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 	}
 	prog := r.startProgress(ctx, imp, visible)
 	defer prog.stop()
+	lookedUp := false // every miss was looked up in this run
 	for !finished(imp) {
 		var err error
 		var applied *segmentbot.Import
@@ -49,8 +50,9 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 			err = r.Store.ResolveImport(ctx, imp.ID)
 		case segmentbot.PhaseResolved:
 			err = r.lookUp(ctx, imp, prog)
+			lookedUp = err == nil
 		default: // looked_up, or applied by a worker that died before the report
-			applied, err = r.apply(ctx, imp, prog)
+			applied, err = r.apply(ctx, imp, prog, lookedUp)
 		}
 		if err == nil {
 			r.logger().Debug("import step done", "import", imp.ID, "phase", imp.Phase, "took", time.Since(began))
@@ -84,10 +86,13 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 }
 
 // apply looks up any misses left (a worker may have died between two
-// chunks of lookups after the store recorded the phase) and applies.
-func (r *Runner) apply(ctx context.Context, imp *segmentbot.Import, prog *progress) (*segmentbot.Import, error) {
-	if err := r.lookUp(ctx, imp, prog); err != nil {
-		return nil, err
+// chunks of lookups after the store recorded the phase), unless this run
+// looked them all up, and applies.
+func (r *Runner) apply(ctx context.Context, imp *segmentbot.Import, prog *progress, lookedUp bool) (*segmentbot.Import, error) {
+	if !lookedUp {
+		if err := r.lookUp(ctx, imp, prog); err != nil {
+			return nil, err
+		}
 	}
 	prog.set(segmentbot.PhaseLookedUp, imp.Total, imp.Total)
 	return r.Store.ApplyImport(ctx, imp.ID)
