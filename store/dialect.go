@@ -54,6 +54,10 @@ type dialect struct {
 	// applyRows gives every row of an import's part its outcome, adds the
 	// new members with their join events, and counts the outcomes.
 	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error)
+	// oneWriter is true when the database runs one write transaction at a
+	// time: applying the directory's rows then only delays the lookups'
+	// saves, so ApplyKnown leaves the import to ApplyImport.
+	oneWriter bool
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation func(err error) bool
 }
@@ -84,6 +88,7 @@ var sqlite = &dialect{
 	finishedWithin:    "round((julianday(b.scheduled_at) - julianday(i.finished_at)) * 86400000) < ?",
 	stageRows:         insertStagedRows,
 	applyRows:         sqliteApplyRows,
+	oneWriter:         true,
 	isUniqueViolation: sqliteUniqueViolation,
 }
 

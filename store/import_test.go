@@ -75,9 +75,17 @@ func testImportPipeline(t *testing.T, knownFirst bool) {
 		}
 		if knownFirst {
 			// ann (rows 1, 5 and 12), bob, cat, the invalid row, gone and out.
+			// SQLite's single writer gains nothing from the overlap:
+			// there ApplyKnown leaves the whole import to ApplyImport.
 			wantPartial := func(when string) {
 				t.Helper()
 				got, err := db.FindImportByID(ctx, imp.ID)
+				if db.Dialect() == "sqlite" {
+					if err != nil || got.Partial || got.Added != 0 {
+						t.Fatalf("%s on SQLite: %+v, %v", when, got, err)
+					}
+					return
+				}
 				if err != nil || !got.Partial || got.Done() || got.Added != 1 || got.AlreadyMember != 1 || got.SkippedOptOut != 1 ||
 					got.Duplicates != 2 || got.Failed != 3 {
 					t.Fatalf("%s: %+v, %v", when, got, err)
