@@ -124,7 +124,23 @@ type batchResponse struct {
 	ID      string            `json:"id"`
 	Status  int               `json:"status"`
 	Headers map[string]string `json:"headers"`
-	Body    graphUser         `json:"body"`
+	Body    struct {
+		graphUser             // GET /users/{id}
+		Value     []graphUser `json:"value"` // GET /users?$filter=...
+	} `json:"body"`
+}
+
+// lookupURL is the request, relative to the batch, that finds the user
+// of m: an AAD object id by path; an email as the user's mail or UPN by a
+// filter, since GET /users/{value} knows a user only by id or UPN and
+// many people's address is not their UPN.
+func lookupURL(m segmentbot.Miss) string {
+	if m.Kind == segmentbot.KindAADID {
+		return "/users/" + url.PathEscape(m.Norm) + "?$select=" + graphSelect
+	}
+	v := strings.ReplaceAll(m.Norm, "'", "''") // an OData string literal
+	filter := "mail eq '" + v + "' or userPrincipalName eq '" + v + "'"
+	return "/users?$filter=" + strings.ReplaceAll(url.QueryEscape(filter), "+", "%20") + "&$select=" + graphSelect
 }
 
 // batch resolves up to 20 misses, retrying the throttled ones.
@@ -137,7 +153,7 @@ func (g *Graph) batch(ctx context.Context, tenant string, misses []segmentbot.Mi
 	for attempt := 1; len(pending) > 0; attempt++ {
 		reqs := make([]batchRequest, 0, len(pending))
 		for id, m := range pending {
-			reqs = append(reqs, batchRequest{ID: id, Method: http.MethodGet, URL: "/users/" + url.PathEscape(m.Norm) + "?$select=" + graphSelect})
+			reqs = append(reqs, batchRequest{ID: id, Method: http.MethodGet, URL: lookupURL(m)})
 		}
 		// GraphRate counts HTTP requests: a $batch of 20 is one. Graph
 		// itself may still throttle the requests inside it; those come
@@ -198,7 +214,9 @@ func lookupResult(m segmentbot.Miss, r batchResponse, tenant string) (segmentbot
 	switch {
 	case r.Status == http.StatusOK && r.Body.ID != "":
 		res.User = r.Body.user(tenant)
-	case r.Status == http.StatusNotFound:
+	case r.Status == http.StatusOK && len(r.Body.Value) > 0 && r.Body.Value[0].ID != "":
+		res.User = r.Body.Value[0].user(tenant)
+	case r.Status == http.StatusOK, r.Status == http.StatusNotFound:
 		res.Reason = segmentbot.ReasonNotFound
 	case r.Status == http.StatusForbidden || r.Status == http.StatusUnauthorized:
 		res.Reason = segmentbot.ReasonPermissionDenied

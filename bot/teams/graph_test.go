@@ -14,6 +14,8 @@ func TestGraphLookup(t *testing.T) {
 	kit := teamstest.New(t)
 	kit.AddGraphUser(teamstest.GraphUser{ID: "AAAA-1", UPN: "ann@contoso.com", Mail: "Ann.Lee@contoso.com", Name: "Ann Lee"})
 	kit.AddGraphUser(teamstest.GraphUser{ID: "bbbb-2", UPN: "gone@contoso.com", Name: "Gone", Disabled: true})
+	kit.AddGraphUser(teamstest.GraphUser{ID: "cccc-3", UPN: "ck7@contoso.onmicrosoft.com", Mail: "carol.king@contoso.com", Name: "Carol King"})
+	kit.AddGraphUser(teamstest.GraphUser{ID: "dddd-4", UPN: "o'neil@contoso.com", Name: "Dan O'Neil"})
 	kit.GraphStatus("secret@contoso.com", 403)
 	kit.GraphStatus("broken@contoso.com", 503)
 	g := teams.NewGraph(kit.Config())
@@ -26,8 +28,12 @@ func TestGraphLookup(t *testing.T) {
 	}{
 		{"an enabled user is found", segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "ann@contoso.com"}, "", true},
 		{"a user is found by AAD object id", segmentbot.Miss{Kind: segmentbot.KindAADID, Norm: "aaaa-1"}, "", true},
+		// Graph's GET /users/{value} knows only ids and UPNs; most people's
+		// address is their mail, which only a $filter finds.
+		{"a user is found by a mail that is not the UPN", segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "carol.king@contoso.com"}, "", true},
+		{"a quote in an address is escaped in the filter", segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "o'neil@contoso.com"}, "", true},
 		{"a disabled account is an inactive user", segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "gone@contoso.com"}, "", false},
-		{"404 is not_found", segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "nobody@contoso.com"}, segmentbot.ReasonNotFound, false},
+		{"an address no user has is not_found", segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "nobody@contoso.com"}, segmentbot.ReasonNotFound, false},
 		{"403 is permission_denied", segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "secret@contoso.com"}, segmentbot.ReasonPermissionDenied, false},
 		{"5xx past the retries is lookup_error", segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "broken@contoso.com"}, segmentbot.ReasonLookupError, false},
 		{"a numeric id is not a Teams user", segmentbot.Miss{Kind: segmentbot.KindNumeric, Norm: "1234"}, segmentbot.ReasonNotFound, false},

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 )
 
@@ -18,12 +19,13 @@ type GraphUser struct {
 	Disabled bool // accountEnabled=false
 }
 
-// AddGraphUser makes u findable by id, UPN and mail.
+// AddGraphUser makes u findable as Graph finds users: GET /users/{key}
+// by id or UPN, and GET /users?$filter= by mail or userPrincipalName.
 func (k *Kit) AddGraphUser(u GraphUser) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for _, key := range []string{u.ID, u.UPN, u.Mail} {
-		if key != "" {
+	for _, key := range []string{"id:" + u.ID, "userPrincipalName:" + u.UPN, "mail:" + u.Mail} {
+		if !strings.HasSuffix(key, ":") {
 			k.graphUsers[strings.ToLower(key)] = u
 		}
 	}
@@ -57,6 +59,9 @@ func (k *Kit) serveGraph(w http.ResponseWriter, r *http.Request) {
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/users/"):
 		status, body, _ := k.graphUser(strings.TrimPrefix(path, "/users/"), false)
 		writeJSON(w, status, body)
+	case r.Method == http.MethodGet && path == "/users":
+		status, body, _ := k.graphFilter(r.URL.Query().Get("$filter"), false)
+		writeJSON(w, status, body)
 	default:
 		writeJSON(w, http.StatusNotFound, graphError("Request_ResourceNotFound", path))
 	}
@@ -77,11 +82,18 @@ func (k *Kit) serveBatch(w http.ResponseWriter, r *http.Request) {
 	out := []map[string]any{}
 	for _, q := range in.Requests {
 		u, err := url.Parse(q.URL)
-		if err != nil || q.Method != http.MethodGet || !strings.HasPrefix(u.Path, "/users/") {
+		if err != nil || q.Method != http.MethodGet || (u.Path != "/users" && !strings.HasPrefix(u.Path, "/users/")) {
 			out = append(out, map[string]any{"id": q.ID, "status": 400, "body": graphError("BadRequest", q.URL)})
 			continue
 		}
-		status, body, headers := k.graphUser(strings.TrimPrefix(u.Path, "/users/"), true)
+		var status int
+		var body any
+		var headers map[string]string
+		if u.Path == "/users" {
+			status, body, headers = k.graphFilter(u.Query().Get("$filter"), true)
+		} else {
+			status, body, headers = k.graphUser(strings.TrimPrefix(u.Path, "/users/"), true)
+		}
 		resp := map[string]any{"id": q.ID, "status": status, "body": body}
 		if headers != nil {
 			resp["headers"] = headers
@@ -91,25 +103,73 @@ func (k *Kit) serveBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"responses": out})
 }
 
-// graphUser answers GET /users/{key}.
+// graphUser answers GET /users/{key}: key is an id or a UPN.
 func (k *Kit) graphUser(key string, inBatch bool) (int, any, map[string]string) {
 	key = strings.ToLower(key)
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if inBatch && k.throttle > 0 {
-		k.throttle--
-		return http.StatusTooManyRequests, graphError("TooManyRequests", "throttled"), map[string]string{"Retry-After": "1"}
+	if status, body, headers, failed := k.graphFailure([]string{key}, inBatch); failed {
+		return status, body, headers
 	}
-	if status, ok := k.graphFails[key]; ok {
-		return status, graphError("Authorization_RequestDenied", "Insufficient privileges to complete the operation."), nil
+	u, ok := k.graphUsers["id:"+key]
+	if !ok {
+		u, ok = k.graphUsers["userPrincipalName:"+key]
 	}
-	u, ok := k.graphUsers[key]
 	if !ok {
 		return http.StatusNotFound, graphError("Request_ResourceNotFound", "Resource '"+key+"' does not exist."), nil
 	}
-	return http.StatusOK, map[string]any{
-		"id": u.ID, "displayName": u.Name, "mail": u.Mail, "userPrincipalName": u.UPN, "accountEnabled": !u.Disabled,
-	}, nil
+	return http.StatusOK, graphUserJSON(u), nil
+}
+
+// filterTerm is one "property eq 'value'" of a $filter.
+var filterTerm = regexp.MustCompile(`^(mail|userPrincipalName) eq '((?:[^']|'')*)'$`)
+
+// graphFilter answers GET /users?$filter=: the terms the client sends
+// ("mail eq 'x'", "userPrincipalName eq 'x'", joined by " or "); any other
+// filter is refused as Graph refuses an unsupported query.
+func (k *Kit) graphFilter(filter string, inBatch bool) (int, any, map[string]string) {
+	var keys, values []string
+	for _, term := range strings.Split(filter, " or ") {
+		m := filterTerm.FindStringSubmatch(term)
+		if m == nil {
+			return http.StatusBadRequest, graphError("Request_UnsupportedQuery", "Unsupported query: "+filter), nil
+		}
+		value := strings.ToLower(strings.ReplaceAll(m[2], "''", "'"))
+		keys, values = append(keys, strings.ToLower(m[1])+":"+value), append(values, value)
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if status, body, headers, failed := k.graphFailure(values, inBatch); failed {
+		return status, body, headers
+	}
+	found := []any{}
+	seen := map[string]bool{}
+	for _, key := range keys {
+		if u, ok := k.graphUsers[key]; ok && !seen[u.ID] {
+			seen[u.ID] = true
+			found = append(found, graphUserJSON(u))
+		}
+	}
+	return http.StatusOK, map[string]any{"value": found}, nil
+}
+
+// graphFailure is the throttling of the request, or the failure set for
+// one of the values it asks about, if any.
+func (k *Kit) graphFailure(values []string, inBatch bool) (int, any, map[string]string, bool) {
+	if inBatch && k.throttle > 0 {
+		k.throttle--
+		return http.StatusTooManyRequests, graphError("TooManyRequests", "throttled"), map[string]string{"Retry-After": "1"}, true
+	}
+	for _, v := range values {
+		if status, ok := k.graphFails[v]; ok {
+			return status, graphError("Authorization_RequestDenied", "Insufficient privileges to complete the operation."), nil, true
+		}
+	}
+	return 0, nil, nil, false
+}
+
+func graphUserJSON(u GraphUser) map[string]any {
+	return map[string]any{"id": u.ID, "displayName": u.Name, "mail": u.Mail, "userPrincipalName": u.UPN, "accountEnabled": !u.Disabled}
 }
 
 func graphError(code, msg string) map[string]any {
