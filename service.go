@@ -100,6 +100,9 @@ type ActivityService interface {
 	// FinishActivity marks it processed (ok) or releases the claim so the
 	// channel's retry runs again (!ok).
 	FinishActivity(ctx context.Context, channel, id string, ok bool) error
+	// DeleteActivitiesBefore forgets activities claimed before t (channels
+	// redeliver within minutes) and returns how many.
+	DeleteActivitiesBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
 // ImportService keeps imports, their staged rows and their jobs. Every

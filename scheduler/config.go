@@ -19,12 +19,15 @@ const (
 	DefaultLargeUpload = 2000
 	DefaultLeadTime    = 24 * time.Hour
 	DefaultRetention   = 30 * 24 * time.Hour
-	DefaultRosterSpec  = "@daily"
-	DefaultMaxAttempts = 5
-	DefaultLease       = 2 * time.Minute
-	DefaultBatch       = 100
-	DefaultStuckSpec   = "@every 15m"
-	DefaultStuckAfter  = time.Hour
+	// DefaultActivityRetention is how long a processed activity id is
+	// remembered against redelivery; channels redeliver within minutes.
+	DefaultActivityRetention = 7 * 24 * time.Hour
+	DefaultRosterSpec        = "@daily"
+	DefaultMaxAttempts       = 5
+	DefaultLease             = 2 * time.Minute
+	DefaultBatch             = 100
+	DefaultStuckSpec         = "@every 15m"
+	DefaultStuckAfter        = time.Hour
 )
 
 // Config tunes the scheduler. Zero values take the defaults above.
@@ -33,14 +36,17 @@ type Config struct {
 	LargeUpload int64         // rows that make an upload large
 	LeadTime    time.Duration // minimum gap between a large upload and a broadcast
 	Retention   time.Duration // finished imports older than this are deleted
-	RosterSpec  string        // cron spec of RefreshRosters
-	MaxAttempts int           // sends of one warning before it is given up
-	Worker      string        // replica id that holds warning leases; hostname-pid when empty
-	Lease       time.Duration // how long a claimed warning is ours to send
-	Batch       int           // warnings claimed at once
-	StuckAfter  time.Duration // a processing import not finished after this is reported as stuck
-	Now         func() time.Time
-	Logger      *slog.Logger
+	// ActivityRetention: processed activity ids older than this are
+	// forgotten.
+	ActivityRetention time.Duration
+	RosterSpec        string        // cron spec of RefreshRosters
+	MaxAttempts       int           // sends of one warning before it is given up
+	Worker            string        // replica id that holds warning leases; hostname-pid when empty
+	Lease             time.Duration // how long a claimed warning is ours to send
+	Batch             int           // warnings claimed at once
+	StuckAfter        time.Duration // a processing import not finished after this is reported as stuck
+	Now               func() time.Time
+	Logger            *slog.Logger
 	// RefreshRosters reloads the rosters of the teams and groups the bot
 	// is in; when nil no roster job is scheduled.
 	RefreshRosters func(ctx context.Context) error
@@ -74,12 +80,13 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.LargeUpload, DefaultLargeUpload)
 	setDefault(&c.LeadTime, DefaultLeadTime)
 	setDefault(&c.Retention, DefaultRetention)
+	setDefault(&c.ActivityRetention, DefaultActivityRetention)
 	setDefault(&c.MaxAttempts, DefaultMaxAttempts)
 	setDefault(&c.Lease, DefaultLease)
 	setDefault(&c.Batch, DefaultBatch)
 	setDefault(&c.StuckAfter, DefaultStuckAfter)
 	for name, v := range map[string]int64{
-		"LargeUpload": c.LargeUpload, "LeadTime": int64(c.LeadTime), "Retention": int64(c.Retention),
+		"LargeUpload": c.LargeUpload, "LeadTime": int64(c.LeadTime), "Retention": int64(c.Retention), "ActivityRetention": int64(c.ActivityRetention),
 		"MaxAttempts": int64(c.MaxAttempts), "Lease": int64(c.Lease), "Batch": int64(c.Batch), "StuckAfter": int64(c.StuckAfter),
 	} {
 		if v < 0 {

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -13,12 +14,24 @@ const stuckScan = 1000
 // DeleteOldImports removes finished imports and their reports that
 // finished more than Retention ago.
 func (s *Scheduler) DeleteOldImports(ctx context.Context) error {
-	before := s.cfg.Now().Add(-s.cfg.Retention)
-	n, err := s.store.DeleteImportsBefore(ctx, before)
+	return s.retain(ctx, "report retention", s.cfg.Retention, s.store.DeleteImportsBefore)
+}
+
+// DeleteOldActivities forgets the processed activity ids older than
+// ActivityRetention: without it the table every activity writes to grows
+// for ever.
+func (s *Scheduler) DeleteOldActivities(ctx context.Context) error {
+	return s.retain(ctx, "activity retention", s.cfg.ActivityRetention, s.store.DeleteActivitiesBefore)
+}
+
+// retain runs del for what is older than keep and logs how much went.
+func (s *Scheduler) retain(ctx context.Context, what string, keep time.Duration, del func(context.Context, time.Time) (int64, error)) error {
+	before := s.cfg.Now().Add(-keep)
+	n, err := del(ctx, before)
 	if err != nil {
-		return fmt.Errorf("delete imports finished before %s: %w", before.Format("2006-01-02T15:04:05Z07:00"), err)
+		return fmt.Errorf("%s before %s: %w", what, before.Format("2006-01-02T15:04:05Z07:00"), err)
 	}
-	s.cfg.Logger.Info("report retention", "deleted", n, "before", before)
+	s.cfg.Logger.Info(what, "deleted", n, "before", before)
 	return nil
 }
 

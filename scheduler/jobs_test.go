@@ -83,6 +83,36 @@ func TestRetentionDeletesOldImports(t *testing.T) {
 	})
 }
 
+// Processed activity ids are remembered against redelivery for a week,
+// then forgotten, so the table every activity writes to stays small.
+func TestRetentionForgetsOldActivities(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		claim := func(id string, at time.Time) {
+			t.Helper()
+			w.clock.Set(at)
+			if ok, err := db.BeginActivity(w.ctx, segmentbot.ChannelTeams, id, time.Minute); err != nil || !ok {
+				t.Fatalf("claim %s: %v, %v", id, ok, err)
+			}
+			if err := db.FinishActivity(w.ctx, segmentbot.ChannelTeams, id, true); err != nil {
+				t.Fatal(err)
+			}
+		}
+		claim("old", start.Add(-8*24*time.Hour))
+		claim("recent", start.Add(-6*24*time.Hour))
+		w.clock.Set(start)
+		if err := w.scheduler("replica-1").DeleteOldActivities(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := db.BeginActivity(w.ctx, segmentbot.ChannelTeams, "recent", time.Minute); err != nil || ok {
+			t.Errorf("an activity processed 6 days ago was claimed again: %v, %v", ok, err)
+		}
+		if ok, err := db.BeginActivity(w.ctx, segmentbot.ChannelTeams, "old", time.Minute); err != nil || !ok {
+			t.Errorf("an activity processed 8 days ago is still remembered: %v, %v", ok, err)
+		}
+	})
+}
+
 func TestStuckImportsAreReported(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)

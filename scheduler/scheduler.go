@@ -63,6 +63,7 @@ func New(cfg Config, store segmentbot.Store, messengers map[string]segmentbot.Me
 	jobs := []job{
 		{cfg.WarnSpec, "warnings", s.scheduledCheck},
 		{"@daily", "retention", s.DeleteOldImports},
+		{"@hourly", "activity-retention", s.DeleteOldActivities},
 		{DefaultStuckSpec, "stuck-imports", func(ctx context.Context) error {
 			_, err := s.ReportStuckImports(ctx)
 			return err

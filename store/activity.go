@@ -51,3 +51,30 @@ func (db *DB) FinishActivity(ctx context.Context, channel, id string, ok bool) e
 	}
 	return nil
 }
+
+// activityPage is how many processed activities DeleteActivitiesBefore
+// deletes per statement, so a first clean-up of a large table holds no
+// long lock and no huge transaction.
+const activityPage = 10000
+
+// DeleteActivitiesBefore forgets the activities claimed before t, a page
+// at a time, and returns how many.
+func (db *DB) DeleteActivitiesBefore(ctx context.Context, t time.Time) (int64, error) {
+	var total int64
+	for {
+		res, err := db.db.ExecContext(ctx, db.db.Rebind(`
+			DELETE FROM processed_activities WHERE (channel, id) IN (
+				SELECT channel, id FROM processed_activities WHERE started_at < ? LIMIT ?)`), t.UTC(), activityPage)
+		if err != nil {
+			return total, fmt.Errorf("delete activities before %s: %w", t.Format(time.RFC3339), err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("delete activities before %s: %w", t.Format(time.RFC3339), err)
+		}
+		total += n
+		if n < activityPage {
+			return total, nil
+		}
+	}
+}

@@ -142,6 +142,19 @@ func (s *memStore) FinishActivity(_ context.Context, channel, id string, ok bool
 	return nil
 }
 
+func (s *memStore) DeleteActivitiesBefore(_ context.Context, t time.Time) (int64, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var n int64
+	for key, c := range s.activities {
+		if c.at.Before(t) {
+			delete(s.activities, key)
+			n++
+		}
+	}
+	return n, nil
+}
+
 // fakeBot records events and answers each with a fixed response.
 type fakeBot struct {
 	mu     sync.Mutex
