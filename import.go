@@ -85,6 +85,7 @@ type Import struct {
 	Status         string           `json:"status" db:"status"`
 	Phase          string           `json:"-" db:"phase"`
 	Channel        string           `json:"-" db:"channel"`  // where the file came from: msteams, workplace or api
+	Source         string           `json:"-" db:"source"`   // the members' source: SourceImport (the default), SourceChat or SourceAPI
 	FileURL        string           `json:"-" db:"file_url"` // chat uploads: where to fetch it; empty once staged
 	FileName       string           `json:"file_name" db:"file_name"`
 	UploadedBy     int64            `json:"uploaded_by,omitempty" db:"uploaded_by"` // user id; 0 for the API

@@ -130,12 +130,12 @@ func (b *Bot) addEmails(ctx context.Context, ev segmentbot.Event, name string, l
 	if len(lines) == 0 {
 		return say(text("Put the emails under the first line, one per line:\nadd to %s\nanna@example.com\nbob@example.com", seg.Name))
 	}
-	imp := &segmentbot.Import{SegmentID: seg.ID, Channel: ev.Channel, FileName: "pasted in chat", UploadedBy: ev.Sender.ID}
+	imp := &segmentbot.Import{SegmentID: seg.ID, Channel: ev.Channel, Source: segmentbot.SourceChat, FileName: "pasted in chat", UploadedBy: ev.Sender.ID}
 	done, rows, err := b.importer.ImportValues(ctx, imp, lines)
 	if err != nil {
 		return friendly(err)
 	}
-	b.changedBy(segmentbot.SourceImport, done.Added)
+	b.changedBy(segmentbot.SourceChat, done.Added)
 	return say(addReport(seg, done, rows))
 }
 

@@ -27,12 +27,12 @@ func (b *Bot) AddEmails(ctx context.Context, segmentID int64, emails []string, s
 	if len(emails) == 0 {
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "emails must list at least one address")
 	}
-	imp := &segmentbot.Import{SegmentID: segmentID, Channel: b.primaryChannel(), FileName: "added through the API", UploadedBy: actorID}
+	imp := &segmentbot.Import{SegmentID: segmentID, Channel: b.primaryChannel(), Source: source, FileName: "added through the API", UploadedBy: actorID}
 	done, rows, err := b.importer.ImportValues(ctx, imp, emails)
 	if err != nil {
 		return nil, err
 	}
-	b.changedBy(segmentbot.SourceImport, done.Added)
+	b.changedBy(source, done.Added)
 	out := make([]segmentbot.ImportRow, len(rows))
 	for i, r := range rows {
 		out[i] = *r

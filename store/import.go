@@ -16,7 +16,7 @@ import (
 // EachMember it holds no connection while fn runs.
 const reportPage = 5000
 
-var importColumnNames = []string{"id", "segment_id", "status", "phase", "channel", "file_url", "file_name",
+var importColumnNames = []string{"id", "segment_id", "status", "phase", "channel", "source", "file_url", "file_name",
 	"uploaded_by", "error", "total", "added", "already_member", "skipped_opted_out", "duplicates", "failed",
 	"failed_by_reason", "partial", "progress", "progress_msg", "created_at", "started_at", "finished_at"}
 
@@ -56,12 +56,15 @@ func (db *DB) CreateImport(ctx context.Context, imp *segmentbot.Import) error {
 	}
 	imp.Status, imp.CreatedAt = segmentbot.ImportPending, db.now()
 	imp.FailedByReason = map[string]int64{}
+	if imp.Source == "" {
+		imp.Source = segmentbot.SourceImport
+	}
 	var ids []int64
 	err := db.db.SelectContext(ctx, &ids, db.db.Rebind(`
-		INSERT INTO imports (segment_id, status, phase, channel, file_url, file_name, uploaded_by, created_at)
-		SELECT id, ?, ?, ?, ?, ?, ?, ? FROM segments WHERE id = ?
+		INSERT INTO imports (segment_id, status, phase, channel, source, file_url, file_name, uploaded_by, created_at)
+		SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM segments WHERE id = ?
 		RETURNING id`),
-		imp.Status, imp.Phase, imp.Channel, imp.FileURL, imp.FileName, imp.UploadedBy, imp.CreatedAt, imp.SegmentID)
+		imp.Status, imp.Phase, imp.Channel, imp.Source, imp.FileURL, imp.FileName, imp.UploadedBy, imp.CreatedAt, imp.SegmentID)
 	if err != nil {
 		return fmt.Errorf("create import: %w", err)
 	} else if len(ids) == 0 {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"regexp"
@@ -200,7 +201,7 @@ func decideFor(p part) string {
 func applyParams(imp *segmentbot.Import, now time.Time) map[string]any {
 	return map[string]any{
 		"imp": imp.ID, "seg": imp.SegmentID, "now": now, "actor": imp.UploadedBy,
-		"source": segmentbot.SourceImport, "join": segmentbot.ActionJoin,
+		"source": cmp.Or(imp.Source, segmentbot.SourceImport), "join": segmentbot.ActionJoin,
 	}
 }
 

@@ -67,10 +67,28 @@ func TestAdminPastesFiftyEmailsAndEveryFailureIsExplained(t *testing.T) {
 		if len(members.Members) != 40 {
 			t.Fatalf("want 40 members, got %d", len(members.Members))
 		}
+		for _, m := range members.Members {
+			if m.Source != segmentbot.SourceChat {
+				t.Fatalf("a member pasted in chat has source %q, want %q", m.Source, segmentbot.SourceChat)
+			}
+		}
 
 		t.Run("remove from takes people out and says who was not there", func(t *testing.T) {
 			wantIn(t, replyText(s.say(s.admin, "remove from Everyone\nmember01@contoso.com\nnobody@contoso.com")),
 				"Removed 1 of 2 from Everyone", "nobody@contoso.com: no such user")
+		})
+		t.Run("a member the REST API adds is recorded as added by the API", func(t *testing.T) {
+			path := fmt.Sprintf("/v1/segments/%d/members", seg.ID)
+			if code := s.api("POST", path, map[string]any{"emails": []string{"member01@contoso.com"}}, nil); code != 200 {
+				t.Fatalf("POST members: %d", code)
+			}
+			var members struct{ Members []segmentbot.Member }
+			s.api("GET", path+"?limit=1000", nil, &members)
+			for _, m := range members.Members {
+				if want := map[bool]string{true: segmentbot.SourceAPI, false: segmentbot.SourceChat}[m.Email == "member01@contoso.com"]; m.Source != want {
+					t.Errorf("%s has source %q, want %q", m.Email, m.Source, want)
+				}
+			}
 		})
 	})
 }
