@@ -26,7 +26,8 @@ import (
 //   - a later row with the same value, or with a value whose user an
 //     earlier value reached, is a duplicate of that first row;
 //   - opt-outs and members of segment :seg, as they are before the
-//     import, and the user's flags decide the rest; "added" still means
+//     import, and the user's flags decide the rest (a miss whose lookup
+//     never answered is a lookup_error); "added" still means
 //     "to add" (see pgApplyRows for the race with taps).
 const decideSQL = `
 	WITH vals AS (
@@ -76,6 +77,7 @@ const decideSQL = `
 			ELSE 'added' END AS outcome,
 		CASE WHEN r.kind = 'invalid' THEN 'invalid'
 			WHEN r.dup_of IS NOT NULL THEN ''
+			WHEN u.id IS NULL AND l.reason = '` + reasonPending + `' THEN 'lookup_error'
 			WHEN u.id IS NULL THEN COALESCE(NULLIF(l.reason, ''), 'not_found')
 			WHEN NOT u.active THEN 'left_tenant'
 			WHEN NOT u.in_bot_groups THEN 'not_in_bot_groups'

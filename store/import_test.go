@@ -211,6 +211,29 @@ func testImportPipeline(t *testing.T, knownFirst bool) {
 	})
 }
 
+// A miss set aside for a live lookup that never answered is reported as a
+// failed lookup, never as a pending one.
+func TestAnUnansweredLookupIsALookupError(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Unanswered")
+		imp := mustImport(t, db, seg.ID)
+		if _, err := db.StageRows(ctx, imp.ID, rows(email(1, "asked@x.com"))); err != nil {
+			t.Fatal(err)
+		}
+		if misses, err := db.ImportMisses(ctx, imp.ID); err != nil || len(misses) != 1 {
+			t.Fatalf("misses %v, %v", misses, err)
+		}
+		if _, err := db.ApplyImport(ctx, imp.ID); err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"1 asked@x.com failed lookup_error "}
+		if got := report(t, db, imp.ID); !reflect.DeepEqual(got, want) {
+			t.Fatalf("report %q, want %q", got, want)
+		}
+	})
+}
+
 func TestImportJobs(t *testing.T) {
 	ctx := context.Background()
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
