@@ -130,30 +130,39 @@ type batchResponse struct {
 	} `json:"body"`
 }
 
-// lookupURL is the request, relative to the batch, that finds the user
-// of m: an AAD object id by path; an email as the user's mail or UPN by a
-// filter, since GET /users/{value} knows a user only by id or UPN and
-// many people's address is not their UPN.
-func lookupURL(m segmentbot.Miss) string {
-	if m.Kind == segmentbot.KindAADID {
+// lookupURL is the request, relative to the batch, that asks for the
+// user of m: GET /users/{id-or-upn} (DESIGN §4), or, when that said 404
+// for an email (byMail), the users whose mail is the address, since
+// many people's address is not their UPN and GET /users/{value} knows a
+// user only by object id or UPN.
+func lookupURL(m segmentbot.Miss, byMail bool) string {
+	if !byMail {
 		return "/users/" + url.PathEscape(m.Norm) + "?$select=" + graphSelect
 	}
-	v := strings.ReplaceAll(m.Norm, "'", "''") // an OData string literal
-	filter := "mail eq '" + v + "' or userPrincipalName eq '" + v + "'"
+	filter := "mail eq '" + strings.ReplaceAll(m.Norm, "'", "''") + "'" // an OData string literal
 	return "/users?$filter=" + strings.ReplaceAll(url.QueryEscape(filter), "+", "%20") + "&$select=" + graphSelect
 }
 
-// batch resolves up to 20 misses, retrying the throttled ones.
+// asked is a miss in a batch: how it is asked next and how often it was.
+type asked struct {
+	miss     segmentbot.Miss
+	byMail   bool
+	attempts int
+}
+
+// batch resolves up to 20 misses, retrying the throttled ones and asking
+// again by mail about the emails that are no UPN.
 func (g *Graph) batch(ctx context.Context, tenant string, misses []segmentbot.Miss) ([]segmentbot.LookupResult, error) {
 	results := make([]segmentbot.LookupResult, 0, len(misses))
-	pending := map[string]segmentbot.Miss{}
+	pending := map[string]*asked{}
 	for i, m := range misses {
-		pending[fmt.Sprint(i+1)] = m
+		pending[fmt.Sprint(i+1)] = &asked{miss: m}
 	}
-	for attempt := 1; len(pending) > 0; attempt++ {
+	for len(pending) > 0 {
 		reqs := make([]batchRequest, 0, len(pending))
-		for id, m := range pending {
-			reqs = append(reqs, batchRequest{ID: id, Method: http.MethodGet, URL: lookupURL(m)})
+		for id, a := range pending {
+			a.attempts++
+			reqs = append(reqs, batchRequest{ID: id, Method: http.MethodGet, URL: lookupURL(a.miss, a.byMail)})
 		}
 		// GraphRate counts HTTP requests: a $batch of 20 is one. Graph
 		// itself may still throttle the requests inside it; those come
@@ -174,33 +183,38 @@ func (g *Graph) batch(ctx context.Context, tenant string, misses []segmentbot.Mi
 			if errors.As(err, &se) && se.Status == http.StatusForbidden {
 				reason = segmentbot.ReasonPermissionDenied
 			}
-			for _, m := range pending {
-				results = append(results, segmentbot.LookupResult{Miss: m, Reason: reason})
+			for _, a := range pending {
+				results = append(results, segmentbot.LookupResult{Miss: a.miss, Reason: reason})
 			}
 			return results, nil
 		}
 		var wait time.Duration
+		retrying := false
 		for _, r := range out.Responses {
-			m, ok := pending[r.ID]
+			a, ok := pending[r.ID]
 			if !ok {
 				continue
 			}
-			res, retry := lookupResult(m, r, tenant)
-			if retry && attempt < graphAttempts {
-				wait = max(wait, batchRetryAfter(r.Headers, attempt))
+			if r.Status == http.StatusNotFound && a.miss.Kind == segmentbot.KindEmail && !a.byMail {
+				a.byMail, a.attempts = true, 0 // not a UPN: ask by mail
+				continue
+			}
+			res, retry := lookupResult(a.miss, r, tenant)
+			if retry && a.attempts < graphAttempts {
+				wait, retrying = max(wait, batchRetryAfter(r.Headers, a.attempts)), true
 				continue
 			}
 			delete(pending, r.ID)
 			results = append(results, res)
 		}
-		if attempt >= graphAttempts {
-			for id, m := range pending { // never answered
+		for id, a := range pending { // never answered
+			if a.attempts >= graphAttempts {
 				delete(pending, id)
-				results = append(results, segmentbot.LookupResult{Miss: m, Reason: segmentbot.ReasonLookupError})
+				results = append(results, segmentbot.LookupResult{Miss: a.miss, Reason: segmentbot.ReasonLookupError})
 			}
 		}
-		if len(pending) > 0 {
-			if err := sleep(ctx, max(wait, backoff(attempt))); err != nil {
+		if retrying && len(pending) > 0 {
+			if err := sleep(ctx, wait); err != nil {
 				return nil, err
 			}
 		}

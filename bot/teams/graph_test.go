@@ -79,6 +79,33 @@ func TestGraphLookup(t *testing.T) {
 	})
 }
 
+// An email is asked as a UPN first (GET /users/{upn-or-id}, DESIGN §4);
+// only when that is 404 is it asked again as a mail ($filter), so an
+// address that is a UPN costs one request and one that is only a mail two.
+func TestGraphLookupAsksByMailOnlyAfterTheUPNMissed(t *testing.T) {
+	for _, tt := range []struct {
+		name     string
+		address  string
+		requests int64
+	}{
+		{"a UPN is found by its path", "ck7@contoso.onmicrosoft.com", 1},
+		{"a mail that is no UPN is found by a filter after a 404", "carol.king@contoso.com", 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			kit := teamstest.New(t)
+			kit.AddGraphUser(teamstest.GraphUser{ID: "cccc-3", UPN: "ck7@contoso.onmicrosoft.com", Mail: "carol.king@contoso.com"})
+			results, err := teams.NewGraph(kit.Config()).Lookup(context.Background(), teamstest.TenantID,
+				[]segmentbot.Miss{{Kind: segmentbot.KindEmail, Norm: tt.address}})
+			if err != nil || len(results) != 1 || results[0].User == nil || results[0].User.AADObjectID != "cccc-3" {
+				t.Fatalf("results %+v, %v", results, err)
+			}
+			if n := kit.GraphRequests(); n != tt.requests {
+				t.Fatalf("%d Graph requests, want %d", n, tt.requests)
+			}
+		})
+	}
+}
+
 func TestGraphLookupBatchesAndRetriesThrottledRequests(t *testing.T) {
 	kit := teamstest.New(t)
 	var misses []segmentbot.Miss

@@ -24,7 +24,7 @@ type GraphUser struct {
 func (k *Kit) AddGraphUser(u GraphUser) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for _, key := range []string{"id:" + u.ID, "userPrincipalName:" + u.UPN, "mail:" + u.Mail} {
+	for _, key := range []string{"id:" + u.ID, "upn:" + u.UPN, "mail:" + u.Mail} {
 		if !strings.HasSuffix(key, ":") {
 			k.graphUsers[strings.ToLower(key)] = u
 		}
@@ -113,7 +113,7 @@ func (k *Kit) graphUser(key string, inBatch bool) (int, any, map[string]string) 
 	}
 	u, ok := k.graphUsers["id:"+key]
 	if !ok {
-		u, ok = k.graphUsers["userPrincipalName:"+key]
+		u, ok = k.graphUsers["upn:"+key]
 	}
 	if !ok {
 		return http.StatusNotFound, graphError("Request_ResourceNotFound", "Resource '"+key+"' does not exist."), nil
@@ -124,9 +124,9 @@ func (k *Kit) graphUser(key string, inBatch bool) (int, any, map[string]string) 
 // filterTerm is one "property eq 'value'" of a $filter.
 var filterTerm = regexp.MustCompile(`^(mail|userPrincipalName) eq '((?:[^']|'')*)'$`)
 
-// graphFilter answers GET /users?$filter=: the terms the client sends
-// ("mail eq 'x'", "userPrincipalName eq 'x'", joined by " or "); any other
-// filter is refused as Graph refuses an unsupported query.
+// graphFilter answers GET /users?$filter= for terms "mail eq 'x'" and
+// "userPrincipalName eq 'x'", joined by " or "; any other filter is
+// refused as Graph refuses an unsupported query.
 func (k *Kit) graphFilter(filter string, inBatch bool) (int, any, map[string]string) {
 	var keys, values []string
 	for _, term := range strings.Split(filter, " or ") {
@@ -135,7 +135,7 @@ func (k *Kit) graphFilter(filter string, inBatch bool) (int, any, map[string]str
 			return http.StatusBadRequest, graphError("Request_UnsupportedQuery", "Unsupported query: "+filter), nil
 		}
 		value := strings.ToLower(strings.ReplaceAll(m[2], "''", "'"))
-		keys, values = append(keys, strings.ToLower(m[1])+":"+value), append(values, value)
+		keys, values = append(keys, map[string]string{"mail": "mail:", "userPrincipalName": "upn:"}[m[1]]+value), append(values, value)
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
