@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -126,7 +125,7 @@ const stageBatch = 500
 // insertStagedRows loads rows with multi-row INSERTs prepared once.
 func insertStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error) {
 	const cols = "INSERT INTO import_rows (import_id, row_no, value, norm, kind, note) VALUES "
-	full := cols + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", stageBatch), ",")
+	full := cols + valuesRows(stageBatch, 6)
 	stmt, err := tx.PreparexContext(ctx, full)
 	if err != nil {
 		return 0, fmt.Errorf("prepare staged insert: %w", err)
@@ -151,7 +150,7 @@ func insertStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next fun
 		}
 	}
 	if len(args) > 0 {
-		rest := cols + strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?),", len(args)/6), ",")
+		rest := cols + valuesRows(len(args)/6, 6)
 		if _, err := tx.ExecContext(ctx, rest, args...); err != nil {
 			return n, fmt.Errorf("insert staged rows: %w", err)
 		}

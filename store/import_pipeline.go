@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
+	"slices"
 	"time"
 
 	"github.com/jmoiron/sqlx"
@@ -252,19 +252,16 @@ const reasonPending = "pending"
 // setAside records misses as pending lookups of import id, keeping any
 // result already saved.
 func setAside(ctx context.Context, tx *sqlx.Tx, id int64, misses []segmentbot.Miss) error {
-	for len(misses) > 0 {
-		n := min(len(misses), lookupBatch)
-		args := make([]any, 0, 4*n)
-		for _, m := range misses[:n] {
+	for chunk := range slices.Chunk(misses, lookupBatch) {
+		args := make([]any, 0, 4*len(chunk))
+		for _, m := range chunk {
 			args = append(args, id, m.Kind, m.Norm, reasonPending)
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`
-			INSERT INTO import_lookups (import_id, kind, norm, reason) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?),", n), ",")+`
+			INSERT INTO import_lookups (import_id, kind, norm, reason) VALUES `+valuesRows(len(chunk), 4)+`
 			ON CONFLICT (import_id, kind, norm) DO NOTHING`), args...); err != nil {
 			return fmt.Errorf("set aside misses of import %d: %w", id, err)
 		}
-		misses = misses[n:]
 	}
 	return nil
 }
@@ -351,20 +348,17 @@ func saveLookupResults(ctx context.Context, tx *sqlx.Tx, id int64, results []seg
 		}
 		last[r.Miss] = s
 	}
-	for len(order) > 0 {
-		n := min(len(order), lookupBatch)
-		args := make([]any, 0, 5*n)
-		for _, m := range order[:n] {
+	for chunk := range slices.Chunk(order, lookupBatch) {
+		args := make([]any, 0, 5*len(chunk))
+		for _, m := range chunk {
 			args = append(args, id, m.Kind, m.Norm, last[m].userID, last[m].reason)
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`
-			INSERT INTO import_lookups (import_id, kind, norm, user_id, reason) VALUES `+
-			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?),", n), ",")+`
+			INSERT INTO import_lookups (import_id, kind, norm, user_id, reason) VALUES `+valuesRows(len(chunk), 5)+`
 			ON CONFLICT (import_id, kind, norm) DO UPDATE SET user_id = excluded.user_id, reason = excluded.reason`),
 			args...); err != nil {
 			return fmt.Errorf("save lookups of import %d: %w", id, err)
 		}
-		order = order[n:]
 	}
 	return nil
 }

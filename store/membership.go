@@ -32,14 +32,7 @@ func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, 
 			segmentID, userID, source, actorID, db.now())
 	}
 	var joined bool
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := db.lockMembership(ctx, tx, segmentID, userID); err != nil {
-			return err
-		}
-		now := db.now()
-		if err := recordOnce(ctx, tx, once, now); err != nil {
-			return err
-		}
+	err := db.changeMembership(ctx, once, segmentID, userID, func(tx *sqlx.Tx, now time.Time) error {
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM opt_outs WHERE segment_id = ? AND user_id = ?`), segmentID, userID); err != nil {
 			return fmt.Errorf("clear opt-out: %w", err)
 		}
@@ -54,9 +47,6 @@ func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, 
 		}
 		return logEvent(ctx, tx, segmentID, userID, segmentbot.ActionJoin, source, actorID, now)
 	})
-	if err == nil && once != nil {
-		once.Take()
-	}
 	return joined, err
 }
 
@@ -71,14 +61,7 @@ func (db *DB) Leave(ctx context.Context, segmentID, userID int64, source string,
 			segmentID, userID, source, actorID, optOut, db.now())
 	}
 	var left bool
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		if err := db.lockMembership(ctx, tx, segmentID, userID); err != nil {
-			return err
-		}
-		now := db.now()
-		if err := recordOnce(ctx, tx, once, now); err != nil {
-			return err
-		}
+	err := db.changeMembership(ctx, once, segmentID, userID, func(tx *sqlx.Tx, now time.Time) error {
 		res, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM memberships WHERE segment_id = ? AND user_id = ?`), segmentID, userID)
 		if err != nil {
 			return fmt.Errorf("leave segment %d: %w", segmentID, err)
@@ -95,9 +78,6 @@ func (db *DB) Leave(ctx context.Context, segmentID, userID int64, source string,
 		}
 		return logEvent(ctx, tx, segmentID, userID, segmentbot.ActionLeave, source, actorID, now)
 	})
-	if err == nil && once != nil {
-		once.Take()
-	}
 	return left, err
 }
 
@@ -133,6 +113,27 @@ func (db *DB) callMembership(ctx context.Context, once *segmentbot.Once, segment
 		return false, segmentbot.ErrRepeated
 	}
 	return result > 0, nil
+}
+
+// changeMembership runs a SQLite membership change: fn in a transaction
+// that holds the user's lock and has recorded once's activity, which is
+// marked taken when the transaction committed. ENOTFOUND for a missing
+// segment or user.
+func (db *DB) changeMembership(ctx context.Context, once *segmentbot.Once, segmentID, userID int64, fn func(tx *sqlx.Tx, now time.Time) error) error {
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := db.lockMembership(ctx, tx, segmentID, userID); err != nil {
+			return err
+		}
+		now := db.now()
+		if err := recordOnce(ctx, tx, once, now); err != nil {
+			return err
+		}
+		return fn(tx, now)
+	})
+	if err == nil && once != nil {
+		once.Take()
+	}
+	return err
 }
 
 // recordOnce records once's activity as processed in tx (nothing for a

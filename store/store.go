@@ -88,6 +88,13 @@ func openPostgres(dsn string) (*DB, error) {
 	return newDB(pool, pool, postgres), nil
 }
 
+// valuesRows is the VALUES list of a multi-row INSERT: rows groups of
+// cols placeholders, "(?, ?), (?, ?)".
+func valuesRows(rows, cols int) string {
+	row := "(" + strings.TrimSuffix(strings.Repeat("?, ", cols), ", ") + ")"
+	return strings.TrimSuffix(strings.Repeat(row+", ", rows), ", ")
+}
+
 // withParam adds key=value to a PostgreSQL DSN, URL or key/value form,
 // unless the DSN sets key itself.
 func withParam(dsn, key, value string) string {

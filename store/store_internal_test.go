@@ -41,3 +41,17 @@ func TestPostgresConnectionsRunWithoutJIT(t *testing.T) {
 		t.Errorf("jit = %q, want off", jit)
 	}
 }
+
+func TestValuesRows(t *testing.T) {
+	for _, c := range []struct {
+		rows, cols int
+		want       string
+	}{
+		{1, 1, "(?)"},
+		{2, 3, "(?, ?, ?), (?, ?, ?)"},
+	} {
+		if got := valuesRows(c.rows, c.cols); got != c.want {
+			t.Errorf("valuesRows(%d, %d) = %q, want %q", c.rows, c.cols, got, c.want)
+		}
+	}
+}

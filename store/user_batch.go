@@ -152,7 +152,7 @@ func insertUsers(ctx context.Context, tx *sqlx.Tx, users []*segmentbot.User, fla
 func insertUsersSQL(n int) string {
 	return `INSERT INTO users (channel, tenant_id, external_id, aad_object_id, email, upn, name,
 		active, in_bot_groups, conv_ref, time_zone, last_seen) VALUES ` +
-		strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", n), ",")
+		valuesRows(n, 12)
 }
 
 func userValues(users []*segmentbot.User) []any {

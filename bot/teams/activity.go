@@ -28,6 +28,12 @@ type inbound struct {
 		ChannelData channelData
 		Value       json.RawMessage
 	}
+	parsed *parsedAction // action(), decoded once
+}
+
+type parsedAction struct {
+	act *segmentbot.Action
+	err error
 }
 
 type entity struct {
@@ -135,9 +141,19 @@ func (in *inbound) text() string {
 	return strings.TrimSpace(t)
 }
 
-// action decodes the card data of a message (Action.Submit) or of an
-// adaptiveCard/action invoke (Action.Execute); nil when there is none.
+// action is the card action the activity carries (see decodeAction),
+// decoded on first use: the request's path asks for it several times.
 func (in *inbound) action() (*segmentbot.Action, error) {
+	if in.parsed == nil {
+		act, err := in.decodeAction()
+		in.parsed = &parsedAction{act, err}
+	}
+	return in.parsed.act, in.parsed.err
+}
+
+// decodeAction decodes the card data of a message (Action.Submit) or of an
+// adaptiveCard/action invoke (Action.Execute); nil when there is none.
+func (in *inbound) decodeAction() (*segmentbot.Action, error) {
 	if len(in.raw.Value) == 0 || string(in.raw.Value) == "null" {
 		return nil, nil
 	}

@@ -117,11 +117,17 @@ func (c *Channel) handle(ctx context.Context, in *inbound, kind string) (any, er
 	if err := finish(true); err != nil {
 		return nil, err
 	}
+	return c.answer(ctx, in, resp), nil
+}
+
+// answer queues resp's replies and returns the body of the HTTP answer:
+// the invoke response for an invoke, nil for an empty 200.
+func (c *Channel) answer(ctx context.Context, in *inbound, resp *segmentbot.Response) any {
 	c.reply(ctx, in, resp)
 	if in.Type == schema.Invoke {
-		return invokeResponse(resp), nil
+		return invokeResponse(resp)
 	}
-	return nil, nil
+	return nil
 }
 
 // onceFor returns the Once of an activity that the handler records with
@@ -161,11 +167,7 @@ func (c *Channel) handleOnce(ctx context.Context, in *inbound, kind string, once
 			return nil, fmt.Errorf("teams: finishing activity %s: %w", in.ID, err)
 		}
 	}
-	c.reply(ctx, in, resp)
-	if in.Type == schema.Invoke {
-		return invokeResponse(resp), nil
-	}
-	return nil, nil
+	return c.answer(ctx, in, resp), nil
 }
 
 // run stores what the activity tells about users and hands the event to
