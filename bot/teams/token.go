@@ -40,14 +40,16 @@ func newTokenSource(cfg Config) *tokenSource {
 func (s *tokenSource) Token(ctx context.Context, tenant, scope string) (string, error) {
 	endpoint := s.cfg.tokenURL(tenant)
 	key := endpoint + " " + scope
-	s.mu.Lock()
-	t, ok := s.tokens[key]
-	s.mu.Unlock()
-	if ok && s.now().Before(t.refresh) {
-		return t.value, nil
+	if t, ok := s.cached(key); ok {
+		return t, nil
 	}
 	// The shared fetch must not die with the first caller's context.
 	ch := s.group.DoChan(key, func() (any, error) {
+		// A fetch that ended between the check above and this flight
+		// has cached the token already.
+		if t, ok := s.cached(key); ok {
+			return t, nil
+		}
 		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
 		defer cancel()
 		return s.fetch(fctx, key, endpoint, scope)
@@ -61,6 +63,17 @@ func (s *tokenSource) Token(ctx context.Context, tenant, scope string) (string, 
 	case <-ctx.Done():
 		return "", fmt.Errorf("waiting for a token from %s: %w", endpoint, ctx.Err())
 	}
+}
+
+// cached returns the token cached for key while it needs no renewal.
+func (s *tokenSource) cached(key string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[key]
+	if !ok || !s.now().Before(t.refresh) {
+		return "", false
+	}
+	return t.value, true
 }
 
 // forget drops a token the connector refused, so the next call fetches anew.
