@@ -1,5 +1,7 @@
 package segmentbot
 
+import "encoding/json"
+
 // Message is a chat message in neutral form. cards renders it as an Adaptive
 // Card for Teams and as a Meta template for Workplace/Messenger; bot builds
 // it and never sees either format.
@@ -16,6 +18,10 @@ type Message struct {
 	// Execute renders action buttons as Action.Execute (answered in the
 	// invoke response with a refreshed card) instead of Action.Submit.
 	Execute bool
+	// Card, when set, is a whole Adaptive Card given through REST for a
+	// broadcast: Teams sends it as is (with Buttons appended to its
+	// actions); other channels fall back to Title and Text.
+	Card json.RawMessage
 }
 
 // Fact is a name/value line of a card (a count in a report, a time).
