@@ -42,9 +42,39 @@ type Response struct {
 }
 
 // Handler turns events into domain changes and replies. bot implements it;
-// channels call it.
+// a Receiver calls it once per activity.
 type Handler interface {
 	HandleEvent(ctx context.Context, ev Event) (*Response, error)
+}
+
+// Inbound is one activity a channel (or a host bot) received, handed to
+// the bot's one entrance. Event.ID is the channel's activity id; Sender is
+// the authenticated sender, not stored yet.
+type Inbound struct {
+	Event
+	// Claims are further ids the activity claims besides its own, for an
+	// activity with a twin (Teams announces an install twice): whichever
+	// comes first is handled, the other changes nothing.
+	Claims []string
+	// Prepare, when set, runs once the activity is claimed and its sender
+	// stored, before the bot decides (Teams loads a team's roster).
+	Prepare func(ctx context.Context) error
+	// Reply, when set, delivers the bot's answer, before the activity is
+	// recorded as done and before anything the answer announces starts
+	// (an import's progress card comes after its "Got it"). An error
+	// releases the activity for the channel's retry, unless its change
+	// recorded it already (see Once).
+	Reply func(ctx context.Context, resp *Response) error
+}
+
+// Receiver is the bot's one entrance for inbound activities: every channel
+// and a plugin host hand each activity to Receive, which runs it exactly
+// once across redeliveries — claim the id, store the sender, handle, reply,
+// record it done. A redelivered activity returns a nil Response and no
+// error. Any other error means the activity was released and the channel
+// should have it delivered again (answer 500).
+type Receiver interface {
+	Receive(ctx context.Context, in Inbound) (*Response, error)
 }
 
 // Messenger sends messages outside a request: progress cards, reports,

@@ -11,13 +11,13 @@ import (
 var ErrRepeated = errors.New("segmentbot: the activity was processed already")
 
 // Once is a channel activity that a membership change records in its own
-// transaction, instead of the channel claiming it in a transaction before
-// and marking it done in one after: a tap is then one commit, not three.
-// Join and Leave record the Once their context carries, if it is not taken
-// yet, and fail with ErrRepeated (changing nothing) when the activity was
-// recorded before. A channel uses it only for events its handler changes
-// with at most one Join or Leave (see OnceRecorder), and records the
-// activity itself when the handler changed nothing (Taken is false).
+// transaction, instead of the bot's entrance claiming it in a transaction
+// before and marking it done in one after: a tap is then one commit, not
+// three. Join and Leave record the Once their context carries, if it is
+// not taken yet, and fail with ErrRepeated (changing nothing) when the
+// activity was recorded before. The bot's entrance (Receiver) hands one
+// down only for events it changes with at most one Join or Leave, and
+// records the activity itself when nothing changed (Taken is false).
 type Once struct {
 	Channel string
 	ID      string
@@ -46,11 +46,4 @@ func OnceFrom(ctx context.Context) *Once {
 		return nil
 	}
 	return o
-}
-
-// OnceRecorder is a Handler that can record an event's activity in the
-// transaction of its one membership change (see Once). RecordsOnce says
-// whether it does so for an event of kind with action a.
-type OnceRecorder interface {
-	RecordsOnce(kind string, a *Action) bool
 }

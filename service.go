@@ -70,11 +70,13 @@ type TeamService interface {
 type MembershipService interface {
 	// Join adds userID to the segment and clears its opt-out. It reports
 	// whether the user was not a member before. ENOTFOUND for a missing
-	// segment or user.
+	// segment or user. When ctx carries a Once (WithOnce) not taken yet,
+	// the change records its activity in the same commit, and fails with
+	// ErrRepeated, changing nothing, when the activity was recorded before.
 	Join(ctx context.Context, segmentID, userID int64, source string, actorID int64) (bool, error)
 	// Leave removes userID from the segment; with optOut it also records a
 	// sticky opt-out that later imports respect. It reports whether the user
-	// was a member.
+	// was a member. ENOTFOUND, and ErrRepeated under a Once, as Join.
 	Leave(ctx context.Context, segmentID, userID int64, source string, actorID int64, optOut bool) (bool, error)
 	// OptOutAll removes userID from every segment with a sticky opt-out and
 	// returns the segments left.

@@ -55,6 +55,7 @@ type Bot struct {
 	directories map[string]segmentbot.Directory
 	messengers  map[string]segmentbot.Messenger
 	importer    Importer
+	door        *Entrance
 
 	admins   map[string]bool
 	keywords map[string]bool
@@ -90,6 +91,8 @@ func New(cfg Config, store segmentbot.Store, s *signer.Signer, imp Importer, dir
 	b := &Bot{cfg: cfg, store: segments, segments: segments, signer: s, importer: imp, directories: directories, messengers: messengers,
 		admins: map[string]bool{}, keywords: map[string]bool{},
 		adminCache: map[int64]adminEntry{}, pendingFile: map[int64]pendingFile{}}
+	b.door = &Entrance{handler: b, users: segments, activities: segments, log: cfg.Logger, now: cfg.Now,
+		senders: newSenderCache(10*time.Minute, 100_000), recordsOnce: isTap}
 	for _, a := range cfg.Admins {
 		b.admins[strings.ToLower(strings.TrimSpace(a))] = true
 	}
@@ -101,7 +104,15 @@ func New(cfg Config, store segmentbot.Store, s *signer.Signer, imp Importer, dir
 	return b
 }
 
-// HandleEvent implements segmentbot.Handler.
+// Receive implements segmentbot.Receiver: the one entrance every channel
+// and a plugin host hand inbound activities to (see Entrance).
+func (b *Bot) Receive(ctx context.Context, in segmentbot.Inbound) (*segmentbot.Response, error) {
+	return b.door.Receive(ctx, in)
+}
+
+// HandleEvent implements segmentbot.Handler: it decides one event whose
+// sender is stored. Channels call Receive instead, which runs it once per
+// activity.
 func (b *Bot) HandleEvent(ctx context.Context, ev segmentbot.Event) (*segmentbot.Response, error) {
 	if ev.Sender.ID == 0 {
 		return nil, fmt.Errorf("bot: event %s from %q has no directory user", ev.Kind, ev.Sender.ExternalID)

@@ -32,11 +32,12 @@ func (b *Bot) handleAction(ctx context.Context, ev segmentbot.Event) (*segmentbo
 	return say(text("I don't know the button %q. Ask an admin for a new card.", a.Verb))
 }
 
-// RecordsOnce implements segmentbot.OnceRecorder: an Opt in or Opt out
-// tap changes at most one membership, with Join or Leave, which record
-// the activity in the change's transaction.
-func (b *Bot) RecordsOnce(kind string, a *segmentbot.Action) bool {
-	return kind == segmentbot.EventAction && a != nil && (a.Verb == segmentbot.VerbOptIn || a.Verb == segmentbot.VerbOptOut)
+// isTap reports whether ev is an Opt in or Opt out tap: it changes at most
+// one membership, with Join or Leave, which record the activity in the
+// change's transaction (the entrance's one-commit path).
+func isTap(ev segmentbot.Event) bool {
+	a := ev.Action
+	return ev.Kind == segmentbot.EventAction && a != nil && (a.Verb == segmentbot.VerbOptIn || a.Verb == segmentbot.VerbOptOut)
 }
 
 // optInOut runs an Opt in or Opt out tap: one cached segment look-up and

@@ -89,13 +89,21 @@ func (b *Bot) importPending(ctx context.Context, ev segmentbot.Event, name strin
 }
 
 // startImport queues the import; a worker downloads, imports and reports
-// in this chat.
+// in this chat. The import is queued only once the "Got it" is delivered,
+// so its progress card always comes after it; a failure to queue releases
+// the activity, and the channel's retry runs it again.
 func (b *Bot) startImport(ctx context.Context, ev segmentbot.Event, seg *segmentbot.Segment, f segmentbot.File) (*segmentbot.Response, error) {
 	imp := &segmentbot.Import{SegmentID: seg.ID, Channel: ev.Channel, FileURL: f.URL, FileName: f.Name, UploadedBy: ev.Sender.ID}
-	if err := b.store.CreateImport(ctx, imp); err != nil {
-		return nil, fmt.Errorf("queue import into %d: %w", seg.ID, err)
+	err := afterReplied(ctx, func(ctx context.Context) error {
+		if err := b.store.CreateImport(ctx, imp); err != nil {
+			return fmt.Errorf("queue import into %d: %w", seg.ID, err)
+		}
+		b.importer.Wake()
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	b.importer.Wake()
 	return say(text("Got it: importing %s into %s in the background. I'll post progress here.", f.Name, seg.Name))
 }
 

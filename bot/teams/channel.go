@@ -12,34 +12,30 @@ import (
 	"github.com/segmentbot/segmentbot"
 )
 
-// staleClaim is how long a claimed activity may stay unfinished before a
-// redelivery takes it over (the connector retries after ~15 s).
-const staleClaim = 2 * time.Minute
-
 // Channel is the Teams channel: it processes inbound activities and sends
 // messages. It implements segmentbot.Messenger.
 type Channel struct {
-	cfg        Config
-	log        *slog.Logger
-	handler    segmentbot.Handler
-	users      segmentbot.UserService
-	activities segmentbot.ActivityService
+	cfg      Config
+	log      *slog.Logger
+	receiver segmentbot.Receiver
+	users    segmentbot.UserService
 
 	adapter *core.BotFrameworkAdapter
 	conn    *Connector
 	keys    *keySource
 	tokens  *tokenSource
 	sender  *sender
-	senders *senderCache
 }
 
 var _ segmentbot.Messenger = (*Channel)(nil)
 
-// New builds the channel. It fetches nothing yet: the signing keys load on
-// the first authenticated request, tokens on the first send.
-func New(cfg Config, h segmentbot.Handler, users segmentbot.UserService, activities segmentbot.ActivityService) (*Channel, error) {
-	if h == nil || users == nil || activities == nil {
-		return nil, errors.New("teams: New needs a handler, a user service and an activity service")
+// New builds the channel, which hands every activity to r (the bot's one
+// entrance) and stores team rosters in users. It fetches nothing yet: the
+// signing keys load on the first authenticated request, tokens on the
+// first send.
+func New(cfg Config, r segmentbot.Receiver, users segmentbot.UserService) (*Channel, error) {
+	if r == nil || users == nil {
+		return nil, errors.New("teams: New needs a receiver and a user service")
 	}
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -49,9 +45,8 @@ func New(cfg Config, h segmentbot.Handler, users segmentbot.UserService, activit
 	conn := newConnector(cfg, tokens)
 	keys := &keySource{cfg: cfg}
 	c := &Channel{
-		cfg: cfg, log: cfg.Logger, handler: h, users: users, activities: activities,
+		cfg: cfg, log: cfg.Logger, receiver: r, users: users,
 		conn: conn, keys: keys, tokens: tokens, sender: newSender(conn, cfg.Logger),
-		senders: newSenderCache(10*time.Minute, 100_000),
 	}
 	// The library's adapter, with its validator and client replaced.
 	c.adapter = &core.BotFrameworkAdapter{

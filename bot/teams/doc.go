@@ -6,7 +6,8 @@
 // It builds on github.com/infracloudio/msbotbuilder-go for the activity
 // schema and the adapter, replacing the library's token validator and
 // connector client with safer ones through the adapter's own fields. It
-// decides nothing about segments: every event goes to a segmentbot.Handler,
-// and it must not reach into the store beyond the UserService and
-// ActivityService it is given.
+// decides nothing about segments and runs no activity bookkeeping: every
+// event goes to the bot's one entrance (segmentbot.Receiver), which claims
+// it, stores its sender and handles it once. It must not reach into the
+// store beyond the UserService it is given for rosters.
 package teams

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segmentbot/segmentbot"
+	segbot "github.com/segmentbot/segmentbot/bot"
 	"github.com/segmentbot/segmentbot/bot/teams"
 	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
 )
@@ -186,7 +187,7 @@ func setup(t *testing.T, bot *fakeBot) (*teamstest.Kit, *teams.Channel, *memStor
 	t.Helper()
 	kit := teamstest.New(t)
 	store := newMemStore()
-	ch, err := teams.New(kit.Config(), bot, store, store)
+	ch, err := teams.New(kit.Config(), segbot.NewEntrance(bot, store, store), store)
 	if err != nil {
 		t.Fatalf("teams.New: %v", err)
 	}
@@ -207,5 +208,5 @@ func deliver(t *testing.T, kit *teamstest.Kit, ch *teams.Channel, a teamstest.Ac
 }
 
 func newChannel(cfg teams.Config, bot *fakeBot, store *memStore) (*teams.Channel, error) {
-	return teams.New(cfg, bot, store, store)
+	return teams.New(cfg, segbot.NewEntrance(bot, store, store), store)
 }

@@ -3,7 +3,6 @@ package teams
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
@@ -72,132 +71,40 @@ func classify(in *inbound) (string, error) {
 	return "", nil
 }
 
-// handle runs one activity exactly once: claim, store the sender (and a
-// roster), ask the handler, mark done, then queue the replies.
+// handle hands the activity to the bot's entrance, which runs it exactly
+// once; the replies are queued before it is recorded done, and an invoke
+// is answered in the HTTP response.
 func (c *Channel) handle(ctx context.Context, in *inbound, kind string) (any, error) {
-	if once := c.onceFor(in, kind); once != nil {
-		return c.handleOnce(ctx, in, kind, once)
-	}
-	claims := []string{in.ID}
-	// Both installationUpdate and conversationUpdate announce an install:
-	// the first one claims it for the conversation (or team).
-	switch kind {
-	case segmentbot.EventInstalled:
-		claims = append(claims, "installed:"+in.Conversation.ID)
-	case segmentbot.EventTeam:
-		claims = append(claims, "team-added:"+in.teamID())
-	}
-	var claimed []string
-	finish := func(ok bool) error {
-		var first error
-		for _, id := range claimed {
-			if err := c.activities.FinishActivity(context.WithoutCancel(ctx), segmentbot.ChannelTeams, id, ok); err != nil && first == nil {
-				first = fmt.Errorf("teams: finishing activity %s: %w", id, err)
-			}
-		}
-		return first
-	}
-	for _, id := range claims {
-		ok, err := c.activities.BeginActivity(ctx, segmentbot.ChannelTeams, id, staleClaim)
-		if err != nil {
-			_ = finish(false)
-			return nil, fmt.Errorf("teams: claiming activity %s: %w", id, err)
-		}
-		if !ok {
-			// Redelivered, or the twin install event: done already.
-			return nil, finish(true)
-		}
-		claimed = append(claimed, id)
-	}
-	resp, err := c.run(ctx, in, kind)
-	if err != nil {
-		_ = finish(false)
-		return nil, err
-	}
-	if err := finish(true); err != nil {
-		return nil, err
-	}
-	return c.answer(ctx, in, resp), nil
-}
-
-// answer queues resp's replies and returns the body of the HTTP answer:
-// the invoke response for an invoke, nil for an empty 200.
-func (c *Channel) answer(ctx context.Context, in *inbound, resp *segmentbot.Response) any {
-	c.reply(ctx, in, resp)
-	if in.Type == schema.Invoke {
-		return invokeResponse(resp)
-	}
-	return nil
-}
-
-// onceFor returns the Once of an activity that the handler records with
-// its one change (segmentbot.OnceRecorder: the Opt in and Opt out taps),
-// or nil.
-func (c *Channel) onceFor(in *inbound, kind string) *segmentbot.Once {
-	r, ok := c.handler.(segmentbot.OnceRecorder)
-	if !ok || kind != segmentbot.EventAction {
-		return nil
-	}
-	if act, err := in.action(); err != nil || !r.RecordsOnce(kind, act) {
-		return nil
-	}
-	return &segmentbot.Once{Channel: segmentbot.ChannelTeams, ID: in.ID}
-}
-
-// handleOnce runs an activity whose change records it (segmentbot.Once):
-// claim and change are one commit. A redelivered activity changes nothing
-// and gets no reply. When the handler changed nothing (a tampered button,
-// a deleted segment), the activity is recorded here before its reply is
-// queued, so a redelivery gets no second one either.
-func (c *Channel) handleOnce(ctx context.Context, in *inbound, kind string, once *segmentbot.Once) (any, error) {
-	resp, err := c.run(segmentbot.WithOnce(ctx, once), in, kind)
-	if errors.Is(err, segmentbot.ErrRepeated) {
-		return nil, nil
-	} else if err != nil {
-		return nil, err
-	}
-	if !once.Taken() {
-		fresh, err := c.activities.BeginActivity(ctx, segmentbot.ChannelTeams, in.ID, staleClaim)
-		if err != nil {
-			return nil, fmt.Errorf("teams: claiming activity %s: %w", in.ID, err)
-		} else if !fresh {
-			return nil, nil
-		}
-		if err := c.activities.FinishActivity(context.WithoutCancel(ctx), segmentbot.ChannelTeams, in.ID, true); err != nil {
-			return nil, fmt.Errorf("teams: finishing activity %s: %w", in.ID, err)
-		}
-	}
-	return c.answer(ctx, in, resp), nil
-}
-
-// run stores what the activity tells about users and hands the event to
-// the bot.
-func (c *Channel) run(ctx context.Context, in *inbound, kind string) (*segmentbot.Response, error) {
 	user := in.sender()
 	user.LastSeen = in.Timestamp
 	if user.LastSeen.IsZero() || kind == segmentbot.EventTeam {
 		user.LastSeen = c.tokens.now().UTC()
 	}
-	if now := c.tokens.now(); !c.senders.fill(user, now) {
-		if err := c.users.UpsertUser(ctx, user); err != nil {
-			return nil, fmt.Errorf("teams: storing sender %s: %w", user.ExternalID, err)
-		}
-		c.senders.remember(user, now)
-	}
-	if kind == segmentbot.EventTeam {
-		if err := c.loadRoster(ctx, in); err != nil {
-			return nil, err
-		}
-	}
 	ev, err := in.event(kind, *user)
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.handler.HandleEvent(ctx, ev)
-	if err != nil {
-		return nil, fmt.Errorf("teams: handling %s activity %s: %w", kind, in.ID, err)
+	inb := segmentbot.Inbound{Event: ev, Reply: func(ctx context.Context, resp *segmentbot.Response) error {
+		c.reply(ctx, in, resp)
+		return nil
+	}}
+	// Both installationUpdate and conversationUpdate announce an install:
+	// the first one claims it for the conversation (or team).
+	switch kind {
+	case segmentbot.EventInstalled:
+		inb.Claims = []string{"installed:" + in.Conversation.ID}
+	case segmentbot.EventTeam:
+		inb.Claims = []string{"team-added:" + in.teamID()}
+		inb.Prepare = func(ctx context.Context) error { return c.loadRoster(ctx, in) }
 	}
-	return resp, nil
+	resp, err := c.receiver.Receive(ctx, inb)
+	if err != nil || resp == nil {
+		return nil, err
+	}
+	if in.Type == schema.Invoke {
+		return invokeResponse(resp), nil
+	}
+	return nil, nil
 }
 
 // event is the activity as a segmentbot event of kind from sender.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/segmentbot/segmentbot"
+	segbot "github.com/segmentbot/segmentbot/bot"
 	"github.com/segmentbot/segmentbot/bot/teams"
 	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
 	"github.com/segmentbot/segmentbot/store"
@@ -18,7 +19,7 @@ func TestWithTheRealStore(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		bot := echo("Done.")
 		kit := teamstest.New(t)
-		ch, err := teams.New(kit.Config(), bot, db, db)
+		ch, err := teams.New(kit.Config(), segbot.NewEntrance(bot, db, db), db)
 		if err != nil {
 			t.Fatal(err)
 		}

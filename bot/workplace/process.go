@@ -10,10 +10,6 @@ import (
 	"github.com/segmentbot/segmentbot"
 )
 
-// claimStale is how long a claimed event may stay unfinished before a
-// redelivery takes it over (the claimant died). Meta waits 20 s for an answer.
-const claimStale = 2 * time.Minute
-
 // webhookBudget bounds the handling of one webhook: Meta gives up after
 // 20 s, and an answer after that would only count as a failure.
 const webhookBudget = 18 * time.Second
@@ -44,63 +40,37 @@ func (c *Channel) ProcessWebhook(ctx context.Context, sig256, sig1 string, body 
 	return errors.Join(errs...)
 }
 
-// processEvent claims the event, handles it, and records the outcome: done
-// when handled (or when retrying cannot help), released for Meta's retry
-// otherwise.
+// processEvent hands the event to the bot's entrance, which runs it
+// exactly once across redeliveries and sends the replies to the sender
+// before recording it done. A failure that a retry cannot mend (the
+// sender cannot be messaged) is logged and dropped; any other asks Meta
+// to deliver the webhook again.
 func (c *Channel) processEvent(ctx context.Context, m *messaging) error {
 	if !m.relevant() {
 		return nil
 	}
 	key := m.key()
-	claimed, err := c.activities.BeginActivity(ctx, segmentbot.ChannelWorkplace, key, claimStale)
-	if err != nil {
-		return fmt.Errorf("workplace: claim event %s: %w", key, err)
-	}
-	if !claimed {
-		c.log.Debug("event already handled", "event", key)
+	ev := c.event(m, key, senderUser(m))
+	to := recipient{ID: m.Sender.ID}
+	_, err := c.receiver.Receive(ctx, segmentbot.Inbound{Event: ev, Reply: func(ctx context.Context, resp *segmentbot.Response) error {
+		// Card is the refreshed card of a Teams invoke; Meta has no invokes.
+		for _, msg := range resp.Messages {
+			if _, err := c.send(ctx, to, msg, messagingResponse); err != nil {
+				if !retryHelps(err) {
+					c.log.Warn("reply dropped", "event", key, "sender", m.Sender.ID, "err", err)
+					return nil
+				}
+				return err
+			}
+		}
 		return nil
-	}
-	err = c.handle(ctx, m, key)
+	}})
 	if err != nil && !retryHelps(err) {
 		c.log.Warn("event dropped", "event", key, "sender", m.Sender.ID, "err", err)
-		err = nil
-	}
-	if ferr := c.activities.FinishActivity(context.WithoutCancel(ctx), segmentbot.ChannelWorkplace, key, err == nil); ferr != nil {
-		return errors.Join(err, fmt.Errorf("workplace: finish event %s: %w", key, ferr))
+		return nil
 	}
 	if err != nil {
 		return fmt.Errorf("workplace: event %s: %w", key, err)
-	}
-	return nil
-}
-
-// handle records the sender, hands the event to the bot and sends its
-// replies to the sender.
-func (c *Channel) handle(ctx context.Context, m *messaging, key string) error {
-	sender := senderUser(m)
-	if err := c.users.UpsertUser(ctx, sender); err != nil {
-		return fmt.Errorf("record sender %s: %w", m.Sender.ID, err)
-	}
-	// The stored entry may know more (email and name from a group sync),
-	// which the bot needs to recognise admins.
-	known, err := c.users.FindUserByID(ctx, sender.ID)
-	if err != nil {
-		return fmt.Errorf("read sender %s: %w", m.Sender.ID, err)
-	}
-	ev := c.event(m, key, known)
-	resp, err := c.handler.HandleEvent(ctx, ev)
-	if err != nil {
-		return fmt.Errorf("handle %s event: %w", ev.Kind, err)
-	}
-	if resp == nil {
-		return nil
-	}
-	// Card is the refreshed card of a Teams invoke; Meta has no invokes.
-	to := recipient{ID: m.Sender.ID}
-	for _, msg := range resp.Messages {
-		if _, err := c.send(ctx, to, msg, messagingResponse); err != nil {
-			return fmt.Errorf("reply: %w", err)
-		}
 	}
 	return nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/bot"
 	"github.com/segmentbot/segmentbot/bot/workplace/workplacetest"
 	"github.com/segmentbot/segmentbot/store"
 	"github.com/segmentbot/segmentbot/store/storetest"
@@ -68,7 +69,7 @@ func newSetup(t *testing.T, dialect string, groups ...string) *setup {
 		Groups:      groups,
 		GraphRate:   -1,
 		Logger:      slog.New(slog.DiscardHandler),
-	}, s.bot, s.users, s.users)
+	}, bot.NewEntrance(s.bot, s.users, s.users), s.users)
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}

@@ -36,12 +36,11 @@ type Config struct {
 // Channel is the Workplace / Messenger channel. It is a segmentbot.Messenger
 // and a segmentbot.Directory, and safe for concurrent use.
 type Channel struct {
-	cfg        Config
-	handler    segmentbot.Handler
-	users      segmentbot.UserService
-	activities segmentbot.ActivityService
-	graph      *graph
-	log        *slog.Logger
+	cfg      Config
+	receiver segmentbot.Receiver
+	users    segmentbot.UserService
+	graph    *graph
+	log      *slog.Logger
 
 	groupsMu sync.Mutex
 	groupSet map[string]bool // ids of the bot's group members; nil until loaded
@@ -52,9 +51,10 @@ var (
 	_ segmentbot.Directory = (*Channel)(nil)
 )
 
-// New returns a Channel that hands events to h, keeps senders in users and
-// makes redeliveries harmless with activities. EINVALID for a bad config.
-func New(cfg Config, h segmentbot.Handler, users segmentbot.UserService, activities segmentbot.ActivityService) (*Channel, error) {
+// New returns a Channel that hands events to r (the bot's one entrance,
+// which stores senders and makes redeliveries harmless) and keeps the
+// users its directory look-ups find in users. EINVALID for a bad config.
+func New(cfg Config, r segmentbot.Receiver, users segmentbot.UserService) (*Channel, error) {
 	switch {
 	case cfg.AppSecret == "":
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Workplace app secret is empty")
@@ -62,8 +62,8 @@ func New(cfg Config, h segmentbot.Handler, users segmentbot.UserService, activit
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Workplace verify token is empty")
 	case cfg.AccessToken == "":
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Workplace access token is empty")
-	case h == nil || users == nil || activities == nil:
-		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Workplace channel needs a handler, a user service and an activity service")
+	case r == nil || users == nil:
+		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Workplace channel needs a receiver and a user service")
 	}
 	if cfg.GraphURL == "" {
 		cfg.GraphURL = DefaultGraphURL
@@ -84,5 +84,5 @@ func New(cfg Config, h segmentbot.Handler, users segmentbot.UserService, activit
 	}
 	g := newGraph(base, cfg.AccessToken, cfg.AppSecret, cfg.HTTPClient, newLimiter(rate))
 	log := cfg.Logger.With("channel", segmentbot.ChannelWorkplace)
-	return &Channel{cfg: cfg, handler: h, users: users, activities: activities, graph: g, log: log}, nil
+	return &Channel{cfg: cfg, receiver: r, users: users, graph: g, log: log}, nil
 }

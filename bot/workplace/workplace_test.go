@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/bot"
 )
 
 func TestNewRefusesIncompleteConfig(t *testing.T) {
@@ -24,13 +25,13 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			cfg := good
 			tt.edit(&cfg)
-			if _, err := New(cfg, &recorder{}, users, users); segmentbot.ErrorCode(err) != segmentbot.EINVALID {
+			if _, err := New(cfg, bot.NewEntrance(&recorder{}, users, users), users); segmentbot.ErrorCode(err) != segmentbot.EINVALID {
 				t.Fatalf("New = %v; want EINVALID", err)
 			}
 		})
 	}
 	t.Run("complete config defaults the Graph URL", func(t *testing.T) {
-		ch, err := New(good, &recorder{}, users, users)
+		ch, err := New(good, bot.NewEntrance(&recorder{}, users, users), users)
 		if err != nil || ch.graph.base.String() != DefaultGraphURL {
 			t.Fatalf("New = %v; Graph %v; want %s", err, ch.graph.base, DefaultGraphURL)
 		}

@@ -82,7 +82,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 		AppID: cfg.AppID, AppPassword: cfg.AppPassword, TenantID: cfg.AppTenantID, AppType: cfg.AppType,
 		OpenIDMetadataURL: cfg.OpenIDMetadataURL, TokenURL: cfg.TokenURL, GraphURL: cfg.GraphURL,
 		GraphRate: cfg.GraphRate, HTTPClient: httpClient, Logger: log,
-	}, a.bot, a.store, a.store)
+	}, a.bot, a.store)
 	if err != nil {
 		return fmt.Errorf("teams channel: %w", err)
 	}
@@ -96,7 +96,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 		w, err := workplace.New(workplace.Config{
 			AppSecret: cfg.WorkplaceAppSecret, VerifyToken: cfg.WorkplaceVerifyToken, AccessToken: cfg.WorkplaceAccessToken,
 			GraphURL: cfg.WorkplaceGraphURL, Groups: cfg.WorkplaceGroups, HTTPClient: httpClient, Logger: log,
-		}, a.bot, a.store, a.store)
+		}, a.bot, a.store)
 		if err != nil {
 			return fmt.Errorf("workplace channel: %w", err)
 		}

@@ -73,7 +73,7 @@ func (h *host) close() {
 }
 
 // ServeHTTP is the bot's /api/messages, as msbotbuilder-go's samples write
-// it.
+// it, with segmentbot offered each message first.
 func (h *host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	act, err := h.adapter.ParseRequest(r.Context(), r)
@@ -84,44 +84,40 @@ func (h *host) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if act.Type != schema.Message {
 		return // installs, typing, reactions: nothing to say
 	}
-	if err := h.adapter.ProcessActivity(r.Context(), act, activity.HandlerFuncs{OnMessageFunc: h.onMessage}); err != nil {
+	if ev, ok := teams.EventFrom(act, teams.Sender(act)); ok && h.segments.Wants(ev) {
+		err = h.receive(r.Context(), act, ev)
+	} else {
+		err = h.adapter.ProcessActivity(r.Context(), act, activity.HandlerFuncs{OnMessageFunc: echo})
+	}
+	if err != nil {
 		slog.Error("plugin: activity failed", "activity", act.ID, "err", err)
 		http.Error(w, "internal error", http.StatusInternalServerError)
 	}
 }
 
-// onMessage offers the message to segmentbot and echoes what it leaves.
-func (h *host) onMessage(turn *activity.TurnContext) (schema.Activity, error) {
-	ctx := context.Background() // the library's handlers get no context
-	ev, ok := teams.EventFrom(turn.Activity, teams.Sender(turn.Activity))
-	if !ok || !h.segments.Wants(ev) {
-		return turn.SendActivity(activity.MsgOptionText("echo: " + turn.Activity.Text))
-	}
-	// segmentbot acts for users it knows: store the sender first.
-	if err := h.store.UpsertUser(ctx, &ev.Sender); err != nil {
-		return schema.Activity{}, err
-	}
-	resp, err := h.segments.HandleEvent(ctx, ev)
-	if err != nil {
-		return schema.Activity{}, err
-	}
-	return h.reply(ctx, turn, resp)
+// echo is the host's own handler: it echoes what segmentbot leaves.
+func echo(turn *activity.TurnContext) (schema.Activity, error) {
+	return turn.SendActivity(activity.MsgOptionText("echo: " + turn.Activity.Text))
 }
 
-// reply sends every message but the last itself and returns the last for
-// the adapter to send, each addressed to the conversation of the turn.
-func (h *host) reply(ctx context.Context, turn *activity.TurnContext, resp *segmentbot.Response) (schema.Activity, error) {
-	ref := activity.GetCoversationReference(turn.Activity)
-	msgs := resp.Messages
-	if len(msgs) == 0 {
-		msgs = []segmentbot.Message{{Text: "Done."}}
-	}
-	for _, m := range msgs[:len(msgs)-1] {
-		if _, err := h.conn.SendActivity(ctx, activity.ApplyConversationReference(teams.Reply(m), ref, false)); err != nil {
-			return schema.Activity{}, err
+// receive hands an event segmentbot wants to its one entrance, which
+// stores the sender, runs it once however often the connector delivers
+// it, and has the replies sent to the activity's conversation.
+func (h *host) receive(ctx context.Context, act schema.Activity, ev segmentbot.Event) error {
+	ref := activity.GetCoversationReference(act)
+	_, err := h.segments.Receive(ctx, segmentbot.Inbound{Event: ev, Reply: func(ctx context.Context, resp *segmentbot.Response) error {
+		msgs := resp.Messages
+		if len(msgs) == 0 {
+			msgs = []segmentbot.Message{{Text: "Done."}}
 		}
-	}
-	return activity.ApplyConversationReference(teams.Reply(msgs[len(msgs)-1]), ref, false), nil
+		for _, m := range msgs {
+			if _, err := h.conn.SendActivity(ctx, activity.ApplyConversationReference(teams.Reply(m), ref, false)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}})
+	return err
 }
 
 // imports gives the bot the runner's entry points.

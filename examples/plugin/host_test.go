@@ -18,30 +18,8 @@ import (
 // bot through its real /api/messages with activities signed as the Bot
 // Connector signs them; the fake connector records the replies.
 func TestSegmentbotTakesItsActivitiesAndTheHostKeepsTheRest(t *testing.T) {
-	kit := teamstest.New(t)
-	kc := kit.Config()
-	env := map[string]string{
-		"DATABASE_URL":            "sqlite:" + filepath.Join(t.TempDir(), "plugin.db"),
-		"MicrosoftAppId":          kc.AppID,
-		"MicrosoftAppPassword":    kc.AppPassword,
-		"MicrosoftAppTenantId":    kc.TenantID,
-		"BOT_OPENID_METADATA_URL": kc.OpenIDMetadataURL,
-		"BOT_TOKEN_URL":           kc.TokenURL,
-		"SEGMENTBOT_SIGNING_KEY":  "plugin-test-signing-key",
-	}
-	cfg, err := config.Load(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
+	kit, h, srv := startHost(t)
 	ctx := context.Background()
-	h, err := newHost(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(h.close)
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-
 	seg := &segmentbot.Segment{Name: "Lunch club"}
 	if err := h.store.CreateSegment(ctx, seg); err != nil {
 		t.Fatal(err)
@@ -99,6 +77,74 @@ func TestSegmentbotTakesItsActivitiesAndTheHostKeepsTheRest(t *testing.T) {
 			t.Fatalf("status %d, %d replies", resp.StatusCode, len(kit.Sent())-before)
 		}
 	})
+}
+
+// TestARedeliveredActivityIsHandledOnce: the Bot Connector delivers an
+// activity again when it missed the answer; through the host's one
+// entrance the second delivery changes nothing and is not answered.
+func TestARedeliveredActivityIsHandledOnce(t *testing.T) {
+	kit, h, srv := startHost(t)
+	ctx := context.Background()
+	seg := &segmentbot.Segment{Name: "Book club"}
+	if err := h.store.CreateSegment(ctx, seg); err != nil {
+		t.Fatal(err)
+	}
+	card, err := h.segments.SegmentCard(ctx, seg.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ann := teamstest.NewUser("Ann")
+	for _, a := range []teamstest.Activity{kit.Submit(ann, card.Buttons[0].Action), kit.Message(ann, "unsubscribe")} {
+		before := len(kit.Sent())
+		for range 3 {
+			if code := post(t, srv.URL, kit, a); code != http.StatusOK {
+				t.Fatalf("status %d", code)
+			}
+		}
+		if n := len(kit.Sent()) - before; n != 1 {
+			t.Fatalf("%d replies to one activity delivered three times, want 1", n)
+		}
+	}
+	u, err := h.store.FindUserByExternalID(ctx, segmentbot.ChannelTeams, ann.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, err := h.store.FindEvents(ctx, seg.ID, u.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(events) != 2 || events[0].Action == events[1].Action {
+		t.Fatalf("membership events %+v, want one join and one leave", events)
+	}
+}
+
+// startHost runs the echo bot on a fresh SQLite database against the fake
+// Microsoft side.
+func startHost(t *testing.T) (*teamstest.Kit, *host, *httptest.Server) {
+	t.Helper()
+	kit := teamstest.New(t)
+	kc := kit.Config()
+	env := map[string]string{
+		"DATABASE_URL":            "sqlite:" + filepath.Join(t.TempDir(), "plugin.db"),
+		"MicrosoftAppId":          kc.AppID,
+		"MicrosoftAppPassword":    kc.AppPassword,
+		"MicrosoftAppTenantId":    kc.TenantID,
+		"BOT_OPENID_METADATA_URL": kc.OpenIDMetadataURL,
+		"BOT_TOKEN_URL":           kc.TokenURL,
+		"SEGMENTBOT_SIGNING_KEY":  "plugin-test-signing-key",
+	}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := newHost(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(h.close)
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return kit, h, srv
 }
 
 func post(t *testing.T, url string, kit *teamstest.Kit, a teamstest.Activity) int {

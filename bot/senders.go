@@ -1,4 +1,4 @@
-package teams
+package bot
 
 import (
 	"strings"
@@ -12,6 +12,7 @@ import (
 // who taps ten buttons a minute costs one directory write, not ten. An
 // entry is used only while everything the activity says about the user is
 // unchanged, and for at most ttl, which bounds how stale last_seen gets.
+// It keeps the stored entry, which may know more than the activity.
 type senderCache struct {
 	ttl time.Duration
 	max int
@@ -21,7 +22,7 @@ type senderCache struct {
 }
 
 type senderEntry struct {
-	id          int64
+	user        segmentbot.User
 	fingerprint string
 	stored      time.Time
 }
@@ -39,8 +40,8 @@ func fingerprint(u *segmentbot.User) string {
 	return strings.Join([]string{u.TenantID, u.AADObjectID, u.Email, u.UPN, u.Name, u.ConvRef, u.TimeZone, flags}, "\x00")
 }
 
-// fill sets u.ID and reports true when u was stored with the same details
-// less than ttl ago.
+// fill sets u to its stored entry and reports true when u was stored with
+// the same details less than ttl ago.
 func (c *senderCache) fill(u *segmentbot.User, now time.Time) bool {
 	key := u.Channel + "\x00" + u.ExternalID
 	c.mu.Lock()
@@ -49,16 +50,16 @@ func (c *senderCache) fill(u *segmentbot.User, now time.Time) bool {
 	if !ok || e.fingerprint != fingerprint(u) || now.Sub(e.stored) >= c.ttl {
 		return false
 	}
-	u.ID = e.id
+	*u = e.user
 	return true
 }
 
-// remember records that u was just stored.
-func (c *senderCache) remember(u *segmentbot.User, now time.Time) {
+// remember records that u was just stored as stored.
+func (c *senderCache) remember(u, stored *segmentbot.User, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.entries) >= c.max {
 		clear(c.entries) // crude, but bounded; the next taps refill it
 	}
-	c.entries[u.Channel+"\x00"+u.ExternalID] = senderEntry{id: u.ID, fingerprint: fingerprint(u), stored: now}
+	c.entries[u.Channel+"\x00"+u.ExternalID] = senderEntry{user: *stored, fingerprint: fingerprint(u), stored: now}
 }
