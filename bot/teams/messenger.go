@@ -9,12 +9,17 @@ import (
 )
 
 // Send posts msg to the user's conversation (opening the personal chat
-// when only the user is known) and returns the new activity id.
-// EINVALID when the user has no Teams conversation reference.
+// when only the user is known) and returns the new activity id. It first
+// waits for the replies queued to that conversation, so it never
+// overtakes them. EINVALID when the user has no Teams conversation
+// reference.
 func (c *Channel) Send(ctx context.Context, to *segmentbot.User, msg segmentbot.Message) (string, error) {
 	ref, err := c.conversation(ctx, to)
 	if err != nil {
 		return "", err
+	}
+	if err := c.sender.waitReplies(ctx, ref.ConversationID); err != nil {
+		return "", fmt.Errorf("teams: waiting for the replies to user %d: %w", to.ID, err)
 	}
 	id, err := c.conn.SendActivity(ctx, messageActivity(ref, msg))
 	if err != nil {

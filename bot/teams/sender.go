@@ -21,7 +21,9 @@ const (
 var errSenderClosed = errors.New("teams: the reply sender is closed")
 
 // sender posts replies in the background, in order per conversation
-// (one conversation's replies go through one worker).
+// (one conversation's replies go through one worker). It counts each
+// conversation's replies not yet sent, so a proactive message can wait for
+// them (see waitReplies).
 type sender struct {
 	conn   *Connector
 	log    *slog.Logger
@@ -30,10 +32,20 @@ type sender struct {
 	mu     sync.RWMutex
 	closed bool
 	wg     sync.WaitGroup
+
+	pendingMu sync.Mutex
+	pending   map[string]*pendingReplies
+}
+
+// pendingReplies is how many queued replies of a conversation are not
+// sent yet; done closes when none is left.
+type pendingReplies struct {
+	n    int
+	done chan struct{}
 }
 
 func newSender(conn *Connector, log *slog.Logger) *sender {
-	s := &sender{conn: conn, log: log}
+	s := &sender{conn: conn, log: log, pending: map[string]*pendingReplies{}}
 	for range sendWorkers {
 		q := make(chan []schema.Activity, sendQueueSize/sendWorkers)
 		s.queues = append(s.queues, q)
@@ -54,9 +66,45 @@ func (s *sender) enqueue(ctx context.Context, acts []schema.Activity) error {
 	if s.closed {
 		return errSenderClosed
 	}
-	q := s.queues[shard(acts[0].Conversation.ID, len(s.queues))]
+	conv := acts[0].Conversation.ID
+	q := s.queues[shard(conv, len(s.queues))]
+	s.track(conv, 1)
 	select {
 	case q <- acts:
+		return nil
+	case <-ctx.Done():
+		s.track(conv, -1)
+		return ctx.Err()
+	}
+}
+
+// track adds d to the conversation's replies not yet sent.
+func (s *sender) track(conv string, d int) {
+	s.pendingMu.Lock()
+	defer s.pendingMu.Unlock()
+	p := s.pending[conv]
+	if p == nil {
+		p = &pendingReplies{done: make(chan struct{})}
+		s.pending[conv] = p
+	}
+	if p.n += d; p.n <= 0 {
+		close(p.done)
+		delete(s.pending, conv)
+	}
+}
+
+// waitReplies waits until every reply queued for the conversation so far
+// was sent (or given up on), or ctx ends: a proactive message (an import's
+// progress card) then never overtakes the reply that announced it.
+func (s *sender) waitReplies(ctx context.Context, conv string) error {
+	s.pendingMu.Lock()
+	p := s.pending[conv]
+	s.pendingMu.Unlock()
+	if p == nil {
+		return nil
+	}
+	select {
+	case <-p.done:
 		return nil
 	case <-ctx.Done():
 		return ctx.Err()
@@ -73,6 +121,7 @@ func (s *sender) work(q chan []schema.Activity) {
 			}
 			cancel()
 		}
+		s.track(acts[0].Conversation.ID, -1)
 	}
 }
 

@@ -121,6 +121,12 @@ func (k *Kit) record(w http.ResponseWriter, r *http.Request, conv, id string, ac
 	}
 	if activity {
 		k.mu.Lock()
+		delay := k.replyDelay
+		k.mu.Unlock()
+		if _, reply := decoded["replyToId"]; reply && r.Method == http.MethodPost && delay > 0 {
+			time.Sleep(delay)
+		}
+		k.mu.Lock()
 		k.sent = append(k.sent, Sent{
 			Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
 			ConversationID: conv, ActivityID: id, Body: body, Activity: decoded,

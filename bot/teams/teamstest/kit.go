@@ -54,6 +54,7 @@ type Kit struct {
 	graphUsers map[string]GraphUser // by lower-case id, UPN and mail
 	graphFails map[string]int       // lower-case key -> fixed status
 	throttle   int                  // inner batch requests to answer 429
+	replyDelay time.Duration        // how long a reply (an activity with replyToId) takes
 }
 
 // New starts the fake services; they stop when the test ends.
@@ -80,6 +81,15 @@ func Start() *Kit {
 	k.Connector = httptest.NewServer(http.HandlerFunc(k.serveConnector))
 	k.Graph = httptest.NewServer(http.HandlerFunc(k.serveGraph))
 	return k
+}
+
+// DelayReplies makes the connector take d to accept each reply (a posted
+// activity with a replyToId), as a busy connector does; a proactive
+// message posted meanwhile is recorded first.
+func (k *Kit) DelayReplies(d time.Duration) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.replyDelay = d
 }
 
 // Close stops the fake services.
