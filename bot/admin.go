@@ -31,9 +31,9 @@ func (b *Bot) listSegments(ctx context.Context) (*segmentbot.Response, error) {
 		return nil, fmt.Errorf("list segments: %w", err)
 	}
 	if len(segs) == 0 {
-		return say(text("There are no segments yet. Type create segment <name> to make one."))
+		return say(text("There are no segments yet. Type create segment _name_ to make one."))
 	}
-	msg := segmentbot.Message{Text: fmt.Sprintf("%d segment(s)", len(segs))}
+	msg := segmentbot.Message{Text: segmentbot.Counted(int64(len(segs)), "segment")}
 	for _, s := range segs {
 		last := "no imports yet"
 		if s.LastImport != nil {
@@ -41,7 +41,7 @@ func (b *Bot) listSegments(ctx context.Context) (*segmentbot.Response, error) {
 		}
 		msg.Carousel = append(msg.Carousel, segmentbot.Message{
 			Title: s.Name,
-			Text:  fmt.Sprintf("%d member(s), %s", s.Members, last),
+			Text:  segmentbot.Counted(s.Members, "member") + ", " + last,
 			Buttons: []segmentbot.Button{
 				{Title: "Manage users", Say: "help"},
 				{Title: "Download list of users", URL: b.MembersURL(s.ID)},
@@ -55,7 +55,7 @@ func (b *Bot) listSegments(ctx context.Context) (*segmentbot.Response, error) {
 func (b *Bot) renameSegment(ctx context.Context, arg string) (*segmentbot.Response, error) {
 	oldName, newName, ok := splitOn(arg, " to ")
 	if !ok || cleanName(oldName) == "" {
-		return say(text("Say it as rename segment <old name> to <new name>."))
+		return say(text("Say it as rename segment _old name_ to _new name_."))
 	}
 	seg, err := b.store.FindSegmentByName(ctx, cleanName(oldName))
 	if err != nil {
@@ -75,7 +75,7 @@ func (b *Bot) askDelete(ctx context.Context, name string) (*segmentbot.Response,
 	}
 	return say(segmentbot.Message{
 		Title: "Delete " + seg.Name + "?",
-		Text:  fmt.Sprintf("This removes its %d member(s) and cancels its scheduled broadcasts. The membership log is kept.", seg.Members),
+		Text:  fmt.Sprintf("This removes its %s and cancels its scheduled broadcasts. The membership log is kept.", segmentbot.Counted(seg.Members, "member")),
 		Buttons: []segmentbot.Button{{Title: "Delete " + seg.Name,
 			Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbConfirmDelete, SegmentID: seg.ID})}},
 	})
@@ -93,7 +93,7 @@ func (b *Bot) deleteSegment(ctx context.Context, u *segmentbot.User, id int64) (
 		return friendly(err)
 	}
 	b.TellCancelled(ctx, seg, cancelled)
-	return say(text("Deleted %s. %d scheduled broadcast(s) cancelled.", seg.Name, len(cancelled)))
+	return say(text("Deleted %s. %s cancelled.", seg.Name, segmentbot.Counted(int64(len(cancelled)), "scheduled broadcast")))
 }
 
 // TellCancelled tells the authors of broadcasts cancelled with a deleted
@@ -113,7 +113,7 @@ func (b *Bot) TellCancelled(ctx context.Context, seg *segmentbot.Segment, cancel
 			continue
 		}
 		msg := text("Your broadcast %q (%s) was cancelled because its segment %s was deleted.",
-			br.Name, br.ScheduledAt.UTC().Format("2006-01-02 15:04 MST"), seg.Name)
+			br.Name, showTime(br.ScheduledAt, zoneOf(author.TimeZone)), seg.Name)
 		if _, err := m.Send(ctx, author, msg); err != nil {
 			b.cfg.Logger.Warn("cannot tell a broadcast author", "broadcast", br.ID, "err", err)
 		}
@@ -149,13 +149,13 @@ func (b *Bot) changedBy(source string, n int64) {
 // was not added.
 func addReport(seg *segmentbot.Segment, imp *segmentbot.Import, rows []*segmentbot.ImportRow) segmentbot.Message {
 	msg := segmentbot.Message{
-		Title: fmt.Sprintf("Added %d of %d to %s", imp.Added, imp.Total, seg.Name),
+		Title: fmt.Sprintf("Added %s of %s to %s", segmentbot.Count(imp.Added), segmentbot.Count(imp.Total), seg.Name),
 		Facts: []segmentbot.Fact{
-			{Name: "Added", Value: fmt.Sprint(imp.Added)},
-			{Name: "Already members", Value: fmt.Sprint(imp.AlreadyMember)},
-			{Name: "Opted out (skipped)", Value: fmt.Sprint(imp.SkippedOptOut)},
-			{Name: "Duplicates", Value: fmt.Sprint(imp.Duplicates)},
-			{Name: "Failed", Value: fmt.Sprint(imp.Failed)},
+			{Name: "Added", Value: segmentbot.Count(imp.Added)},
+			{Name: "Already members", Value: segmentbot.Count(imp.AlreadyMember)},
+			{Name: "Opted out (skipped)", Value: segmentbot.Count(imp.SkippedOptOut)},
+			{Name: "Duplicates", Value: segmentbot.Count(imp.Duplicates)},
+			{Name: "Failed", Value: segmentbot.Count(imp.Failed)},
 		},
 	}
 	var lines []string
@@ -195,7 +195,7 @@ func (b *Bot) removeEmails(ctx context.Context, u *segmentbot.User, name string,
 			notes = append(notes, fmt.Sprintf("%s: %s", r.Value, r.Detail))
 		}
 	}
-	return say(segmentbot.Message{Title: fmt.Sprintf("Removed %d of %d from %s", removed, len(results), seg.Name), Text: strings.Join(notes, "\n")})
+	return say(segmentbot.Message{Title: fmt.Sprintf("Removed %s of %s from %s", segmentbot.Count(int64(removed)), segmentbot.Count(int64(len(results))), seg.Name), Text: strings.Join(notes, "\n")})
 }
 
 func (b *Bot) usersLink(ctx context.Context, name string) (*segmentbot.Response, error) {
@@ -204,8 +204,8 @@ func (b *Bot) usersLink(ctx context.Context, name string) (*segmentbot.Response,
 		return friendly(err)
 	}
 	return say(segmentbot.Message{
-		Title:   fmt.Sprintf("%s: %d member(s)", seg.Name, seg.Members),
-		Text:    fmt.Sprintf("The link works for %s.", b.cfg.LinkTTL),
+		Title:   seg.Name + ": " + segmentbot.Counted(seg.Members, "member"),
+		Text:    "The link works for " + segmentbot.Duration(b.cfg.LinkTTL) + ".",
 		Buttons: []segmentbot.Button{{Title: "Download list of users", URL: b.MembersURL(seg.ID)}},
 	})
 }
@@ -216,7 +216,7 @@ func (b *Bot) showCard(ctx context.Context, name string) (*segmentbot.Response, 
 		return friendly(err)
 	}
 	return say(
-		text("This is the card your users will see. Change the reply after opt-in with set reply %s: <text>.\nNow: %s", seg.Name, confirmation(seg)),
+		text("This is the card your users will see. Change the reply after opt-in with set reply %s: _text_.\nNow: %s", seg.Name, confirmation(seg)),
 		b.segmentCard(seg, stateUnknown, false),
 	)
 }
@@ -224,7 +224,7 @@ func (b *Bot) showCard(ctx context.Context, name string) (*segmentbot.Response, 
 func (b *Bot) setReply(ctx context.Context, arg string) (*segmentbot.Response, error) {
 	name, reply, ok := splitOn(arg, ":")
 	if !ok || strings.TrimSpace(reply) == "" {
-		return say(text("Say it as set reply <segment>: <text>."))
+		return say(text("Say it as set reply _segment_: _text_."))
 	}
 	seg, err := b.store.FindSegmentByName(ctx, cleanName(name))
 	if err != nil {

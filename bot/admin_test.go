@@ -22,15 +22,15 @@ func TestAdminManagesSegmentsInChat(t *testing.T) {
 			{"duplicate name is refused case-insensitively", "create segment NEW STARTERS", []string{"already"}},
 			{"empty name is refused", "create segment", []string{"name"}},
 			{"too long a name is refused", "create segment " + strings.Repeat("x", 101), []string{"100"}},
-			{"list shows size and actions", "Segments", []string{"New starters", "0 member(s)", "no imports yet", "[Download list of users]", "[Opt-in card]"}},
+			{"list shows size and actions", "Segments", []string{"New starters", "0 members", "no imports yet", "[Download list of users]", "[Opt-in card]"}},
 			{"rename", "rename segment new starters to Joiners", []string{"Renamed New starters to Joiners"}},
-			{"rename needs the to", "rename segment Joiners", []string{"rename segment <old name> to <new name>"}},
+			{"rename needs the to", "rename segment Joiners", []string{"rename segment _old name_ to _new name_"}},
 			{"rename into a taken name", "rename segment Joiners to sales team", []string{"already"}},
 			{"unknown segment", "users Nope", []string{"Nope"}},
 			{"users gives a signed link", "users joiners", []string{"[Download list of users]"}},
 			{"card shows the opt-in card", "card Joiners", []string{"[Opt in]", "[Opt out]", "set reply"}},
 			{"set reply", "set reply Joiners: Hello there", []string{"Hello there"}},
-			{"help", "help", []string{"create segment <name>", "[Segments]"}},
+			{"help", "help", []string{"create segment _name_", "[Segments]"}},
 			{"unknown text from an admin shows help", "what can you do", []string{"What I can do"}},
 		}
 		for _, tt := range tests {
@@ -57,7 +57,7 @@ func TestDeleteAsksFirstAndKeepsTheLog(t *testing.T) {
 			t.Fatal(err)
 		}
 		ask := w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "delete segment old"})
-		wantContains(t, render(ask), "Delete Old?", "1 member(s)")
+		wantContains(t, render(ask), "Delete Old?", "1 member and")
 		if _, err := db.FindSegmentByID(w.ctx, seg.ID); err != nil {
 			t.Fatal("asking must not delete")
 		}
@@ -69,7 +69,7 @@ func TestDeleteAsksFirstAndKeepsTheLog(t *testing.T) {
 				t.Fatal("a non-admin deleted the segment")
 			}
 		})
-		wantContains(t, render(w.tap(w.admin, confirm, false)), "Deleted Old", "1 scheduled broadcast(s) cancelled")
+		wantContains(t, render(w.tap(w.admin, confirm, false)), "Deleted Old", "1 scheduled broadcast cancelled")
 		if _, err := db.FindSegmentByID(w.ctx, seg.ID); segmentbot.ErrorCode(err) != segmentbot.ENOTFOUND {
 			t.Fatalf("segment still there: %v", err)
 		}

@@ -12,7 +12,12 @@ import (
 
 // location is the admin's time zone from the activity, else UTC.
 func location(ev segmentbot.Event) *time.Location {
-	for _, tz := range []string{ev.TimeZone, ev.Sender.TimeZone} {
+	return zoneOf(ev.TimeZone, ev.Sender.TimeZone)
+}
+
+// zoneOf is the first of the IANA zone names that loads, else UTC.
+func zoneOf(names ...string) *time.Location {
+	for _, tz := range names {
 		if tz == "" {
 			continue
 		}
@@ -23,11 +28,17 @@ func location(ev segmentbot.Event) *time.Location {
 	return time.UTC
 }
 
+// showTime shows t in loc with the zone named, as every chat message does:
+// "Thu 3 Dec 2026 12:19 Europe/Berlin".
+func showTime(t time.Time, loc *time.Location) string {
+	return t.In(loc).Format("Mon 2 Jan 2006 15:04") + " " + loc.String()
+}
+
 // schedule handles "schedule <segment> at <time> [as <name>]".
 func (b *Bot) schedule(ctx context.Context, ev segmentbot.Event, arg string) (*segmentbot.Response, error) {
 	segName, rest, ok := splitOn(arg, " at ")
 	if !ok {
-		return say(text("Say it as schedule <segment> at <time> [as <name>], for example schedule Sales at tomorrow 9:00 as Weekly news."))
+		return say(text("Say it as schedule _segment_ at _time_, and optionally as _name_: for example schedule Sales at tomorrow 9:00 as Weekly news."))
 	}
 	when, name, _ := splitOn(rest, " as ")
 	seg, err := b.store.FindSegmentByName(ctx, cleanName(segName))
@@ -58,8 +69,8 @@ func (b *Bot) schedule(ctx context.Context, ev segmentbot.Event, arg string) (*s
 	return say(segmentbot.Message{
 		Title: "Broadcast scheduled: " + br.Name,
 		Facts: []segmentbot.Fact{
-			{Name: "Segment", Value: fmt.Sprintf("%s (%d members)", seg.Name, seg.Members)},
-			{Name: "When", Value: at.In(loc).Format("Mon 2 Jan 2006 15:04") + " " + loc.String()},
+			{Name: "Segment", Value: fmt.Sprintf("%s (%s)", seg.Name, segmentbot.Counted(seg.Members, "member"))},
+			{Name: "When", Value: showTime(at, loc)},
 			{Name: "Id", Value: strconv.FormatInt(br.ID, 10)},
 		},
 		Text:    "I'll warn you if a large upload into this segment lands too close to it.",
@@ -67,13 +78,15 @@ func (b *Bot) schedule(ctx context.Context, ev segmentbot.Event, arg string) (*s
 	})
 }
 
-func (b *Bot) listBroadcasts(ctx context.Context) (*segmentbot.Response, error) {
+// listBroadcasts lists the upcoming broadcasts, their times in the admin's
+// zone (loc), as the confirmation shows them.
+func (b *Bot) listBroadcasts(ctx context.Context, loc *time.Location) (*segmentbot.Response, error) {
 	list, err := b.store.FindBroadcasts(ctx, b.now(), true)
 	if err != nil {
 		return nil, fmt.Errorf("list broadcasts: %w", err)
 	}
 	if len(list) == 0 {
-		return say(text("No broadcasts scheduled. Type schedule <segment> at <time> to plan one."))
+		return say(text("No broadcasts scheduled. Type schedule _segment_ at _time_ to plan one."))
 	}
 	warnings, err := b.store.FindWarnings(ctx, 500)
 	if err != nil {
@@ -87,11 +100,11 @@ func (b *Bot) listBroadcasts(ctx context.Context) (*segmentbot.Response, error) 
 	for _, br := range list {
 		seg := "deleted segment"
 		if s, err := b.store.FindSegmentByID(ctx, br.SegmentID); err == nil {
-			seg = fmt.Sprintf("%s (%d members)", s.Name, s.Members)
+			seg = fmt.Sprintf("%s (%s)", s.Name, segmentbot.Counted(s.Members, "member"))
 		}
-		v := fmt.Sprintf("%s to %s", br.ScheduledAt.UTC().Format("Mon 2 Jan 15:04 MST"), seg)
+		v := fmt.Sprintf("%s to %s", showTime(br.ScheduledAt, loc), seg)
 		if n := warned[br.ID]; n > 0 {
-			v += fmt.Sprintf(", %d late-upload warning(s)", n)
+			v += ", " + segmentbot.Counted(int64(n), "late-upload warning")
 		}
 		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: fmt.Sprintf("#%d %s", br.ID, br.Name), Value: v})
 	}

@@ -66,13 +66,13 @@ func (b *Bot) adminCommand(ctx context.Context, ev segmentbot.Event, cmd command
 	case "set reply":
 		return b.setReply(ctx, cmd.arg)
 	case "imports":
-		return b.listImports(ctx)
+		return b.listImports(ctx, location(ev))
 	case "import into":
 		return b.importPending(ctx, ev, cleanName(cmd.arg))
 	case "schedule":
 		return b.schedule(ctx, ev, cmd.arg)
 	case "broadcasts":
-		return b.listBroadcasts(ctx)
+		return b.listBroadcasts(ctx, location(ev))
 	case "cancel broadcast":
 		return b.cancelBroadcast(ctx, cleanName(cmd.arg))
 	}

@@ -48,7 +48,7 @@ func (b *Bot) askSegment(ctx context.Context, ev segmentbot.Event) (*segmentbot.
 	}
 	msg := segmentbot.Message{
 		Title: "Which segment should I fill with " + ev.File.Name + "?",
-		Text:  "Tap one, or type import into <name> to make a new segment.",
+		Text:  "Tap one, or type import into _name_ to make a new segment.",
 	}
 	for _, s := range segs {
 		msg.Buttons = append(msg.Buttons, segmentbot.Button{Title: s.Name, Action: b.sign(segmentbot.Action{
@@ -107,7 +107,7 @@ func (b *Bot) startImport(ctx context.Context, ev segmentbot.Event, seg *segment
 	return say(text("Got it: importing %s into %s in the background. I'll post progress here.", f.Name, seg.Name))
 }
 
-func (b *Bot) listImports(ctx context.Context) (*segmentbot.Response, error) {
+func (b *Bot) listImports(ctx context.Context, loc *time.Location) (*segmentbot.Response, error) {
 	imps, err := b.store.FindImports(ctx, 0, 10)
 	if err != nil {
 		return nil, fmt.Errorf("list imports: %w", err)
@@ -122,8 +122,8 @@ func (b *Bot) listImports(ctx context.Context) (*segmentbot.Response, error) {
 			seg = s.Name
 		}
 		msg.Facts = append(msg.Facts, segmentbot.Fact{
-			Name:  fmt.Sprintf("#%d %s", imp.ID, imp.CreatedAt.UTC().Format("Jan 2 15:04")),
-			Value: fmt.Sprintf("%s into %s: %s, %d of %d added", imp.FileName, seg, segmentbot.StatusText(imp.Status), imp.Added, imp.Total),
+			Name:  fmt.Sprintf("#%d %s", imp.ID, imp.CreatedAt.In(loc).Format("Jan 2 15:04")),
+			Value: fmt.Sprintf("%s into %s: %s, %s of %s added", imp.FileName, seg, segmentbot.StatusText(imp.Status), segmentbot.Count(imp.Added), segmentbot.Count(imp.Total)),
 		})
 		if imp.Done() && len(msg.Buttons) < 5 {
 			msg.Buttons = append(msg.Buttons, segmentbot.Button{Title: fmt.Sprintf("Report #%d", imp.ID), URL: b.ReportURL(imp.ID)})

@@ -76,20 +76,22 @@ func (b *Bot) welcome(ctx context.Context, u *segmentbot.User) (*segmentbot.Resp
 }
 
 // helpCard lists the admin commands, with buttons for the common ones.
+// What the admin fills in is in italics: Teams drops anything in angle
+// brackets as HTML, so "<name>" would vanish.
 func helpCard() segmentbot.Message {
 	lines := []string{
-		"create segment <name>",
+		"create segment _name_",
 		"segments",
-		"rename segment <old> to <new>",
-		"delete segment <name>",
-		"add to <segment>, then one email per line",
-		"remove from <segment>, then one email per line",
-		"users <segment>: download the list of members",
-		"card <segment>: the opt-in card; set reply <segment>: <text>",
-		"send a CSV file (one column of emails or ids), with import into <segment>",
+		"rename segment _old name_ to _new name_",
+		"delete segment _name_",
+		"add to _segment_, then one email per line",
+		"remove from _segment_, then one email per line",
+		"users _segment_: download the list of members",
+		"card _segment_: the opt-in card; set reply _segment_: _text_",
+		"send a CSV file (one column of emails or ids), with import into _segment_",
 		"imports",
-		"schedule <segment> at <time> [as <name>]",
-		"broadcasts; cancel broadcast <name or id>",
+		"schedule _segment_ at _time_, or schedule _segment_ at _time_ as _name_",
+		"broadcasts; cancel broadcast _name or id_",
 	}
 	return segmentbot.Message{
 		Title: "What I can do",

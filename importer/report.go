@@ -13,9 +13,10 @@ import (
 const maxReasons = 3
 
 // ReportMessage is the chat report of a finished import: its status, the
-// counts, the main reasons rows failed, and links to the full report and
-// to the segment's members. A failed import's report says why. links may
-// be nil (no buttons); so may seg.
+// counts, then the main reasons rows failed (facts, one line each), and
+// links to the full report and to the segment's members. A failed import's
+// report says why; one that added nobody from a file that had rows says so
+// in its title. links may be nil (no buttons); so may seg.
 func ReportMessage(imp *segmentbot.Import, seg *segmentbot.Segment, links Links) segmentbot.Message {
 	msg := segmentbot.Message{
 		Title: fmt.Sprintf("Import into %s: %s", segmentName(seg), segmentbot.StatusText(imp.Status)),
@@ -23,15 +24,18 @@ func ReportMessage(imp *segmentbot.Import, seg *segmentbot.Segment, links Links)
 	if imp.Status == segmentbot.ImportFailed {
 		msg.Text = "The import failed: " + imp.Error
 	} else {
-		msg.Facts = []segmentbot.Fact{
-			{Name: "Total rows", Value: count(imp.Total)},
-			{Name: "Added", Value: count(imp.Added)},
-			{Name: "Already members", Value: count(imp.AlreadyMember)},
-			{Name: "Skipped (opted out)", Value: count(imp.SkippedOptOut)},
-			{Name: "Duplicates", Value: count(imp.Duplicates)},
-			{Name: "Failed", Value: count(imp.Failed)},
+		if nothingAdded(imp) {
+			msg.Title = fmt.Sprintf("Import into %s: nothing was added — is this the right file?", segmentName(seg))
 		}
-		msg.Text = reasonsText(imp.FailedByReason)
+		msg.Facts = []segmentbot.Fact{
+			{Name: "Total rows", Value: segmentbot.Count(imp.Total)},
+			{Name: "Added", Value: segmentbot.Count(imp.Added)},
+			{Name: "Already members", Value: segmentbot.Count(imp.AlreadyMember)},
+			{Name: "Skipped (opted out)", Value: segmentbot.Count(imp.SkippedOptOut)},
+			{Name: "Duplicates", Value: segmentbot.Count(imp.Duplicates)},
+			{Name: "Failed", Value: segmentbot.Count(imp.Failed)},
+		}
+		msg.Facts = append(msg.Facts, reasonFacts(imp.FailedByReason)...)
 	}
 	if imp.FileName != "" {
 		msg.Text = strings.TrimSpace("File: " + imp.FileName + "\n" + msg.Text)
@@ -45,8 +49,18 @@ func ReportMessage(imp *segmentbot.Import, seg *segmentbot.Segment, links Links)
 	return msg
 }
 
-// reasonsText lists the commonest failure reasons, most frequent first.
-func reasonsText(byReason map[string]int64) string {
+// nothingAdded reports whether a finished import of some rows added and
+// found nobody: every row failed or was skipped, which usually means the
+// wrong file (a column of names, the wrong sheet), not a list of people
+// who all opted out.
+func nothingAdded(imp *segmentbot.Import) bool {
+	return imp.Total > 0 && imp.Added == 0 && imp.AlreadyMember == 0
+}
+
+// reasonFacts lists the commonest failure reasons, most frequent first,
+// each a fact of its own, so they read as one list right under "Failed"
+// (text lines would come before the counts and apart from each other).
+func reasonFacts(byReason map[string]int64) []segmentbot.Fact {
 	var reasons []string
 	for r, n := range byReason {
 		if n > 0 {
@@ -54,7 +68,7 @@ func reasonsText(byReason map[string]int64) string {
 		}
 	}
 	if len(reasons) == 0 {
-		return ""
+		return nil
 	}
 	slices.SortFunc(reasons, func(a, b string) int {
 		if c := cmp.Compare(byReason[b], byReason[a]); c != 0 {
@@ -62,15 +76,14 @@ func reasonsText(byReason map[string]int64) string {
 		}
 		return cmp.Compare(reasonOrder(a), reasonOrder(b))
 	})
-	var b strings.Builder
-	b.WriteString("Why rows failed:")
+	var facts []segmentbot.Fact
 	for _, r := range reasons[:min(len(reasons), maxReasons)] {
-		fmt.Fprintf(&b, "\n• %s: %s", segmentbot.ReasonText(r), count(byReason[r]))
+		facts = append(facts, segmentbot.Fact{Name: "• " + segmentbot.ReasonText(r), Value: segmentbot.Count(byReason[r])})
 	}
 	if more := len(reasons) - maxReasons; more > 0 {
-		fmt.Fprintf(&b, "\n• and %d more reasons; see the report", more)
+		facts = append(facts, segmentbot.Fact{Name: "• and " + segmentbot.Counted(int64(more), "more reason"), Value: "see the report"})
 	}
-	return b.String()
+	return facts
 }
 
 func reasonOrder(reason string) int {
@@ -91,11 +104,11 @@ func progressMessage(imp *segmentbot.Import, seg *segmentbot.Segment, st progres
 	}
 	switch st.phase {
 	case segmentbot.PhaseQueued:
-		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Rows read", Value: count(st.done)})
+		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Rows read", Value: segmentbot.Count(st.done)})
 	case segmentbot.PhaseResolved:
-		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Looked up", Value: count(st.done) + " / " + count(st.total)})
+		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Looked up", Value: segmentbot.Count(st.done) + " / " + segmentbot.Count(st.total)})
 	default:
-		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Rows", Value: count(st.total)})
+		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Rows", Value: segmentbot.Count(st.total)})
 	}
 	msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Progress", Value: fmt.Sprintf("%d %%", percent(st))})
 	return msg
@@ -136,20 +149,4 @@ func segmentName(seg *segmentbot.Segment) string {
 		return "the segment"
 	}
 	return seg.Name
-}
-
-// count writes n with thousands separators, as people read counts.
-func count(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return s
-	}
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	return b.String()
 }

@@ -39,14 +39,28 @@ func TestReportMessage(t *testing.T) {
 			seg: seg,
 			want: segmentbot.Message{
 				Title: "Import into Sales EMEA: completed with errors",
-				Text: "File: emea.csv\nWhy rows failed:" +
-					"\n• not a user of the organisation: 300" +
-					"\n• typo in the address: 100" +
-					"\n• the user isn't in the groups attached to the bot: 50" +
-					"\n• and 1 more reasons; see the report",
-				Facts: facts("Total rows", "12,034", "Added", "11,000", "Already members", "500", "Skipped (opted out)", "20", "Duplicates", "14", "Failed", "500"),
+				Text:  "File: emea.csv",
+				Facts: facts("Total rows", "12,034", "Added", "11,000", "Already members", "500", "Skipped (opted out)", "20", "Duplicates", "14", "Failed", "500",
+					"• not a user of the organisation", "300", "• typo in the address", "100",
+					"• the user isn't in the groups attached to the bot", "50", "• and 1 more reason", "see the report"),
 				Buttons: []segmentbot.Button{
 					{Title: "Download report", URL: "https://bot.test/imports/3/report.csv?sig=x"},
+					{Title: "Download list of users", URL: "https://bot.test/segments/7/members.csv?sig=x"},
+				},
+			},
+		},
+		{
+			name: "a file that added nobody asks whether it is the right one",
+			imp: segmentbot.Import{ID: 6, Status: segmentbot.ImportCompletedWithErrors, FileName: "names.csv", Total: 3, Failed: 3,
+				FailedByReason: map[string]int64{segmentbot.ReasonInvalid: 3}},
+			seg: seg,
+			want: segmentbot.Message{
+				Title: "Import into Sales EMEA: nothing was added — is this the right file?",
+				Text:  "File: names.csv",
+				Facts: facts("Total rows", "3", "Added", "0", "Already members", "0", "Skipped (opted out)", "0", "Duplicates", "0", "Failed", "3",
+					"• typo in the address", "3"),
+				Buttons: []segmentbot.Button{
+					{Title: "Download report", URL: "https://bot.test/imports/6/report.csv?sig=x"},
 					{Title: "Download list of users", URL: "https://bot.test/segments/7/members.csv?sig=x"},
 				},
 			},
@@ -86,7 +100,7 @@ func TestReportMessage(t *testing.T) {
 		})
 	}
 	t.Run("without links there are no buttons", func(t *testing.T) {
-		got := ReportMessage(&segmentbot.Import{Status: segmentbot.ImportCompleted, Total: 1}, nil, nil)
+		got := ReportMessage(&segmentbot.Import{Status: segmentbot.ImportCompleted, Total: 1, Added: 1}, nil, nil)
 		if len(got.Buttons) != 0 || got.Title != "Import into the segment: completed" {
 			t.Errorf("got %#v", got)
 		}

@@ -23,7 +23,7 @@ func WarningMessage(b *segmentbot.Broadcast, seg *segmentbot.Segment, imp *segme
 	if seg != nil {
 		segName = seg.Name
 	}
-	rows := groupDigits(imp.Total)
+	rows := segmentbot.Count(imp.Total)
 	at := showTime(b.ScheduledAt, loc)
 
 	var text, finished, gap string
@@ -90,24 +90,4 @@ func hoursBetween(a, b time.Time) string {
 		return strconv.FormatInt(n, 10) + " hours"
 	}
 	return fmt.Sprintf("%d.%d hours", tenths/10, tenths%10)
-}
-
-// groupDigits writes n with thousands separators: 12345 -> "12,345".
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3)
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
 }

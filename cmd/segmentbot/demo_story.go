@@ -46,7 +46,7 @@ func (s *story) install() error {
 	if err := s.w.post(s.w.kit.InstallTeam(demoTeamID)); err != nil {
 		return err
 	}
-	s.t.note("%s adds Segment Bot to the team Contoso Staff; segmentbot loads its roster: %s members", teamstest.Installer.Name, thousands(len(s.p.roster)))
+	s.t.note("%s adds Segment Bot to the team Contoso Staff; segmentbot loads its roster: %s members", teamstest.Installer.Name, segmentbot.Count(int64(len(s.p.roster))))
 	return nil
 }
 
@@ -68,7 +68,7 @@ func (s *story) createSegment() error {
 }
 
 func (s *story) upload() error {
-	s.t.chapter("3. Ada uploads the HR export: " + thousands(demoRows) + " rows")
+	s.t.chapter("3. Ada uploads the HR export: " + segmentbot.Count(int64(demoRows)) + " rows")
 	if err := os.WriteFile(filepath.Join(s.dir, demoFileName), []byte(s.p.csv), 0o644); err != nil {
 		return fmt.Errorf("demo: %w", err)
 	}
@@ -160,7 +160,7 @@ func (s *story) schedule() error {
 	if err := s.w.api(http.MethodGet, "/v1/warnings", &list); err != nil {
 		return err
 	}
-	s.t.note("REST GET /v1/warnings: %d warning(s) sent, once per broadcast, import and admin", len(list.Warnings))
+	s.t.note("REST GET /v1/warnings: %s sent, once per broadcast, import and admin", segmentbot.Counted(int64(len(list.Warnings)), "warning"))
 	return nil
 }
 
@@ -204,7 +204,7 @@ func (s *story) downloads() error {
 		} else {
 			s.memberRows = lines - 1
 		}
-		s.t.note("%s (signed /downloads link) -> %s: %s rows", f.button, f.name, thousands(lines-1))
+		s.t.note("%s (signed /downloads link) -> %s: %s rows", f.button, f.name, segmentbot.Count(int64(lines-1)))
 	}
 	return nil
 }
@@ -235,13 +235,4 @@ func all(conds ...func([]teamstest.Sent) bool) func([]teamstest.Sent) bool {
 	return func(sent []teamstest.Sent) bool {
 		return !slices.ContainsFunc(conds, func(c func([]teamstest.Sent) bool) bool { return !c(sent) })
 	}
-}
-
-// thousands writes n with a comma every three digits.
-func thousands(n int) string {
-	s := fmt.Sprint(n)
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
 }

@@ -504,7 +504,7 @@ func TestWorkplaceAdminImportsACSVWithEveryFailureReason(t *testing.T) {
 		}
 		wantIn(t, all, "Importing into Staff", "Import into Staff: completed with errors", "File: staff.csv",
 			"Total rows: 11", "Added: 3", "Duplicates: 1", "Failed: 7",
-			"not a user of the organisation: 2", "lacks the permission to read user info: 2", "and 2 more reasons; see the report",
+			"not a user of the organisation: 2", "lacks the permission to read user info: 2", "and 2 more reasons: see the report",
 			"Download report", "Download list of us…") // button titles stop at 20 characters
 		for _, r := range graph.Requests() {
 			if !strings.HasPrefix(r, "GET ") && !strings.HasPrefix(r, "POST /me/messages?") {
