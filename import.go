@@ -75,7 +75,10 @@ const (
 	KindEmail   = "email"
 	KindAADID   = "aad"     // AAD object id (GUID), lower case
 	KindNumeric = "numeric" // numeric platform id (Workplace / Messenger)
-	KindInvalid = "invalid"
+	// KindExternal is any other value without an @: an id from another
+	// system (an HR number), looked up as the directory's employeeId.
+	KindExternal = "external"
+	KindInvalid  = "invalid"
 )
 
 // Import is one CSV upload into one segment.

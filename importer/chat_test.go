@@ -80,7 +80,7 @@ func TestChannelsThatCannotEditGetMilestones(t *testing.T) {
 			}
 			titles = append(titles, s.msg.Title)
 		}
-		want := []string{"Importing into Sales", "Importing into Sales", "Import into Sales: completed with errors"}
+		want := []string{"Importing into Sales", "Importing into Sales", "Import into Sales: nothing was added — is this the right file?"}
 		if strings.Join(titles, "|") != strings.Join(want, "|") {
 			t.Errorf("messages = %q; want start, halfway and the report %q", titles, want)
 		}

@@ -15,10 +15,11 @@ var (
 )
 
 // headerColumn reports whether fields is a header row and which column
-// holds the users. A value that is itself a valid email or id is data.
+// holds the users. A value that is itself a valid email or platform id is
+// data; any word could be an external id, so those do not count.
 func headerColumn(fields []string) (int, bool) {
 	for _, f := range fields {
-		if _, kind, _ := Normalize(f); kind != segmentbot.KindInvalid {
+		if _, kind, _ := Normalize(f); kind != segmentbot.KindInvalid && kind != segmentbot.KindExternal {
 			return 0, false
 		}
 	}

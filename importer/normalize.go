@@ -13,8 +13,7 @@ import (
 // Notes say why a value is invalid, in the words of the report.
 const (
 	noteEmpty       = "empty value"
-	noteNotAValue   = "not an email address or id"
-	noteMissingAt   = "missing @"
+	noteLongID      = "too long for an id"
 	noteManyAt      = "more than one @"
 	noteSpace       = "space in address"
 	noteNoLocal     = "nothing before the @"
@@ -37,9 +36,15 @@ var domainProfile = idna.New(
 	idna.BidiRule(),
 )
 
+// maxExternalID is the longest value taken for an external id; Azure AD
+// holds employee ids of up to 16 characters, other systems a few more.
+const maxExternalID = 64
+
 // Normalize trims value and classifies it: an email address (lower case,
 // ASCII domain), an AAD object id (lower-case GUID), a numeric platform id,
-// or invalid with a note saying what is wrong.
+// any other value without an @ an external id (an HR number, looked up as
+// the directory's employeeId; never a "typo in the address"), or invalid
+// with a note saying what is wrong.
 func Normalize(value string) (norm, kind, note string) {
 	v := trim(value)
 	switch {
@@ -55,10 +60,10 @@ func Normalize(value string) (norm, kind, note string) {
 		return v, segmentbot.KindNumeric, ""
 	}
 	if !strings.Contains(v, "@") {
-		if looksLikeAddress(v) {
-			return "", segmentbot.KindInvalid, noteMissingAt
+		if utf8.RuneCountInString(v) > maxExternalID {
+			return "", segmentbot.KindInvalid, noteLongID
 		}
-		return "", segmentbot.KindInvalid, noteNotAValue
+		return v, segmentbot.KindExternal, ""
 	}
 	e, note := email(v)
 	if note != "" {
@@ -118,16 +123,6 @@ func numeric(s string) bool {
 		}
 	}
 	return true
-}
-
-// looksLikeAddress tells an address that lost its @ ("john.doe.example.com")
-// from a value that is something else entirely (a name, a number).
-func looksLikeAddress(s string) bool {
-	if strings.ContainsFunc(s, unicode.IsSpace) {
-		return false
-	}
-	dot := strings.LastIndexByte(s, '.')
-	return dot > 0 && dot < len(s)-2 && strings.ContainsFunc(s, unicode.IsLetter)
 }
 
 // email checks and normalises an address that contains an @.

@@ -1,6 +1,7 @@
 package importer
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/segmentbot/segmentbot"
@@ -19,11 +20,12 @@ func TestNormalize(t *testing.T) {
 		{"GUID in braces", "{6a3c1e52-9f0b-4c4b-8e5d-2b1f0c9d7a11}", "6a3c1e52-9f0b-4c4b-8e5d-2b1f0c9d7a11", segmentbot.KindAADID, ""},
 		{"digits are a numeric id", "100012345678901", "100012345678901", segmentbot.KindNumeric, ""},
 		{"five digits are the shortest id", "12345", "12345", segmentbot.KindNumeric, ""},
-		{"four digits are too short", "1234", "", segmentbot.KindInvalid, "not an email address or id"},
-		{"twenty-one digits are too long", "123456789012345678901", "", segmentbot.KindInvalid, "not an email address or id"},
+		{"four digits are an external id (an employee number)", "1234", "1234", segmentbot.KindExternal, ""},
+		{"twenty-one digits are an external id", "123456789012345678901", "123456789012345678901", segmentbot.KindExternal, ""},
+		{"an HR id is an external id, as written", " E-00417 ", "E-00417", segmentbot.KindExternal, ""},
+		{"an external id longer than 64 characters is invalid", strings.Repeat("x", 65), "", segmentbot.KindInvalid, "too long for an id"},
 		{"empty", "  ", "", segmentbot.KindInvalid, "empty value"},
-		{"name is not a value", "John Doe", "", segmentbot.KindInvalid, "not an email address or id"},
-		{"address without @", "john.doe.example.com", "", segmentbot.KindInvalid, "missing @"},
+		{"a value without @ is never a typo in an address", "john.doe.example.com", "john.doe.example.com", segmentbot.KindExternal, ""},
 		{"space inside the address", "john doe@example.com", "", segmentbot.KindInvalid, "space in address"},
 		{"nothing after the @", "john@", "", segmentbot.KindInvalid, "no domain"},
 		{"nothing before the @", "@example.com", "", segmentbot.KindInvalid, "nothing before the @"},

@@ -122,7 +122,7 @@ func TestReaderLayouts(t *testing.T) {
 		{"header-only file", "email\n", nil},
 		{"empty file", "", nil},
 		{"only blank lines", "\n\r\n  \n", nil},
-		{"unknown one-column first line is an invalid row", "Users\na@example.com\n", []string{"1 !not an email address or id", "2 a@example.com"}},
+		{"an unknown one-column first line is data: an external id", "Users\na@example.com\n", []string{"1 Users", "2 a@example.com"}},
 		{"comma columns pick the email column", "name,email,team\nJohn,john@example.com,Sales\n", []string{"1 john@example.com"}},
 		{"semicolon columns", "Name;Mail\nDoe, John;john@example.com\n", []string{"1 john@example.com"}},
 		{"tab columns", "name\tid\nJohn\t100012345678\n", []string{"1 100012345678"}},
@@ -141,7 +141,7 @@ func TestReaderLayouts(t *testing.T) {
 		{"unclosed quote at the end fails one row", "a@example.com\n\"b@example.com\n", []string{"1 a@example.com", "2 !malformed quoting on row 2"}},
 		{"unclosed quote fails one row, not the rest", "\"a@example.com\n" + strings.Repeat("b@example.com\n", 10),
 			append([]string{"1 !malformed quoting on row 1"}, repeat(2, 11, "b@example.com")...)},
-		{"invalid rows are reported with a reason", "email\nnot-an-address\njohn@\n", []string{"1 !not an email address or id", "2 !no domain"}},
+		{"invalid rows are reported with a reason", "email\nnot an@address\njohn@\n", []string{"1 !space in address", "2 !no domain"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

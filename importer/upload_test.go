@@ -66,7 +66,7 @@ func TestRunNow(t *testing.T) {
 			for _, r := range rows {
 				got = append(got, strings.TrimSpace(r.Value+" "+r.Outcome+" "+r.Reason))
 			}
-			want := []string{"Known@Contoso.com added", "new@contoso.com added", "nobody failed invalid", "ghost@contoso.com failed not_found"}
+			want := []string{"Known@Contoso.com added", "new@contoso.com added", "nobody failed not_found", "ghost@contoso.com failed not_found"}
 			if strings.Join(got, "|") != strings.Join(want, "|") {
 				t.Errorf("rows = %q; want %q", got, want)
 			}

@@ -74,7 +74,8 @@ func (db *DB) ResolveImport(ctx context.Context, id int64) error {
 // per kind, each an anti-join per way of matching it (see decideSQL),
 // hashed against the users that have that identifier at all, before the
 // few values left are grouped. A kind the import lacks costs nothing: its
-// branch has no rows to probe with.
+// branch has no rows to probe with. External ids (employee ids) are known
+// to the directory only, so each is a miss.
 const missesSQL = `
 	WITH unmatched AS (
 		SELECT r.kind, r.norm FROM import_rows r WHERE r.import_id = :imp AND r.kind = 'email'
@@ -86,6 +87,8 @@ const missesSQL = `
 		UNION ALL
 		SELECT r.kind, r.norm FROM import_rows r WHERE r.import_id = :imp AND r.kind = 'numeric'
 		AND NOT EXISTS (SELECT 1 FROM users u WHERE u.external_id = r.norm AND u.external_id <> '')
+		UNION ALL
+		SELECT r.kind, r.norm FROM import_rows r WHERE r.import_id = :imp AND r.kind = 'external'
 	)
 	SELECT DISTINCT m.kind, m.norm FROM unmatched m
 	WHERE NOT EXISTS (SELECT 1 FROM import_lookups l WHERE l.import_id = :imp AND l.kind = m.kind AND l.norm = m.norm
@@ -133,7 +136,7 @@ func (db *DB) SaveLookups(ctx context.Context, id int64, results []segmentbot.Lo
 				found = append(found, &u)
 			}
 		}
-		if err := db.upsertUsers(ctx, tx, found, replaceFlags); err != nil {
+		if err := db.upsertUsers(ctx, tx, found, lookupFlags); err != nil {
 			return err
 		}
 		if err := saveLookupResults(ctx, tx, id, results, found); err != nil {

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -28,10 +27,13 @@ const mergeUser = `
 	%s`
 
 // How the flags merge: an activity or roster only ever confirms a user
-// (false means "not known"), a live lookup states both.
+// (false means "not known"); a live lookup states whether the account is
+// active, and may confirm that the user is in the bot's groups, but never
+// takes that away: Graph knows no rosters, so a roster member it finds by
+// employee id or mail would otherwise fall out of the bot's groups.
 const (
 	confirmFlags = `active = users.active OR v.active, in_bot_groups = users.in_bot_groups OR v.in_bot_groups`
-	replaceFlags = `active = v.active, in_bot_groups = v.in_bot_groups`
+	lookupFlags  = `active = v.active, in_bot_groups = users.in_bot_groups OR v.in_bot_groups`
 )
 
 // UpsertUser inserts or updates u by (Channel, ExternalID) and fills its ID.
@@ -81,7 +83,7 @@ func (db *DB) FindUserByExternalID(ctx context.Context, channel, externalID stri
 
 // FindUsersByEmail matches email or UPN, case-insensitively, by id.
 func (db *DB) FindUsersByEmail(ctx context.Context, email string) ([]*segmentbot.User, error) {
-	email = strings.ToLower(strings.TrimSpace(email))
+	email = storedAddress(email)
 	if email == "" {
 		return nil, nil
 	}

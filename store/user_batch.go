@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"golang.org/x/net/idna"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -52,13 +53,39 @@ func normaliseUser(u *segmentbot.User) error {
 	if u.Channel == "" {
 		return segmentbot.Errorf(segmentbot.EINVALID, "A user needs a channel.")
 	}
-	u.Email, u.UPN = strings.ToLower(strings.TrimSpace(u.Email)), strings.ToLower(strings.TrimSpace(u.UPN))
+	u.Email, u.UPN = storedAddress(u.Email), storedAddress(u.UPN)
 	u.AADObjectID = strings.ToLower(strings.TrimSpace(u.AADObjectID))
 	u.LastSeen = u.LastSeen.UTC().Truncate(time.Microsecond)
 	if u.ExternalID == "" && u.AADObjectID == "" && u.Email == "" && u.UPN == "" {
 		return segmentbot.Errorf(segmentbot.EINVALID, "A user needs an id, an AAD object id or an email.")
 	}
 	return nil
+}
+
+// storedAddress is an email or UPN as stored and matched: lower case,
+// with an internationalised domain in its ASCII form, as imports
+// normalise addresses, so "anna@müller.de" and "anna@xn--mller-kva.de"
+// are one user.
+func storedAddress(addr string) string {
+	addr = strings.ToLower(strings.TrimSpace(addr))
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || isASCII(domain) {
+		return addr
+	}
+	ascii, err := idna.Lookup.ToASCII(domain)
+	if err != nil {
+		return addr
+	}
+	return local + "@" + strings.ToLower(ascii)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
 }
 
 // userKeys are the values by which u may meet another stored user.

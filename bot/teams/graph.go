@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/idna"
+
 	"github.com/segmentbot/segmentbot"
 )
 
@@ -66,8 +68,9 @@ func (g graphUser) user(tenant string) *segmentbot.User {
 	}
 }
 
-// Lookup resolves emails/UPNs and AAD object ids in batches of 20; every
-// miss gets a result. It returns an error only when ctx ends.
+// Lookup resolves emails/UPNs, AAD object ids and external ids (as the
+// directory's employeeId) in batches of 20; every miss gets a result. It
+// returns an error only when ctx ends.
 func (g *Graph) Lookup(ctx context.Context, tenantID string, misses []segmentbot.Miss) ([]segmentbot.LookupResult, error) {
 	if g.err != nil {
 		return nil, g.err
@@ -75,7 +78,7 @@ func (g *Graph) Lookup(ctx context.Context, tenantID string, misses []segmentbot
 	results := make([]segmentbot.LookupResult, 0, len(misses))
 	var ask []segmentbot.Miss
 	for _, m := range misses {
-		if m.Kind == segmentbot.KindEmail || m.Kind == segmentbot.KindAADID {
+		if m.Kind == segmentbot.KindEmail || m.Kind == segmentbot.KindAADID || m.Kind == segmentbot.KindExternal {
 			ask = append(ask, m)
 			continue
 		}
@@ -134,13 +137,45 @@ type batchResponse struct {
 // user of m: GET /users/{id-or-upn} (DESIGN §4), or, when that said 404
 // for an email (byMail), the users whose mail is the address, since
 // many people's address is not their UPN and GET /users/{value} knows a
-// user only by object id or UPN.
+// user only by object id or UPN. An internationalised address is asked
+// for in its ASCII and its Unicode form, as the directory may hold either.
+// An external id is the user's employeeId.
 func lookupURL(m segmentbot.Miss, byMail bool) string {
-	if !byMail {
+	switch {
+	case m.Kind == segmentbot.KindExternal:
+		return filterURL("employeeId eq " + odataString(m.Norm))
+	case !byMail:
 		return "/users/" + url.PathEscape(m.Norm) + "?$select=" + graphSelect
 	}
-	filter := "mail eq '" + strings.ReplaceAll(m.Norm, "'", "''") + "'" // an OData string literal
+	filter := "mail eq " + odataString(m.Norm)
+	if uni := unicodeAddress(m.Norm); uni != m.Norm {
+		filter += " or mail eq " + odataString(uni) + " or userPrincipalName eq " + odataString(uni)
+	}
+	return filterURL(filter)
+}
+
+// filterURL asks for the users that match an OData filter.
+func filterURL(filter string) string {
 	return "/users?$filter=" + strings.ReplaceAll(url.QueryEscape(filter), "+", "%20") + "&$select=" + graphSelect
+}
+
+// odataString quotes s as an OData string literal: a quote is doubled.
+func odataString(s string) string {
+	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+// unicodeAddress is an address with its ASCII (punycode) domain in
+// Unicode, or the address as it is.
+func unicodeAddress(addr string) string {
+	local, domain, ok := strings.Cut(addr, "@")
+	if !ok || !strings.Contains(domain, "xn--") {
+		return addr
+	}
+	uni, err := idna.Lookup.ToUnicode(domain)
+	if err != nil {
+		return addr
+	}
+	return local + "@" + uni
 }
 
 // asked is a miss in a batch: how it is asked next and how often it was.

@@ -16,15 +16,18 @@ type GraphUser struct {
 	UPN      string
 	Mail     string
 	Name     string
-	Disabled bool // accountEnabled=false
+	Disabled bool   // accountEnabled=false
+	Employee string // employeeId, an HR system's id
 }
 
 // AddGraphUser makes u findable as Graph finds users: GET /users/{key}
-// by id or UPN, and GET /users?$filter= by mail or userPrincipalName.
+// by id or UPN, and GET /users?$filter= by mail, userPrincipalName or
+// employeeId. Values are compared as stored (case aside): an address held
+// with a Unicode domain is not found by its ASCII form, as in Graph.
 func (k *Kit) AddGraphUser(u GraphUser) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	for _, key := range []string{"id:" + u.ID, "upn:" + u.UPN, "mail:" + u.Mail} {
+	for _, key := range []string{"id:" + u.ID, "upn:" + u.UPN, "mail:" + u.Mail, "employee:" + u.Employee} {
 		if !strings.HasSuffix(key, ":") {
 			k.graphUsers[strings.ToLower(key)] = u
 		}
@@ -122,11 +125,12 @@ func (k *Kit) graphUser(key string, inBatch bool) (int, any, map[string]string) 
 }
 
 // filterTerm is one "property eq 'value'" of a $filter.
-var filterTerm = regexp.MustCompile(`^(mail|userPrincipalName) eq '((?:[^']|'')*)'$`)
+var filterTerm = regexp.MustCompile(`^(mail|userPrincipalName|employeeId) eq '((?:[^']|'')*)'$`)
 
-// graphFilter answers GET /users?$filter= for terms "mail eq 'x'" and
-// "userPrincipalName eq 'x'", joined by " or "; any other filter is
-// refused as Graph refuses an unsupported query.
+// graphFilter answers GET /users?$filter= for terms "mail eq 'x'",
+// "userPrincipalName eq 'x'" and "employeeId eq 'x'", joined by " or "
+// (a quote inside a value is doubled, as OData writes it); any other
+// filter is refused as Graph refuses an unsupported query.
 func (k *Kit) graphFilter(filter string, inBatch bool) (int, any, map[string]string) {
 	var keys, values []string
 	for _, term := range strings.Split(filter, " or ") {
@@ -135,7 +139,7 @@ func (k *Kit) graphFilter(filter string, inBatch bool) (int, any, map[string]str
 			return http.StatusBadRequest, graphError("Request_UnsupportedQuery", "Unsupported query: "+filter), nil
 		}
 		value := strings.ToLower(strings.ReplaceAll(m[2], "''", "'"))
-		keys, values = append(keys, map[string]string{"mail": "mail:", "userPrincipalName": "upn:"}[m[1]]+value), append(values, value)
+		keys, values = append(keys, map[string]string{"mail": "mail:", "userPrincipalName": "upn:", "employeeId": "employee:"}[m[1]]+value), append(values, value)
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
