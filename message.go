@@ -56,4 +56,8 @@ const (
 	VerbResubscribe   = "resubscribe"
 	VerbConfirmDelete = "confirm_delete"
 	VerbPickSegment   = "import_into" // pick the target segment of a sent file; Arg is the pending file key
+	// VerbCreateImport creates the segment a file was sent for and imports
+	// the file into it; Arg is the segment name, the file URL and the file
+	// name, one per line.
+	VerbCreateImport = "create_and_import"
 )

@@ -21,7 +21,8 @@ func (b *Bot) handleFile(ctx context.Context, ev segmentbot.Event) (*segmentbot.
 			return say(text("%s is not a CSV file. Save the sheet as CSV (one column of emails or ids) and send it again.", ev.File.Name))
 		}
 		name := cleanName(ev.Text)
-		if cmd, ok := parseCommand(ev.Text); ok && cmd.verb == "import into" {
+		cmd, named := parseCommand(ev.Text)
+		if named = named && cmd.verb == "import into"; named {
 			name = cleanName(cmd.arg)
 		}
 		if name != "" {
@@ -32,8 +33,47 @@ func (b *Bot) handleFile(ctx context.Context, ev segmentbot.Event) (*segmentbot.
 				return nil, err
 			}
 		}
+		if named && name != "" {
+			return b.offerCreate(ctx, ev, name)
+		}
 		return b.askSegment(ctx, ev)
 	})
+}
+
+// offerCreate answers a file sent with "import into <name>" for a segment
+// that does not exist: one tap creates it and imports the file, or the
+// admin picks an existing segment. The button is signed, so the name and
+// file it carries are the ones offered here.
+func (b *Bot) offerCreate(ctx context.Context, ev segmentbot.Event, name string) (*segmentbot.Response, error) {
+	resp, err := b.askSegment(ctx, ev)
+	if err != nil {
+		return nil, err
+	}
+	msg := &resp.Messages[0]
+	msg.Title = "There is no segment " + name + " yet"
+	msg.Text = fmt.Sprintf("Create it and import %s into it, or pick an existing segment.", ev.File.Name)
+	create := segmentbot.Button{Title: "Create it and import", Action: b.sign(segmentbot.Action{
+		Verb: segmentbot.VerbCreateImport, Arg: name + "\n" + ev.File.URL + "\n" + ev.File.Name})}
+	msg.Buttons = append([]segmentbot.Button{create}, msg.Buttons...)
+	return resp, nil
+}
+
+// createAndImport runs a tap on Create it and import: the segment is
+// created (or found, when someone created it since) and the file imported.
+func (b *Bot) createAndImport(ctx context.Context, ev segmentbot.Event, a *segmentbot.Action) (*segmentbot.Response, error) {
+	parts := strings.SplitN(a.Arg, "\n", 3)
+	if len(parts) != 3 || parts[0] == "" {
+		return say(text("That button carried no file. Send the file again."))
+	}
+	seg, err := b.store.FindSegmentByName(ctx, parts[0])
+	if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+		seg = &segmentbot.Segment{Name: parts[0]}
+		err = b.store.CreateSegment(ctx, seg)
+	}
+	if err != nil {
+		return friendly(err)
+	}
+	return b.startImport(ctx, ev, seg, segmentbot.File{URL: parts[1], Name: parts[2]})
 }
 
 // askSegment offers the existing segments as buttons and remembers the

@@ -38,7 +38,7 @@ func (b *Bot) Wants(ev segmentbot.Event) bool {
 func ownVerb(verb string) bool {
 	switch verb {
 	case segmentbot.VerbOptIn, segmentbot.VerbOptOut, segmentbot.VerbResubscribe,
-		segmentbot.VerbConfirmDelete, segmentbot.VerbPickSegment:
+		segmentbot.VerbConfirmDelete, segmentbot.VerbPickSegment, segmentbot.VerbCreateImport:
 		return true
 	}
 	return false

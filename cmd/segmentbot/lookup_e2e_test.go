@@ -67,3 +67,53 @@ func TestImportFindsEmployeeIDsAndInternationalAddresses(t *testing.T) {
 		}
 	})
 }
+
+// TestImportIntoANewSegmentOffersToCreateIt is issue 14.12: a file sent
+// with "import into <name>" for a segment that does not exist offers
+// Create it and import; the tap creates the segment and imports the file.
+// The button is signed: a changed name is refused.
+func TestImportIntoANewSegmentOffersToCreateIt(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, nil)
+		ann := teamstest.NewUser("Ann")
+		s.kit.SetRoster("19:staff@thread.tacv2", []teams.Member{ann.Member("ann@contoso.com")}, 0)
+		if code, body := s.post(s.kit.InstallTeam("19:staff@thread.tacv2")); code != http.StatusOK {
+			t.Fatalf("team install: %d %s", code, body)
+		}
+		files := fileHost(t, map[string]string{"/new.csv": "ann@contoso.com\r\n"})
+		file := s.kit.File(s.admin, files.URL+"/new.csv", "new.csv")
+		file["text"] = "import into Newcomers"
+		offer := s.expectReply(file)
+		wantIn(t, replyText(offer), "There is no segment Newcomers yet", "Create it and import")
+
+		create := action(t, offer.Card(), "Create it and import")
+		forged := map[string]any{}
+		for k, v := range create {
+			forged[k] = v
+		}
+		forged["arg"] = strings.Replace(forged["arg"].(string), "Newcomers", "Hijacked", 1)
+		wantIn(t, replyText(s.expectReply(s.kit.Submit(s.admin, forged))), "not valid")
+
+		got := s.expectReply(s.kit.Submit(s.admin, create))
+		wantIn(t, replyText(got), "Got it: importing new.csv into Newcomers")
+		var segs struct {
+			Segments []struct {
+				ID   int64
+				Name string
+			}
+		}
+		s.api("GET", "/v1/segments", nil, &segs)
+		if len(segs.Segments) != 1 || segs.Segments[0].Name != "Newcomers" {
+			t.Fatalf("segments %+v, want Newcomers only", segs.Segments)
+		}
+		var id int64
+		for deadline := time.Now().Add(10 * time.Second); id == 0 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if imps, err := s.app.store.FindImports(t.Context(), segs.Segments[0].ID, 1); err == nil && len(imps) == 1 {
+				id = imps[0].ID
+			}
+		}
+		if imp := s.waitImport(id); imp["added"] != 1.0 {
+			t.Fatalf("import %v, want Ann added", imp)
+		}
+	})
+}
