@@ -88,6 +88,14 @@ type Messenger interface {
 	Update(ctx context.Context, to *User, messageID string, msg Message) error
 }
 
+// Profiler fills in what a channel's profile of a user says and u lacks:
+// the name and email. A Messenger may implement it; the bot's entrance
+// asks it about a sender stored without either, so member lists never
+// show a blank row. It sets only empty fields.
+type Profiler interface {
+	Profile(ctx context.Context, u *User) error
+}
+
 // Directory looks users up live (Microsoft Graph, Workplace Graph) when the
 // local directory has no match.
 type Directory interface {

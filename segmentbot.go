@@ -74,6 +74,11 @@ type Member struct {
 	Email     string    `json:"email" db:"email"`
 	Source    string    `json:"source" db:"source"`
 	JoinedAt  time.Time `json:"joined_at" db:"joined_at"`
+	// Channel and ChannelID say where the user is reachable: msteams and
+	// the 29: id, or workplace and the Workplace id (empty for a user
+	// known only from a directory look-up).
+	Channel   string `json:"channel" db:"channel"`
+	ChannelID string `json:"channel_id" db:"channel_id"`
 }
 
 // Membership sources: how a user came into (or left) a segment.

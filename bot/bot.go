@@ -92,7 +92,7 @@ func New(cfg Config, store segmentbot.Store, s *signer.Signer, imp Importer, dir
 		admins: map[string]bool{}, keywords: map[string]bool{},
 		adminCache: map[int64]adminEntry{}, pendingFile: map[int64]pendingFile{}}
 	b.door = &Entrance{handler: b, users: segments, activities: segments, log: cfg.Logger, now: cfg.Now,
-		senders: newSenderCache(10*time.Minute, 100_000), recordsOnce: isTap}
+		senders: newSenderCache(10*time.Minute, 100_000), recordsOnce: isTap, profile: b.profile}
 	for _, a := range cfg.Admins {
 		b.admins[strings.ToLower(strings.TrimSpace(a))] = true
 	}
@@ -130,6 +130,16 @@ func (b *Bot) HandleEvent(ctx context.Context, ev segmentbot.Event) (*segmentbot
 		return b.handleText(ctx, ev)
 	}
 	return &segmentbot.Response{}, nil
+}
+
+// profile fills u's name and email from its channel, when the channel's
+// messenger can tell (segmentbot.Profiler).
+func (b *Bot) profile(ctx context.Context, u *segmentbot.User) error {
+	p, ok := b.messengers[u.Channel].(segmentbot.Profiler)
+	if !ok {
+		return nil
+	}
+	return p.Profile(ctx, u)
 }
 
 // say is a one-message response.

@@ -190,12 +190,28 @@ func (e *Entrance) storeSender(ctx context.Context, u *segmentbot.User) error {
 		*u = *known
 	}
 	if (u.Email == "" || u.Name == "") && e.profile != nil {
-		if err := e.profile(ctx, u); err != nil {
+		if err := e.fillProfile(ctx, u); err != nil {
 			// The activity still counts; the member list shows what is known.
 			e.log.Warn("bot: sender's profile not found", "user", u.ID, "channel", u.Channel, "err", err)
 		}
 	}
 	e.senders.remember(&incoming, u, now)
+	return nil
+}
+
+// fillProfile asks the channel for the sender's name and email and stores
+// what it said.
+func (e *Entrance) fillProfile(ctx context.Context, u *segmentbot.User) error {
+	name, email := u.Name, u.Email
+	if err := e.profile(ctx, u); err != nil {
+		return err
+	}
+	if u.Name == name && u.Email == email {
+		return nil
+	}
+	if err := e.users.UpsertUser(ctx, u); err != nil {
+		return fmt.Errorf("bot: storing the profile of sender %s: %w", u.ExternalID, err)
+	}
 	return nil
 }
 

@@ -30,7 +30,7 @@ func (s *server) download(c *gin.Context) {
 			s.downloadError(c, fmt.Errorf("download members of segment %d: %w", id, err))
 			return
 		}
-		s.membersCSV(c, seg, true)
+		s.membersCSV(c, seg, true, c.Query("with") == "channel_id")
 	case downloadReport:
 		imp, err := s.Store.FindImportByID(ctx, id)
 		if err != nil {

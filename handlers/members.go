@@ -21,7 +21,8 @@ type memberList struct {
 }
 
 // listMembers answers JSON pages, or the whole segment as name,email CSV
-// when the client accepts text/csv.
+// when the client accepts text/csv (name,email,channel_id with
+// ?with=channel_id).
 func (s *server) listMembers(c *gin.Context) {
 	seg, ok := s.segmentParam(c)
 	if !ok {
@@ -29,7 +30,7 @@ func (s *server) listMembers(c *gin.Context) {
 	}
 	id, ctx := seg.ID, c.Request.Context()
 	if wantsCSV(c) {
-		s.membersCSV(c, seg, false)
+		s.membersCSV(c, seg, false, c.Query("with") == "channel_id")
 		return
 	}
 	p, err := pageOf(c)
@@ -54,11 +55,20 @@ func wantsCSV(c *gin.Context) bool {
 	return c.NegotiateFormat(gin.MIMEJSON, "text/csv") == "text/csv"
 }
 
-// membersCSV streams every member of seg as name,email.
-func (s *server) membersCSV(c *gin.Context, seg *segmentbot.Segment, attachment bool) {
+// membersCSV streams every member of seg as name,email (the contract),
+// with a last column channel_id, the id the user is reached by, when
+// asked: tools that read exactly name,email keep working.
+func (s *server) membersCSV(c *gin.Context, seg *segmentbot.Segment, attachment, channelID bool) {
 	name := fileName("segment-"+seg.Name, "members")
-	s.streamCSV(c, name, attachment, []string{"name", "email"}, func(w *csvWriter) error {
+	header := []string{"name", "email"}
+	if channelID {
+		header = append(header, "channel_id")
+	}
+	s.streamCSV(c, name, attachment, header, func(w *csvWriter) error {
 		err := s.Store.EachMember(c.Request.Context(), seg.ID, func(m *segmentbot.Member) error {
+			if channelID {
+				return w.Write(m.Name, m.Email, m.ChannelID)
+			}
 			return w.Write(m.Name, m.Email)
 		})
 		if err != nil {

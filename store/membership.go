@@ -214,7 +214,7 @@ func (db *DB) FindMembers(ctx context.Context, segmentID int64, p segmentbot.Pag
 	// grows with the square of its size.
 	err := db.read.SelectContext(ctx, &members, db.read.Rebind(`
 		SELECT m.segment_id, m.user_id, u.name, CASE WHEN u.email <> '' THEN u.email ELSE u.upn END AS email,
-			m.source, m.joined_at
+			m.source, m.joined_at, u.channel, u.external_id AS channel_id
 		FROM memberships m JOIN users u ON u.id = m.user_id
 		WHERE m.segment_id = ? AND m.user_id > ? AND u.id > ?
 		ORDER BY m.user_id LIMIT ?`), segmentID, p.After, p.After, pageLimit(p.Limit))

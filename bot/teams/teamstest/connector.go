@@ -106,6 +106,8 @@ func (k *Kit) serveConnector(w http.ResponseWriter, r *http.Request) {
 		k.record(w, r, parts[1], parts[3], true)
 	case r.Method == http.MethodGet && len(parts) == 3 && parts[2] == "pagedmembers":
 		k.servePage(w, r, parts[1])
+	case r.Method == http.MethodGet && len(parts) == 4 && parts[2] == "members":
+		k.serveMember(w, parts[3])
 	default:
 		writeJSON(w, http.StatusNotFound, errorBody("NotFound", r.Method+" "+r.URL.Path))
 	}
@@ -138,6 +140,34 @@ func (k *Kit) record(w http.ResponseWriter, r *http.Request, conv, id string, ac
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, map[string]string{"id": id})
+}
+
+// SetProfile makes the member API know m (GET
+// /v3/conversations/{id}/members/{user}) beyond the team rosters.
+func (k *Kit) SetProfile(m teams.Member) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	k.profiles[m.ID] = m
+}
+
+// serveMember answers the member API from the profiles and the rosters;
+// 404 for anyone else, as the connector does for a stranger.
+func (k *Kit) serveMember(w http.ResponseWriter, id string) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if m, ok := k.profiles[id]; ok {
+		writeJSON(w, http.StatusOK, m)
+		return
+	}
+	for _, members := range k.roster {
+		for _, m := range members {
+			if m.ID == id {
+				writeJSON(w, http.StatusOK, m)
+				return
+			}
+		}
+	}
+	writeJSON(w, http.StatusNotFound, errorBody("NotFound", "The member "+id+" is not in the conversation."))
 }
 
 func (k *Kit) servePage(w http.ResponseWriter, r *http.Request, team string) {

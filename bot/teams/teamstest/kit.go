@@ -50,6 +50,7 @@ type Kit struct {
 	fail       int    // answer the next fail connector calls with 429
 	retryAfter string // Retry-After of those answers
 	roster     map[string][]teams.Member
+	profiles   map[string]teams.Member // member API answers beyond the rosters
 	pageSize   int
 	graphUsers map[string]GraphUser // by lower-case id, UPN and mail
 	graphFails map[string]int       // lower-case key -> fixed status
@@ -72,6 +73,7 @@ func Start() *Kit {
 		expiresIn:  3600,
 		tokens:     map[string]string{},
 		roster:     map[string][]teams.Member{},
+		profiles:   map[string]teams.Member{},
 		pageSize:   500,
 		graphUsers: map[string]GraphUser{},
 		graphFails: map[string]int{},
