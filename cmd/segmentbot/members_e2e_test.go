@@ -51,7 +51,7 @@ func TestMemberListsHaveNoBlankRows(t *testing.T) {
 			t.Fatalf("members %+v, want Vic and Nia", out.Members)
 		}
 		want := map[string]segmentbot.Member{
-			"100077":     {Name: "Vic Vance", Email: "vic@acme.example", Channel: segmentbot.ChannelWorkplace, ChannelID: "100077"},
+			"100077":    {Name: "Vic Vance", Email: "vic@acme.example", Channel: segmentbot.ChannelWorkplace, ChannelID: "100077"},
 			nameless.ID: {Name: "Nia Noor", Email: "nia@contoso.com", Channel: segmentbot.ChannelTeams, ChannelID: nameless.ID},
 		}
 		for _, m := range out.Members {
