@@ -25,9 +25,10 @@ type Error struct {
 	Message string
 }
 
-func (e *Error) Error() string {
-	return fmt.Sprintf("segmentbot error: code=%s message=%s", e.Code, e.Message)
-}
+// Error is the message alone, so an error printed on a command line or
+// wrapped with context reads as one plain sentence; the code is for
+// programs (ErrorCode).
+func (e *Error) Error() string { return e.Message }
 
 // Errorf returns an *Error with the code and a formatted message.
 func Errorf(code, format string, args ...any) *Error {

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strconv"
 	"strings"
@@ -20,8 +21,17 @@ type Config struct {
 	DatabaseURL string
 
 	AppID, AppPassword, AppTenantID, AppType string
-	OpenIDMetadataURL, TokenURL, GraphURL    string
-	GraphRate                                float64
+	// AuthOff is SEGMENTBOT_AUTH=off: the operator accepts an
+	// unauthenticated /api/messages beyond loopback (no MicrosoftAppId).
+	AuthOff bool
+	// LogLevel is the least severe level logged (SEGMENTBOT_LOG_LEVEL).
+	LogLevel slog.Level
+	// DatabaseWait is how long start-up keeps trying an unreachable
+	// PostgreSQL (SEGMENTBOT_DATABASE_WAIT).
+	DatabaseWait time.Duration
+
+	OpenIDMetadataURL, TokenURL, GraphURL string
+	GraphRate                             float64
 
 	WorkplaceAppSecret, WorkplaceVerifyToken, WorkplaceAccessToken, WorkplaceGraphURL string
 	WorkplaceGroups                                                                   []string
@@ -51,6 +61,7 @@ const (
 	DefaultGraphURL       = "https://graph.microsoft.com/v1.0"
 	DefaultWorkplaceGraph = "https://graph.workplace.com"
 	DefaultKeywords       = "unsubscribe,stop,opt out,optout"
+	DefaultDatabaseWait   = 30 * time.Second
 )
 
 // Error names the variable that is wrong and why.
@@ -63,6 +74,42 @@ func (e *Error) Error() string { return fmt.Sprintf("config: %s: %s", e.Var, e.P
 // Load reads the configuration through getenv (os.Getenv in main, a map in
 // tests).
 func Load(getenv func(string) string) (*Config, error) {
+	c, _, err := load(getenv)
+	return c, err
+}
+
+// LoadEnviron reads the configuration from environ, the KEY=VALUE list of
+// os.Environ. A variable whose name differs from one segmentbot reads only
+// in case (MicrosoftAppID, database_url) stops it with the right spelling:
+// read as unset, it would silently turn a setting off.
+func LoadEnviron(environ []string) (*Config, error) {
+	vars := make(map[string]string, len(environ))
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	c, read, err := load(func(k string) string { return vars[k] })
+	for _, kv := range environ {
+		k, _, _ := strings.Cut(kv, "=")
+		if read[k] {
+			continue
+		}
+		for name := range read {
+			if strings.EqualFold(k, name) {
+				return nil, &Error{Var: k, Problem: fmt.Sprintf("is not a name segmentbot reads; did you mean %s? (names are case-sensitive)", name)}
+			}
+		}
+	}
+	return c, err
+}
+
+// load is Load; it also returns the names of every variable it read.
+func load(lookup func(string) string) (*Config, map[string]bool, error) {
+	read := map[string]bool{}
+	getenv := func(k string) string {
+		read[k] = true
+		return lookup(k)
+	}
 	r := reader{getenv: getenv}
 	c := &Config{
 		Port:                 r.int("PORT", DefaultPort, 1, 65535),
@@ -71,6 +118,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		AppPassword:          r.str("MicrosoftAppPassword", ""),
 		AppTenantID:          r.str("MicrosoftAppTenantId", ""),
 		AppType:              r.str("MicrosoftAppType", "SingleTenant"),
+		DatabaseWait:         r.duration("SEGMENTBOT_DATABASE_WAIT", DefaultDatabaseWait),
 		OpenIDMetadataURL:    r.url("BOT_OPENID_METADATA_URL", DefaultOpenIDMetadata),
 		TokenURL:             r.url("BOT_TOKEN_URL", ""),
 		GraphURL:             r.url("GRAPH_URL", DefaultGraphURL),
@@ -93,6 +141,9 @@ func Load(getenv func(string) string) (*Config, error) {
 		ImportWorkers:        r.int("SEGMENTBOT_IMPORT_WORKERS", 2, 1, 64),
 		ImportLease:          r.duration("SEGMENTBOT_IMPORT_LEASE", time.Minute),
 	}
+	if err := c.LogLevel.UnmarshalText([]byte(r.str("SEGMENTBOT_LOG_LEVEL", "info"))); err != nil {
+		r.fail("SEGMENTBOT_LOG_LEVEL", fmt.Sprintf("%q is not debug, info, warn or error", r.str("SEGMENTBOT_LOG_LEVEL", "")))
+	}
 	if c.ImportLease < 3*time.Second {
 		r.fail("SEGMENTBOT_IMPORT_LEASE", "must be at least 3s")
 	}
@@ -113,6 +164,15 @@ func Load(getenv func(string) string) (*Config, error) {
 	case "SingleTenant", "MultiTenant":
 	default:
 		r.fail("MicrosoftAppType", fmt.Sprintf("%q is not SingleTenant or MultiTenant", c.AppType))
+	}
+	switch auth := r.str("SEGMENTBOT_AUTH", ""); {
+	case auth == "":
+	case auth != "off":
+		r.fail("SEGMENTBOT_AUTH", fmt.Sprintf("%q is not off (the only value; leave it unset to keep authentication on)", auth))
+	case c.AppID != "":
+		r.fail("SEGMENTBOT_AUTH", "is off while MicrosoftAppId is set: Teams authentication is on; unset one of them")
+	default:
+		c.AuthOff = true
 	}
 	if c.AppID != "" && c.AppPassword == "" {
 		r.fail("MicrosoftAppPassword", "is required when MicrosoftAppId is set")
@@ -143,10 +203,16 @@ func Load(getenv func(string) string) (*Config, error) {
 		r.fail("SEGMENTBOT_OPTOUT_KEYWORDS", "must name at least one keyword")
 	}
 	if r.err != nil {
-		return nil, r.err
+		return nil, read, r.err
 	}
-	return c, nil
+	return c, read, nil
 }
+
+// LoopbackOnly reports whether the service must listen on loopback only:
+// Teams authentication is off (no MicrosoftAppId) and the operator did not
+// accept that beyond loopback with SEGMENTBOT_AUTH=off. Fail closed: an
+// unset or misspelled app id never opens /api/messages to the network.
+func (c *Config) LoopbackOnly() bool { return c.AppID == "" && !c.AuthOff }
 
 // WorkplaceEnabled reports whether the Workplace endpoint is on.
 func (c *Config) WorkplaceEnabled() bool { return c.WorkplaceAppSecret != "" }

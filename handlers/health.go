@@ -10,6 +10,19 @@ import (
 
 const readyTimeout = 2 * time.Second
 
+// homePage answers the service's root, the website of the Teams app
+// package (manifest), so that link does not lead to a 404.
+const homePage = `segmentbot
+
+This is a segmentbot service: a chat bot that keeps the audience segments
+of broadcasts in Microsoft Teams and Workplace. People use it in chat;
+there is nothing to do here.
+`
+
+func home(c *gin.Context) {
+	c.String(http.StatusOK, homePage)
+}
+
 // healthz says the process is alive.
 func (s *server) healthz(c *gin.Context) {
 	c.String(http.StatusOK, "ok")

@@ -73,7 +73,7 @@ func TestMiddleware(t *testing.T) {
 		}
 	})
 	t.Run("a caller's request id is kept and logged", func(t *testing.T) {
-		resp := f.do("GET", "/healthz", nil, "X-Request-Id", "abc-123")
+		resp := f.do("GET", "/v1/segments", nil, "X-Request-Id", "abc-123")
 		if id := resp.Header.Get("X-Request-Id"); id != "abc-123" {
 			t.Fatalf("request id %q, want abc-123", id)
 		}
@@ -81,7 +81,7 @@ func TestMiddleware(t *testing.T) {
 		for _, line := range strings.Split(f.logs.String(), "\n") {
 			var entry map[string]any
 			if json.Unmarshal([]byte(line), &entry) == nil && entry["request_id"] == "abc-123" {
-				found = entry["route"] == "/healthz" && entry["method"] == "GET" && entry["status"] == float64(200) && entry["duration_ms"] != nil
+				found = entry["route"] == "/v1/segments" && entry["method"] == "GET" && entry["status"] == float64(200) && entry["duration_ms"] != nil
 			}
 		}
 		if !found {

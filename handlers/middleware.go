@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -59,13 +60,32 @@ func routeOf(c *gin.Context) string {
 	return "unmatched"
 }
 
+// methodOf is the request's method when it is a standard one, or
+// "other": a client cannot choose a metric series or a log field.
+func methodOf(c *gin.Context) string {
+	switch m := c.Request.Method; m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "other"
+}
+
+// quietRoutes are probed every few seconds by orchestrators: their
+// requests are logged at DEBUG.
+var quietRoutes = map[string]bool{"/healthz": true, "/readyz": true}
+
 // logRequests writes one log line per request.
 func (s *server) logRequests(c *gin.Context) {
 	start := time.Now()
 	defer func() { // deferred so a stream cut off by a panic is logged too
-		s.log.InfoContext(c.Request.Context(), "request",
-			"method", c.Request.Method,
-			"route", routeOf(c),
+		route, level := routeOf(c), slog.LevelInfo
+		if quietRoutes[route] {
+			level = slog.LevelDebug
+		}
+		s.log.Log(c.Request.Context(), level, "request",
+			"method", methodOf(c),
+			"route", route,
 			"status", c.Writer.Status(),
 			"duration_ms", float64(time.Since(start).Microseconds())/1000,
 			"bytes", c.Writer.Size(),
@@ -83,7 +103,7 @@ func (s *server) countRequests(c *gin.Context) {
 	start := time.Now()
 	defer func() {
 		route := routeOf(c)
-		s.Metrics.Requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(c.Writer.Status())).Inc()
+		s.Metrics.Requests.WithLabelValues(route, methodOf(c), strconv.Itoa(c.Writer.Status())).Inc()
 		s.Metrics.Latency.WithLabelValues(route).Observe(time.Since(start).Seconds())
 	}()
 	c.Next()

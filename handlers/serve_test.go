@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -22,7 +23,7 @@ func TestServeShutsDownGracefully(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- Serve(ctx, &http.Server{Handler: slow}, ln, 5*time.Second) }()
+	go func() { served <- Serve(ctx, &http.Server{Handler: slow}, 5*time.Second, ln) }()
 
 	answer := make(chan string, 1)
 	go func() {
@@ -59,4 +60,76 @@ func TestServeShutsDownGracefully(t *testing.T) {
 			t.Error("still accepting connections")
 		}
 	})
+}
+
+func TestListenOnLoopbackOnlyListensOnBothLoopbacksAndNothingElse(t *testing.T) {
+	lns, err := Listen(0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		for _, ln := range lns {
+			ln.Close()
+		}
+	})
+	port := lns[0].Addr().(*net.TCPAddr).Port
+	for _, ln := range lns {
+		a := ln.Addr().(*net.TCPAddr)
+		if !a.IP.IsLoopback() || a.Port != port {
+			t.Errorf("listener on %s: want a loopback address on port %d", a, port)
+		}
+	}
+	if len(lns) != 2 && hasIPv6Loopback() {
+		t.Errorf("%d listeners, want 127.0.0.1 and ::1", len(lns))
+	}
+	if ip := nonLoopbackIP(t); ip != nil {
+		if c, err := net.DialTimeout("tcp", net.JoinHostPort(ip.String(), strconv.Itoa(port)), time.Second); err == nil {
+			c.Close()
+			t.Errorf("reached the service through %s", ip)
+		}
+	}
+}
+
+func TestListenBeyondLoopbackListensOnEveryInterface(t *testing.T) {
+	lns, err := Listen(0, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lns[0].Close()
+	a := lns[0].Addr().(*net.TCPAddr)
+	if len(lns) != 1 || !a.IP.IsUnspecified() {
+		t.Fatalf("listeners %v, want one on every interface", lns)
+	}
+	if ip := nonLoopbackIP(t); ip != nil {
+		c, err := net.DialTimeout("tcp", net.JoinHostPort(ip.String(), strconv.Itoa(a.Port)), time.Second)
+		if err != nil {
+			t.Fatalf("not reachable through %s: %v", ip, err)
+		}
+		c.Close()
+	}
+}
+
+func hasIPv6Loopback() bool {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		return false
+	}
+	ln.Close()
+	return true
+}
+
+// nonLoopbackIP is an IPv4 address of this host other than loopback, or
+// nil (the check is then skipped).
+func nonLoopbackIP(t *testing.T) net.IP {
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && !n.IP.IsLoopback() && n.IP.To4() != nil {
+			return n.IP
+		}
+	}
+	t.Log("this host has no address beyond loopback: reachability not checked")
+	return nil
 }

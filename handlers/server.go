@@ -44,6 +44,7 @@ func newEngine(d Deps) *gin.Engine {
 		writeError(c, s.log, errNoRoute)
 	})
 
+	e.GET("/", home)
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	if s.Metrics != nil {

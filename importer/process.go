@@ -33,13 +33,14 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 	if imp.Phase == segmentbot.PhaseDone {
 		return imp, nil
 	}
+	began := r.now()
 	prog := r.startProgress(ctx, imp, visible)
 	defer prog.stop()
 	lookedUp := false // every miss was looked up in this run
 	for !finished(imp) {
 		var err error
 		var applied *segmentbot.Import
-		began := time.Now()
+		stepBegan := r.now()
 		switch imp.Phase {
 		case segmentbot.PhaseQueued, segmentbot.PhaseReceiving:
 			// A receiving import reaches a worker only when its upload
@@ -55,7 +56,7 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 			applied, err = r.apply(ctx, imp, prog, lookedUp)
 		}
 		if err == nil {
-			r.logger().Debug("import step done", "import", imp.ID, "phase", imp.Phase, "took", time.Since(began))
+			r.logger().Debug("import step done", "import", imp.ID, "phase", imp.Phase, "duration_ms", milliseconds(r.now().Sub(stepBegan)))
 			err = r.stepDone(imp.Phase)
 		}
 		if err != nil {
@@ -79,6 +80,8 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 		return imp, fmt.Errorf("mark import %d reported: %w", imp.ID, err)
 	}
 	imp.Phase = segmentbot.PhaseDone
+	r.logger().Info("import finished", "import", imp.ID, "status", imp.Status, "rows", imp.Total,
+		"added", imp.Added, "failed", imp.Failed, "duration_ms", milliseconds(r.now().Sub(began)))
 	if r.OnFinish != nil {
 		r.OnFinish(ctx, imp)
 	}

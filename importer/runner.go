@@ -167,9 +167,16 @@ func (r *Runner) stepDone(step string) error {
 	return r.afterStep(step)
 }
 
+// now is the runner's clock: Now, or the wall clock. Durations in its
+// log lines are measured with it.
 func (r *Runner) now() time.Time {
 	if r.Now == nil {
 		return time.Now()
 	}
 	return r.Now()
+}
+
+// milliseconds is d for a log's duration_ms, to the microsecond.
+func milliseconds(d time.Duration) float64 {
+	return float64(d.Microseconds()) / 1000
 }

@@ -38,12 +38,17 @@ const accentColor = "#4464EE"
 
 // Options name the app. AppID is the bot's Microsoft App ID (a GUID) and
 // becomes the app id too; PublicURL is the https base the bot is reached
-// at, whose host is the app's only valid domain.
+// at, whose host is the app's only valid domain, and the app's website
+// (the service answers it). PrivacyURL and TermsURL are the publishing
+// organisation's pages, which Teams links from the app's page: segmentbot
+// has none of its own, so they are required.
 type Options struct {
 	AppID            string
 	Name             string // short name, up to 30 characters
 	ShortDescription string // up to 80 characters
 	PublicURL        string
+	PrivacyURL       string
+	TermsURL         string
 	Version          string // semantic version, e.g. 1.2.0
 }
 
@@ -91,6 +96,8 @@ type manifestData struct {
 	BotID            string
 	DeveloperName    string
 	PublicURL        string
+	PrivacyURL       string
+	TermsURL         string
 	Host             string
 	Name             string
 	ShortDescription string
@@ -122,10 +129,20 @@ func (o Options) data() (manifestData, error) {
 		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID,
 			"The app id %q is not a GUID (like 00000000-0000-0000-0000-000000000000): use the bot's Microsoft App ID.", o.AppID)
 	}
-	public, err := url.Parse(strings.TrimSpace(o.PublicURL))
-	if err != nil || public.Scheme != "https" || public.Hostname() == "" || public.User != nil {
+	public, err := HTTPSURL(o.PublicURL)
+	if err != nil {
 		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID,
 			"The public URL %q must be an absolute https URL such as https://bot.example.com.", o.PublicURL)
+	}
+	privacy, err := HTTPSURL(o.PrivacyURL)
+	if err != nil {
+		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID,
+			"The privacy URL %q must be the absolute https URL of your privacy statement.", o.PrivacyURL)
+	}
+	terms, err := HTTPSURL(o.TermsURL)
+	if err != nil {
+		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID,
+			"The terms URL %q must be the absolute https URL of your terms of use.", o.TermsURL)
 	}
 	name := orDefault(o.Name, DefaultName)
 	if n := utf8.RuneCountInString(name); n > 30 {
@@ -146,6 +163,8 @@ func (o Options) data() (manifestData, error) {
 		BotID:            appID,
 		DeveloperName:    name,
 		PublicURL:        strings.TrimRight(public.String(), "/"),
+		PrivacyURL:       privacy.String(),
+		TermsURL:         terms.String(),
 		Host:             public.Hostname(),
 		Name:             name,
 		ShortDescription: short,
@@ -153,6 +172,16 @@ func (o Options) data() (manifestData, error) {
 		AccentColor:      accentColor,
 		Commands:         Commands,
 	}, nil
+}
+
+// HTTPSURL parses raw as an absolute https URL with a host and no
+// credentials, the only kind a Teams manifest takes.
+func HTTPSURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.Scheme != "https" || u.Hostname() == "" || u.User != nil {
+		return nil, segmentbot.Errorf(segmentbot.EINVALID, "%q is not an absolute https URL", raw)
+	}
+	return u, nil
 }
 
 // jsonValue writes v as JSON for the template, leaving <, > and & as they

@@ -15,13 +15,19 @@ import (
 	"github.com/segmentbot/segmentbot/manifest"
 )
 
-const appID = "0A1B2C3D-1111-2222-3333-444455556666"
+const (
+	appID      = "0A1B2C3D-1111-2222-3333-444455556666"
+	privacyURL = "https://contoso.example/privacy"
+	termsURL   = "https://contoso.example/terms"
+)
 
 var goodOptions = manifest.Options{
 	AppID:            appID,
 	Name:             "Audience bot",
 	ShortDescription: "Join and leave broadcast audiences.",
 	PublicURL:        "https://bot.example.com:8443/",
+	PrivacyURL:       privacyURL,
+	TermsURL:         termsURL,
 	Version:          "1.4.2",
 }
 
@@ -80,6 +86,8 @@ type teamsManifest struct {
 	Developer       struct {
 		Name       string `json:"name"`
 		WebsiteURL string `json:"websiteUrl"`
+		PrivacyURL string `json:"privacyUrl"`
+		TermsURL   string `json:"termsOfUseUrl"`
 	} `json:"developer"`
 	Name struct {
 		Short string `json:"short"`
@@ -128,6 +136,8 @@ func TestManifestDescribesTheBot(t *testing.T) {
 		{"short name", m.Name.Short, "Audience bot"},
 		{"short description", m.Description.Short, "Join and leave broadcast audiences."},
 		{"developer site is the public URL", m.Developer.WebsiteURL, "https://bot.example.com:8443"},
+		{"privacy link is the organisation's page", m.Developer.PrivacyURL, privacyURL},
+		{"terms link is the organisation's page", m.Developer.TermsURL, termsURL},
 		{"valid domains hold the public host without port", m.ValidDomains, []string{"bot.example.com"}},
 		{"bot scopes", m.Bots[0].Scopes, []string{"personal", "team"}},
 		{"bot accepts files in personal chat", m.Bots[0].SupportsFiles, true},
@@ -158,7 +168,7 @@ func TestManifestDescribesTheBot(t *testing.T) {
 }
 
 func TestManifestFillsDefaults(t *testing.T) {
-	raw, err := manifest.Manifest(manifest.Options{AppID: appID, PublicURL: "https://bot.example.com"})
+	raw, err := manifest.Manifest(manifest.Options{AppID: appID, PublicURL: "https://bot.example.com", PrivacyURL: privacyURL, TermsURL: termsURL})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,6 +220,10 @@ func TestBuildRejectsBadOptions(t *testing.T) {
 		{"relative public URL", func(o *manifest.Options) { o.PublicURL = "/bot" }},
 		{"public URL without host", func(o *manifest.Options) { o.PublicURL = "https:///path" }},
 		{"public URL with credentials", func(o *manifest.Options) { o.PublicURL = "https://user:pw@bot.example.com" }},
+		{"no privacy URL", func(o *manifest.Options) { o.PrivacyURL = "" }},
+		{"plain http privacy URL", func(o *manifest.Options) { o.PrivacyURL = "http://contoso.example/privacy" }},
+		{"no terms URL", func(o *manifest.Options) { o.TermsURL = "" }},
+		{"relative terms URL", func(o *manifest.Options) { o.TermsURL = "/terms" }},
 		{"name longer than 30", func(o *manifest.Options) { o.Name = long(31) }},
 		{"short description longer than 80", func(o *manifest.Options) { o.ShortDescription = long(81) }},
 		{"version that is not semantic", func(o *manifest.Options) { o.Version = "v1" }},

@@ -76,9 +76,9 @@ func TestManifestMatchesTheOfficialSchema(t *testing.T) {
 		opts manifest.Options
 	}{
 		{"all options set", goodOptions},
-		{"defaults", manifest.Options{AppID: appID, PublicURL: "https://bot.example.com"}},
+		{"defaults", manifest.Options{AppID: appID, PublicURL: "https://bot.example.com", PrivacyURL: privacyURL, TermsURL: termsURL}},
 		{"longest name and description", manifest.Options{
-			AppID: appID, PublicURL: "https://bot.example.com/teams",
+			AppID: appID, PublicURL: "https://bot.example.com/teams", PrivacyURL: privacyURL, TermsURL: termsURL,
 			Name: strings.Repeat("n", 30), ShortDescription: strings.Repeat("d", 80), Version: "2.0.0-rc.1+build.5",
 		}},
 	}

@@ -13,17 +13,29 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/jmoiron/sqlx"
-	_ "github.com/lib/pq"  // PostgreSQL driver "postgres"
+	"github.com/lib/pq"    // PostgreSQL driver "postgres"
 	_ "modernc.org/sqlite" // SQLite driver "sqlite"
 
 	"github.com/segmentbot/segmentbot"
 )
 
 var _ segmentbot.Store = (*DB)(nil)
+
+// ErrUnreachable marks an Open that could not reach the database server:
+// no connection, or a server still starting. Trying again later may work;
+// other errors (a wrong password, a failed migration) will not go away.
+var ErrUnreachable = errors.New("database unreachable")
+
+// pingTimeout bounds Open's first contact, so a server that never answers
+// (a dropped packet, not a refused connection) is unreachable in time.
+const pingTimeout = 10 * time.Second
 
 func init() {
 	sqlx.BindDriver("sqlite", sqlx.QUESTION)
@@ -58,8 +70,13 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := db.Ping(ctx); err != nil {
+	pingCtx, cancel := context.WithTimeout(ctx, pingTimeout)
+	defer cancel()
+	if err := db.Ping(pingCtx); err != nil {
 		db.Close()
+		if unreachable(err) {
+			return nil, fmt.Errorf("%w: %w", ErrUnreachable, err)
+		}
 		return nil, err
 	}
 	if err := db.Migrate(ctx); err != nil {
@@ -67,6 +84,16 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// unreachable reports whether a failed ping never got an answer from the
+// server, or the answer "starting up" (57P03 cannot_connect_now).
+func unreachable(err error) bool {
+	var pqErr *pq.Error
+	if errors.As(err, &pqErr) {
+		return pqErr.Code == "57P03"
+	}
+	return true
 }
 
 func openPostgres(dsn string) (*DB, error) {
@@ -126,6 +153,9 @@ func openSQLite(path string) (*DB, error) {
 	params := "_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
 	memory := strings.HasPrefix(path, ":memory:")
 	if !memory {
+		if err := checkFolder(path); err != nil {
+			return nil, err
+		}
 		params += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	}
 	write, err := sqlx.Open("sqlite", path+sep+params)
@@ -147,6 +177,20 @@ func openSQLite(path string) (*DB, error) {
 	read.SetMaxOpenConns(4)
 	read.SetMaxIdleConns(4)
 	return newDB(write, read, sqlite), nil
+}
+
+// checkFolder says plainly that the folder of a SQLite file is missing or
+// unreadable: SQLite's own error for it is "out of memory".
+func checkFolder(path string) error {
+	file, _, _ := strings.Cut(strings.TrimPrefix(path, "file:"), "?")
+	if dir := filepath.Dir(file); dir != "." {
+		if _, err := os.Stat(dir); errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("the folder %s does not exist", dir)
+		} else if err != nil {
+			return fmt.Errorf("the folder %s: %w", dir, err)
+		}
+	}
+	return nil
 }
 
 func newDB(write, read *sqlx.DB, d *dialect) *DB {

@@ -6,8 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/segmentbot/segmentbot"
@@ -46,9 +44,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, httpClien
 	if err := scheduler.ParseSpec(cfg.WarnSchedule); err != nil {
 		return nil, fmt.Errorf("SEGMENTBOT_WARN_SCHEDULE: %w", err)
 	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
+	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, err
 	}
 	a := &app{cfg: cfg, log: log, store: db}
 	if err := a.build(httpClient, now); err != nil {
@@ -245,16 +243,4 @@ func (i *importAdapter) StartUpload(ctx context.Context, segmentID int64, body i
 	}
 	i.runner.Wake()
 	return imp, nil
-}
-
-// redact hides a password in a database URL for logs.
-func redact(dsn string) string {
-	u, err := url.Parse(dsn)
-	if err != nil || u.User == nil {
-		return dsn
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return strings.Replace(u.String(), "%20", " ", -1)
 }

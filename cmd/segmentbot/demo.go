@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,25 +11,17 @@ import (
 	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
 )
 
-// demo plays the whole story in-process: the real service (newApp, its
-// HTTP handler, the import runner and the scheduler) on a temporary SQLite
-// database, with a fake Teams connector, Graph and file host on loopback.
-// It prints the chat as a transcript and leaves the files it produced in
-// a folder: --out, or a new temporary one.
-func demo(ctx context.Context, args []string, stdout io.Writer) error {
-	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
-	fs.SetOutput(stdout)
+// demoFlags plays the whole story in-process: the real service (newApp,
+// its HTTP handler, the import runner and the scheduler) on a temporary
+// SQLite database, with a fake Teams connector, Graph and file host on
+// loopback. It prints the chat as a transcript and leaves the files it
+// produced in a folder: --out, or a new temporary one.
+func demoFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) error {
 	out := fs.String("out", "", "folder for the CSV files and the log (default: a new temporary folder)")
-	if err := fs.Parse(args); errors.Is(err, flag.ErrHelp) {
-		return nil
-	} else if err != nil {
+	return func(ctx context.Context, _ []string) error {
+		_, err := runDemo(ctx, *out, e.stdout)
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("demo: unexpected argument %q (the only flag is --out DIR)", fs.Arg(0))
-	}
-	_, err := runDemo(ctx, *out, stdout)
-	return err
 }
 
 // demoResult is what a demo run produced.
@@ -46,11 +37,11 @@ func runDemo(ctx context.Context, dir string, stdout io.Writer) (*demoResult, er
 	if dir == "" {
 		d, err := os.MkdirTemp("", "segmentbot-demo-")
 		if err != nil {
-			return nil, fmt.Errorf("demo: %w", err)
+			return nil, fmt.Errorf("%w", err)
 		}
 		dir = d
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return nil, fmt.Errorf("demo: --out: %w", err)
+		return nil, fmt.Errorf("--out: %w", err)
 	}
 	t := &transcript{w: stdout, names: map[string]string{}, shown: map[string]string{}}
 	fmt.Fprintln(stdout, "segmentbot demo: the real service on a temporary SQLite database, with a fake Teams, Graph and file host on loopback.")

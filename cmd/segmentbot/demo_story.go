@@ -70,7 +70,7 @@ func (s *story) createSegment() error {
 func (s *story) upload() error {
 	s.t.chapter("3. Ada uploads the HR export: " + segmentbot.Count(int64(demoRows)) + " rows")
 	if err := os.WriteFile(filepath.Join(s.dir, demoFileName), []byte(s.p.csv), 0o644); err != nil {
-		return fmt.Errorf("demo: %w", err)
+		return fmt.Errorf("%w", err)
 	}
 	s.t.note("the file mixes %d typos, %d unknown addresses, %d people outside the bot's teams, %d disabled accounts, "+
 		"%d addresses Graph refuses to show (403), %d duplicates, and Oscar, who opted out",
@@ -113,7 +113,7 @@ func (s *story) waitImport() error {
 			}
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("demo: no import was queued")
+			return fmt.Errorf("no import was queued")
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -126,7 +126,7 @@ func (s *story) waitImport() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("demo: import %d still %s after %s", s.importID, imp.Status, demoWait)
+			return fmt.Errorf("import %d still %s after %s", s.importID, imp.Status, demoWait)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -193,7 +193,7 @@ func (s *story) downloads() error {
 	} {
 		_, link := button(s.reportCard, f.button)
 		if link == "" {
-			return fmt.Errorf("demo: the report has no %s button", f.button)
+			return fmt.Errorf("the report has no %s button", f.button)
 		}
 		lines, err := s.w.download(link, s.dir, f.name)
 		if err != nil {
@@ -223,7 +223,7 @@ func (s *story) sayUntil(u teamstest.User, text string, done func([]teamstest.Se
 func (s *story) tap(u teamstest.User, card map[string]any, title string) error {
 	data, _ := button(card, title)
 	if data == nil {
-		return fmt.Errorf("demo: no button %q on the card %v", title, cardLines(card))
+		return fmt.Errorf("no button %q on the card %v", title, cardLines(card))
 	}
 	s.t.user(u, "(taps [%s])", title)
 	_, err := s.w.act(s.w.kit.Submit(u, data), atLeast(1))

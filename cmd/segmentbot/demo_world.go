@@ -50,10 +50,10 @@ func startDemoWorld(ctx context.Context, dir string, t *transcript) (w *demoWorl
 		}
 	}()
 	if w.dbDir, err = os.MkdirTemp("", "segmentbot-demo-db-"); err != nil {
-		return w, fmt.Errorf("demo: database folder: %w", err)
+		return w, fmt.Errorf("database folder: %w", err)
 	}
 	if w.log, err = os.Create(filepath.Join(dir, "segmentbot.log")); err != nil {
-		return w, fmt.Errorf("demo: log file: %w", err)
+		return w, fmt.Errorf("log file: %w", err)
 	}
 	w.files = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/"+demoFileName {
@@ -75,11 +75,11 @@ func startDemoWorld(ctx context.Context, dir string, t *transcript) (w *demoWorl
 	})
 	cfg, err := loadConfig(getenv)
 	if err != nil {
-		return w, fmt.Errorf("demo: %w", err)
+		return w, fmt.Errorf("%w", err)
 	}
 	log := slog.New(slog.NewTextHandler(w.log, nil))
 	if w.app, err = newApp(ctx, cfg, log, &http.Client{Timeout: 10 * time.Second}, time.Now); err != nil {
-		return w, fmt.Errorf("demo: %w", err)
+		return w, fmt.Errorf("%w", err)
 	}
 	// Quick polling and progress, so the story moves at reading pace.
 	w.app.runner.ProgressEvery = 40 * time.Millisecond
@@ -123,12 +123,12 @@ func (w *demoWorld) post(a teamstest.Activity) error {
 	req.Header.Set("Authorization", w.kit.Sign(a))
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("demo: POST /api/messages: %w", err)
+		return fmt.Errorf("POST /api/messages: %w", err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("demo: POST /api/messages: status %d: %s", resp.StatusCode, body)
+		return fmt.Errorf("POST /api/messages: status %d: %s", resp.StatusCode, body)
 	}
 	return nil
 }
@@ -152,7 +152,7 @@ func (w *demoWorld) waitSent(what, replyTo string, done func([]teamstest.Sent) b
 			return fresh, nil
 		}
 		if time.Now().After(deadline) {
-			return nil, fmt.Errorf("demo: waited %s for %s; the bot sent %d activities", demoWait, what, len(fresh))
+			return nil, fmt.Errorf("waited %s for %s; the bot sent %d activities", demoWait, what, len(fresh))
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
@@ -204,15 +204,15 @@ func (w *demoWorld) api(method, path string, out any) error {
 	req.Header.Set("Authorization", "Bearer "+demoAPIKey)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("demo: %s %s: %w", method, path, err)
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("demo: %s %s: status %d: %s", method, path, resp.StatusCode, body)
+		return fmt.Errorf("%s %s: status %d: %s", method, path, resp.StatusCode, body)
 	}
 	if err := json.Unmarshal(body, out); err != nil {
-		return fmt.Errorf("demo: %s %s: %w", method, path, err)
+		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	return nil
 }
@@ -222,18 +222,18 @@ func (w *demoWorld) api(method, path string, out any) error {
 func (w *demoWorld) download(link, dir, name string) (int, error) {
 	resp, err := http.Get(link)
 	if err != nil {
-		return 0, fmt.Errorf("demo: download %s: %w", name, err)
+		return 0, fmt.Errorf("download %s: %w", name, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return 0, fmt.Errorf("demo: download %s: status %d", name, resp.StatusCode)
+		return 0, fmt.Errorf("download %s: status %d", name, resp.StatusCode)
 	}
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("demo: download %s: %w", name, err)
+		return 0, fmt.Errorf("download %s: %w", name, err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
-		return 0, fmt.Errorf("demo: %w", err)
+		return 0, fmt.Errorf("%w", err)
 	}
 	return bytes.Count(body, []byte("\n")), nil
 }

@@ -2,94 +2,136 @@
 // service, `migrate` applies database migrations, `demo` plays a scripted
 // conversation against an in-process fake Teams, `manifest` builds the
 // Teams app package, `healthcheck` probes a running service, `version`
-// prints the build. This is the only place that wires the rooms together.
+// prints the build, `help` describes them. This is the only place that
+// wires the rooms together.
 package main
 
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 	"os/signal"
-	"runtime/debug"
+	"strings"
 	"syscall"
 
 	"github.com/segmentbot/segmentbot/config"
-	"github.com/segmentbot/segmentbot/store"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout, os.Getenv); err != nil {
-		fmt.Fprintln(os.Stderr, "segmentbot:", err)
-		os.Exit(1)
-	}
+	code := run(ctx, os.Args[1:], newEnv(os.Stdout, os.Stderr, os.Environ()))
+	stop()
+	os.Exit(code)
 }
 
-func run(ctx context.Context, args []string, stdout io.Writer, getenv func(string) string) error {
-	cmd := "serve"
+// env is what a command sees of its process: its output and its
+// environment.
+type env struct {
+	stdout, stderr io.Writer
+	environ        []string
+	vars           map[string]string
+}
+
+func newEnv(stdout, stderr io.Writer, environ []string) *env {
+	e := &env{stdout: stdout, stderr: stderr, environ: environ, vars: map[string]string{}}
+	for _, kv := range environ {
+		k, v, _ := strings.Cut(kv, "=")
+		e.vars[k] = v
+	}
+	return e
+}
+
+func (e *env) getenv(k string) string { return e.vars[k] }
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1
+	exitUsage = 2
+)
+
+// run runs the command args name (serve when none) and returns the exit
+// status. Every command parses its flags before it does anything else.
+func run(ctx context.Context, args []string, e *env) int {
+	name := "serve"
 	if len(args) > 0 {
-		cmd, args = args[0], args[1:]
-	}
-	switch cmd {
-	case "serve":
-		return serve(ctx, getenv)
-	case "migrate":
-		return migrate(ctx, getenv)
-	case "demo":
-		return demo(ctx, args, stdout)
-	case "manifest":
-		return buildManifest(args, stdout)
-	case "healthcheck":
-		return healthcheck(ctx, getenv)
-	case "version":
-		fmt.Fprintln(stdout, "segmentbot", version())
-		return nil
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, "usage: segmentbot [serve|migrate|demo|manifest|healthcheck|version]")
-		return nil
-	}
-	return fmt.Errorf("unknown command %q (try serve, migrate, demo, manifest, healthcheck or version)", cmd)
-}
-
-func version() string {
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		for _, s := range bi.Settings {
-			if s.Key == "vcs.revision" {
-				return bi.Main.Version + " " + s.Value
-			}
+		switch {
+		case isHelpFlag(args[0]):
+			printHelp(e.stdout)
+			return exitOK
+		case !strings.HasPrefix(args[0], "-"):
+			name, args = args[0], args[1:]
 		}
-		return bi.Main.Version
 	}
-	return "unknown"
+	cmd := findCommand(name)
+	if cmd == nil {
+		fmt.Fprintf(e.stderr, "segmentbot: unknown command %q\n", name)
+		printCommands(e.stderr)
+		return exitUsage
+	}
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // run prints the errors and the usage itself
+	fs.Usage = func() {}
+	action := cmd.flags(fs, e)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		cmd.printUsage(e.stdout, fs)
+		return exitOK
+	}
+	if err == nil && fs.NArg() > cmd.maxArgs {
+		err = fmt.Errorf("unexpected argument %q", fs.Arg(cmd.maxArgs))
+	}
+	if err != nil {
+		fmt.Fprintf(e.stderr, "segmentbot: %s: %s\n", name, err)
+		cmd.printUsage(e.stderr, fs)
+		return exitUsage
+	}
+	if err := action(ctx, fs.Args()); err != nil {
+		fmt.Fprintf(e.stderr, "segmentbot: %s: %s\n", name, oneLine(err))
+		var ue usageError
+		if errors.As(err, &ue) {
+			return exitUsage
+		}
+		return exitError
+	}
+	return exitOK
 }
 
-func newLogger(w io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: slog.LevelInfo}))
+func isHelpFlag(arg string) bool {
+	switch arg {
+	case "-h", "-help", "--help":
+		return true
+	}
+	return false
 }
 
+// usageError is a command line the command cannot run with (exit 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+func usageErrorf(format string, args ...any) error {
+	return usageError{fmt.Sprintf(format, args...)}
+}
+
+// oneLine keeps an error on one line, whatever joined it.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+}
+
+// newLogger writes JSON lines at level to w, with every secret replaced
+// (the database password).
+func newLogger(w io.Writer, level slog.Level, secrets []string) *slog.Logger {
+	h := slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level})
+	return slog.New(scrubHandler{Handler: h, secrets: secrets})
+}
+
+// loadConfig reads the configuration through getenv (the demo and the
+// tests; commands use config.LoadEnviron).
 func loadConfig(getenv func(string) string) (*config.Config, error) {
-	cfg, err := config.Load(getenv)
-	var ce *config.Error
-	if errors.As(err, &ce) {
-		return nil, errors.New(ce.Error())
-	}
-	return cfg, err
-}
-
-func migrate(ctx context.Context, getenv func(string) string) error {
-	cfg, err := loadConfig(getenv)
-	if err != nil {
-		return err
-	}
-	db, err := store.Open(ctx, cfg.DatabaseURL)
-	if err != nil {
-		return fmt.Errorf("migrate: %w", err)
-	}
-	defer db.Close()
-	fmt.Println("migrations applied to", redact(cfg.DatabaseURL))
-	return nil
+	return config.Load(getenv)
 }
