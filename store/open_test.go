@@ -40,3 +40,11 @@ func TestOpenOfASQLiteFileInAMissingFolderNamesTheFolder(t *testing.T) {
 		t.Error("a missing folder is not worth waiting for")
 	}
 }
+
+// A malformed URL will not get better by waiting.
+func TestOpenWithAMalformedPostgresURLIsNotUnreachable(t *testing.T) {
+	_, err := store.Open(context.Background(), "postgres://app:p%zz@127.0.0.1:1/db")
+	if err == nil || errors.Is(err, store.ErrUnreachable) {
+		t.Fatalf("err = %v, want an error that is not ErrUnreachable", err)
+	}
+}

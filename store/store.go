@@ -13,7 +13,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -87,13 +89,16 @@ func Open(ctx context.Context, databaseURL string) (*DB, error) {
 }
 
 // unreachable reports whether a failed ping never got an answer from the
-// server, or the answer "starting up" (57P03 cannot_connect_now).
+// server (no route, refused, cut, timed out), or the answer "starting up"
+// (57P03 cannot_connect_now). A malformed URL or a refused login is not.
 func unreachable(err error) bool {
 	var pqErr *pq.Error
 	if errors.As(err, &pqErr) {
 		return pqErr.Code == "57P03"
 	}
-	return true
+	var opErr *net.OpError
+	return errors.As(err, &opErr) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
 }
 
 func openPostgres(dsn string) (*DB, error) {
