@@ -19,10 +19,10 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"strconv"
 	"time"
 
 	"github.com/segmentbot/segmentbot/config"
+	"github.com/segmentbot/segmentbot/handlers"
 )
 
 func main() {
@@ -34,7 +34,7 @@ func main() {
 }
 
 func run(ctx context.Context) error {
-	cfg, err := config.Load(os.Getenv)
+	cfg, err := config.LoadEnviron(os.Environ())
 	if err != nil {
 		return err
 	}
@@ -43,14 +43,15 @@ func run(ctx context.Context) error {
 		return err
 	}
 	defer h.close()
-	srv := &http.Server{Addr: ":" + strconv.Itoa(cfg.Port), Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		srv.Close()
-	}()
-	fmt.Println("echo bot with segmentbot listening on", srv.Addr)
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+	// Without MicrosoftAppId, Teams authentication is off: loopback only,
+	// as for segmentbot itself (SEGMENTBOT_AUTH=off to override).
+	lns, err := handlers.Listen(cfg.Port, cfg.LoopbackOnly())
+	if err != nil {
 		return err
 	}
-	return nil
+	for _, ln := range lns {
+		fmt.Println("echo bot with segmentbot listening on", ln.Addr())
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	return handlers.Serve(ctx, srv, 10*time.Second, lns...)
 }
