@@ -8,7 +8,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
+	"github.com/segmentbot/segmentbot/bot/teams/faketeams"
 )
 
 // demoFlags plays the whole story in-process: the real service (newApp,
@@ -54,8 +54,8 @@ func runDemo(ctx context.Context, dir string, stdout io.Writer) (*demoResult, er
 	defer w.stop()
 	p := newDemoPeople(w.kit)
 	w.csv = p.csv
-	for _, u := range []teamstest.User{p.admin, p.optedIn, p.optedOut, p.newcomer} {
-		t.names[teamstest.PersonalConversation(u)] = u.Name
+	for _, u := range []faketeams.User{p.admin, p.optedIn, p.optedOut, p.newcomer} {
+		t.names[faketeams.PersonalConversation(u)] = u.Name
 	}
 	s := &story{w: w, p: p, t: t, dir: dir}
 	if err := s.tell(); err != nil {

@@ -7,7 +7,7 @@ import (
 	"strings"
 
 	"github.com/segmentbot/segmentbot/bot/teams"
-	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
+	"github.com/segmentbot/segmentbot/bot/teams/faketeams"
 )
 
 // The demo's organisation: everyone has a stable name, so the transcript
@@ -43,31 +43,31 @@ var (
 
 // demoPeople is who is who in the story.
 type demoPeople struct {
-	admin, optedIn, optedOut, newcomer teamstest.User
+	admin, optedIn, optedOut, newcomer faketeams.User
 	roster                             []teams.Member
 	csv                                string // the file the admin sends
 }
 
 // newDemoPeople builds the team roster, teaches the fake Graph about the
 // people outside it, and writes the 2,500-row file with its realistic mix.
-func newDemoPeople(kit *teamstest.Kit) *demoPeople {
+func newDemoPeople(kit *faketeams.Kit) *demoPeople {
 	p := &demoPeople{
-		admin:    teamstest.NewUser("Ada Admin"),
-		optedIn:  teamstest.NewUser("Priya Patel"),
-		optedOut: teamstest.NewUser("Oscar Olsen"),
-		newcomer: teamstest.NewUser("Ben Brown"),
+		admin:    faketeams.NewUser("Ada Admin"),
+		optedIn:  faketeams.NewUser("Priya Patel"),
+		optedOut: faketeams.NewUser("Oscar Olsen"),
+		newcomer: faketeams.NewUser("Ben Brown"),
 	}
 	names := demoNames(demoRosterUsers + demoOutsiders + demoDisabled + demoForbidden + demoUnknown + demoTypos)
 	take := func(n int) []string { out := names[:n]; names = names[n:]; return out }
 
 	var rows []string
 	// Two of the roster are people who already answered the segment card.
-	for _, u := range []teamstest.User{p.optedIn, p.optedOut} {
+	for _, u := range []faketeams.User{p.optedIn, p.optedOut} {
 		p.roster = append(p.roster, u.Member(demoEmail(u.Name)))
 		rows = append(rows, demoEmail(u.Name))
 	}
 	for _, name := range take(demoRosterUsers - 2) {
-		u := teamstest.NewUser(name)
+		u := faketeams.NewUser(name)
 		p.roster = append(p.roster, u.Member(demoEmail(name)))
 		rows = append(rows, demoEmail(name))
 	}
@@ -75,11 +75,11 @@ func newDemoPeople(kit *teamstest.Kit) *demoPeople {
 		rows = append(rows, strings.ToUpper(rows[10+i*37])) // case differs, same person
 	}
 	for i, name := range take(demoOutsiders) {
-		kit.AddGraphUser(teamstest.GraphUser{ID: demoGUID(1, i), UPN: demoEmail(name), Mail: demoEmail(name), Name: name})
+		kit.AddGraphUser(faketeams.GraphUser{ID: demoGUID(1, i), UPN: demoEmail(name), Mail: demoEmail(name), Name: name})
 		rows = append(rows, demoEmail(name))
 	}
 	for i, name := range take(demoDisabled) {
-		kit.AddGraphUser(teamstest.GraphUser{ID: demoGUID(2, i), UPN: demoEmail(name), Mail: demoEmail(name), Name: name, Disabled: true})
+		kit.AddGraphUser(faketeams.GraphUser{ID: demoGUID(2, i), UPN: demoEmail(name), Mail: demoEmail(name), Name: name, Disabled: true})
 		rows = append(rows, demoEmail(name))
 	}
 	for _, name := range take(demoForbidden) {

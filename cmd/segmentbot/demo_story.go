@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/segmentbot/segmentbot"
-	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
+	"github.com/segmentbot/segmentbot/bot/teams/faketeams"
 )
 
 // story plays the demo's chapters against the world, one turn at a time.
@@ -46,7 +46,7 @@ func (s *story) install() error {
 	if err := s.w.post(s.w.kit.InstallTeam(demoTeamID)); err != nil {
 		return err
 	}
-	s.t.note("%s adds Segment Bot to the team Contoso Staff; segmentbot loads its roster: %s members", teamstest.Installer.Name, segmentbot.Count(int64(len(s.p.roster))))
+	s.t.note("%s adds Segment Bot to the team Contoso Staff; segmentbot loads its roster: %s members", faketeams.Installer.Name, segmentbot.Count(int64(len(s.p.roster))))
 	return nil
 }
 
@@ -177,7 +177,7 @@ func (s *story) endUser() error {
 }
 
 // firstCard is the first Adaptive Card among sent, or nil.
-func firstCard(sent []teamstest.Sent) map[string]any {
+func firstCard(sent []faketeams.Sent) map[string]any {
 	for _, x := range sent {
 		if c := x.Card(); c != nil {
 			return c
@@ -210,17 +210,17 @@ func (s *story) downloads() error {
 }
 
 // say is a typed message and the bot's answer.
-func (s *story) say(u teamstest.User, text string) ([]teamstest.Sent, error) {
+func (s *story) say(u faketeams.User, text string) ([]faketeams.Sent, error) {
 	return s.sayUntil(u, text, atLeast(1))
 }
 
-func (s *story) sayUntil(u teamstest.User, text string, done func([]teamstest.Sent) bool) ([]teamstest.Sent, error) {
+func (s *story) sayUntil(u faketeams.User, text string, done func([]faketeams.Sent) bool) ([]faketeams.Sent, error) {
 	s.t.user(u, "%s", text)
 	return s.w.act(s.w.kit.Message(u, text), done)
 }
 
 // tap presses a card button (Action.Submit) and waits for the answer.
-func (s *story) tap(u teamstest.User, card map[string]any, title string) error {
+func (s *story) tap(u faketeams.User, card map[string]any, title string) error {
 	data, _ := button(card, title)
 	if data == nil {
 		return fmt.Errorf("no button %q on the card %v", title, cardLines(card))
@@ -231,8 +231,8 @@ func (s *story) tap(u teamstest.User, card map[string]any, title string) error {
 }
 
 // all is a waitSent condition that needs every one of conds.
-func all(conds ...func([]teamstest.Sent) bool) func([]teamstest.Sent) bool {
-	return func(sent []teamstest.Sent) bool {
-		return !slices.ContainsFunc(conds, func(c func([]teamstest.Sent) bool) bool { return !c(sent) })
+func all(conds ...func([]faketeams.Sent) bool) func([]faketeams.Sent) bool {
+	return func(sent []faketeams.Sent) bool {
+		return !slices.ContainsFunc(conds, func(c func([]faketeams.Sent) bool) bool { return !c(sent) })
 	}
 }

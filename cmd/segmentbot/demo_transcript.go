@@ -6,7 +6,7 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
+	"github.com/segmentbot/segmentbot/bot/teams/faketeams"
 )
 
 // transcript writes the demo as a chat log: who said what, and what the
@@ -27,12 +27,12 @@ func (t *transcript) note(format string, args ...any) {
 }
 
 // user is something a person typed or did.
-func (t *transcript) user(u teamstest.User, format string, args ...any) {
+func (t *transcript) user(u faketeams.User, format string, args ...any) {
 	fmt.Fprintf(t.w, "%s: %s\n", u.Name, fmt.Sprintf(format, args...))
 }
 
 // bot shows one activity the bot sent to the connector.
-func (t *transcript) bot(s teamstest.Sent) {
+func (t *transcript) bot(s faketeams.Sent) {
 	to := t.names[s.ConversationID]
 	if to == "" {
 		to = s.ConversationID
@@ -59,7 +59,7 @@ func (t *transcript) bot(s teamstest.Sent) {
 }
 
 // sentLines is an activity as text: its text, then every card.
-func sentLines(s teamstest.Sent) []string {
+func sentLines(s faketeams.Sent) []string {
 	var lines []string
 	if txt := strings.TrimSpace(s.Text()); txt != "" {
 		lines = append(lines, strings.Split(txt, "\n")...)

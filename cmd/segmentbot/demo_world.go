@@ -15,7 +15,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
+	"github.com/segmentbot/segmentbot/bot/teams/faketeams"
 )
 
 // demoAPIKey is the REST key of the demo's service; it lives only as long
@@ -30,7 +30,7 @@ const demoWait = 20 * time.Second
 // runner and the scheduler) on loopback, with the fake Teams, Graph and a
 // file host around it.
 type demoWorld struct {
-	kit   *teamstest.Kit
+	kit   *faketeams.Kit
 	app   *app
 	srv   *httptest.Server
 	files *httptest.Server
@@ -43,7 +43,7 @@ type demoWorld struct {
 
 // startDemoWorld starts everything; dir receives the log.
 func startDemoWorld(ctx context.Context, dir string, t *transcript) (w *demoWorld, err error) {
-	w = &demoWorld{kit: teamstest.Start(), t: t}
+	w = &demoWorld{kit: faketeams.Start(), t: t}
 	defer func() {
 		if err != nil {
 			w.stop()
@@ -66,7 +66,7 @@ func startDemoWorld(ctx context.Context, dir string, t *transcript) (w *demoWorl
 	w.srv = httptest.NewUnstartedServer(nil)
 	getenv := kitEnv(w.kit, "sqlite:"+filepath.Join(w.dbDir, "segmentbot.db"), "http://"+w.srv.Listener.Addr().String(), map[string]string{
 		"SEGMENTBOT_GRAPH_RATE":     "500",
-		"SEGMENTBOT_ADMINS":         teamstest.NewUser("Ada Admin").AADObjectID,
+		"SEGMENTBOT_ADMINS":         faketeams.NewUser("Ada Admin").AADObjectID,
 		"SEGMENTBOT_API_KEYS":       demoAPIKey,
 		"SEGMENTBOT_SIGNING_KEY":    "demo-signing-key-" + fmt.Sprint(time.Now().UnixNano()),
 		"SEGMENTBOT_DOWNLOAD_ALLOW": "127.0.0.1",
@@ -114,7 +114,7 @@ func (w *demoWorld) stop() {
 
 // post sends a signed activity to /api/messages, as the Bot Connector
 // does.
-func (w *demoWorld) post(a teamstest.Activity) error {
+func (w *demoWorld) post(a faketeams.Activity) error {
 	req, err := http.NewRequest(http.MethodPost, w.srv.URL+"/api/messages", bytes.NewReader(a.JSON()))
 	if err != nil {
 		return err
@@ -136,14 +136,14 @@ func (w *demoWorld) post(a teamstest.Activity) error {
 // waitSent waits until done holds for the activities sent since the last
 // flush, then writes them to the transcript (replies to replyTo first) and
 // returns them.
-func (w *demoWorld) waitSent(what, replyTo string, done func([]teamstest.Sent) bool) ([]teamstest.Sent, error) {
+func (w *demoWorld) waitSent(what, replyTo string, done func([]faketeams.Sent) bool) ([]faketeams.Sent, error) {
 	deadline := time.Now().Add(demoWait)
 	for {
 		fresh := w.kit.Sent()[w.seen:]
 		if done(fresh) {
 			w.seen += len(fresh)
 			ordered := slices.Clone(fresh)
-			slices.SortStableFunc(ordered, func(a, b teamstest.Sent) int {
+			slices.SortStableFunc(ordered, func(a, b faketeams.Sent) int {
 				return boolRank(a.Activity["replyToId"] != replyTo) - boolRank(b.Activity["replyToId"] != replyTo)
 			})
 			for _, s := range ordered {
@@ -166,13 +166,13 @@ func boolRank(b bool) int {
 }
 
 // atLeast is a waitSent condition: at least n activities.
-func atLeast(n int) func([]teamstest.Sent) bool {
-	return func(s []teamstest.Sent) bool { return len(s) >= n }
+func atLeast(n int) func([]faketeams.Sent) bool {
+	return func(s []faketeams.Sent) bool { return len(s) >= n }
 }
 
 // saying is a waitSent condition: an activity whose text has all of texts.
-func saying(texts ...string) func([]teamstest.Sent) bool {
-	return func(sent []teamstest.Sent) bool {
+func saying(texts ...string) func([]faketeams.Sent) bool {
+	return func(sent []faketeams.Sent) bool {
 		for _, s := range sent {
 			all := strings.Join(sentLines(s), "\n")
 			ok := true
@@ -188,7 +188,7 @@ func saying(texts ...string) func([]teamstest.Sent) bool {
 }
 
 // act is one turn: a person does something, the bot answers.
-func (w *demoWorld) act(a teamstest.Activity, done func([]teamstest.Sent) bool) ([]teamstest.Sent, error) {
+func (w *demoWorld) act(a faketeams.Activity, done func([]faketeams.Sent) bool) ([]faketeams.Sent, error) {
 	if err := w.post(a); err != nil {
 		return nil, err
 	}

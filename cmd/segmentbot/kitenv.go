@@ -1,11 +1,11 @@
 package main
 
-import "github.com/segmentbot/segmentbot/bot/teams/teamstest"
+import "github.com/segmentbot/segmentbot/bot/teams/faketeams"
 
-// kitEnv is the configuration that points the service at a teamstest kit
+// kitEnv is the configuration that points the service at a faketeams kit
 // (login, tokens, Graph) with real authentication, plus extra. The demo,
 // the end-to-end tests and the benchmarks all start the service this way.
-func kitEnv(kit *teamstest.Kit, dsn, publicURL string, extra map[string]string) func(string) string {
+func kitEnv(kit *faketeams.Kit, dsn, publicURL string, extra map[string]string) func(string) string {
 	kc := kit.Config()
 	vars := map[string]string{
 		"DATABASE_URL":             dsn,

@@ -1,4 +1,4 @@
-package teamstest
+package faketeams
 
 import (
 	"encoding/json"
@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/segmentbot/segmentbot/bot/teams"
@@ -53,7 +52,7 @@ func (k *Kit) Sent() []Sent {
 
 // WaitSent waits up to 10 s until at least n activities were sent (replies
 // are asynchronous) and returns them; it fails the test on time-out.
-func (k *Kit) WaitSent(t testing.TB, n int) []Sent {
+func (k *Kit) WaitSent(t TB, n int) []Sent {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -62,7 +61,7 @@ func (k *Kit) WaitSent(t testing.TB, n int) []Sent {
 			return s
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("teamstest: %d activities sent, want %d", len(s), n)
+			t.Fatalf("faketeams: %d activities sent, want %d", len(s), n)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}

@@ -1,4 +1,4 @@
-package teamstest
+package faketeams
 
 import (
 	"crypto/rand"
@@ -30,7 +30,7 @@ func signingKeys() (*rsa.PrivateKey, *rsa.PrivateKey, *rsa.PrivateKey) {
 		gen := func() *rsa.PrivateKey {
 			k, err := rsa.GenerateKey(rand.Reader, 2048)
 			if err != nil {
-				panic(fmt.Sprintf("teamstest: generating an RSA key: %v", err))
+				panic(fmt.Sprintf("faketeams: generating an RSA key: %v", err))
 			}
 			return k
 		}

@@ -1,4 +1,4 @@
-package teamstest
+package faketeams
 
 import (
 	"encoding/json"
@@ -39,7 +39,7 @@ type Activity map[string]any
 func (a Activity) JSON() []byte {
 	b, err := json.Marshal(a)
 	if err != nil {
-		panic(fmt.Sprintf("teamstest: encoding an activity: %v", err))
+		panic(fmt.Sprintf("faketeams: encoding an activity: %v", err))
 	}
 	return b
 }

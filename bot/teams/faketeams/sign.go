@@ -1,4 +1,4 @@
-package teamstest
+package faketeams
 
 import (
 	"encoding/base64"
@@ -88,7 +88,7 @@ func (k *Kit) Sign(a Activity, opts ...SignOption) string {
 	}
 	payload, err := json.Marshal(t.claims)
 	if err != nil {
-		panic(fmt.Sprintf("teamstest: encoding claims: %v", err))
+		panic(fmt.Sprintf("faketeams: encoding claims: %v", err))
 	}
 	return "Bearer " + t.sign(payload)
 }
@@ -118,13 +118,13 @@ func (t *token) sign(payload []byte) string {
 		}
 		jk, err := jwk.Import(raw)
 		if err != nil {
-			panic(fmt.Sprintf("teamstest: importing the key: %v", err))
+			panic(fmt.Sprintf("faketeams: importing the key: %v", err))
 		}
 		alg, key = jwa.RS256(), jk
 	}
 	signed, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(hdr)))
 	if err != nil {
-		panic(fmt.Sprintf("teamstest: signing: %v", err))
+		panic(fmt.Sprintf("faketeams: signing: %v", err))
 	}
 	return string(signed)
 }
