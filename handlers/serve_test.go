@@ -133,3 +133,31 @@ func nonLoopbackIP(t *testing.T) net.IP {
 	t.Log("this host has no address beyond loopback: reachability not checked")
 	return nil
 }
+
+func TestServeOnSeveralListenersStopsThemAll(t *testing.T) {
+	lns, err := Listen(0, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	go func() { served <- Serve(ctx, &http.Server{Handler: ok}, time.Second, lns...) }()
+	for _, ln := range lns {
+		resp, err := http.Get("http://" + ln.Addr().String())
+		if err != nil {
+			t.Fatalf("%s: %v", ln.Addr(), err)
+		}
+		resp.Body.Close()
+	}
+	cancel()
+	if err := <-served; err != nil {
+		t.Fatalf("Serve: %v", err)
+	}
+	for _, ln := range lns {
+		if c, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second); err == nil {
+			c.Close()
+			t.Errorf("%s still accepts connections", ln.Addr())
+		}
+	}
+}
