@@ -2,8 +2,10 @@ package config_test
 
 import (
 	"errors"
+	"log/slog"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentbot/segmentbot/config"
 )
@@ -74,4 +76,24 @@ func TestANameThatDiffersOnlyInCaseStopsStartWithTheRightSpelling(t *testing.T) 
 			t.Errorf("DATABASE_URL = %q", c.DatabaseURL)
 		}
 	})
+}
+
+func TestLogLevelAndDatabaseWait(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"SEGMENTBOT_LOG_LEVEL": "debug", "SEGMENTBOT_DATABASE_WAIT": "5s"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.LogLevel != slog.LevelDebug || c.DatabaseWait != 5*time.Second {
+		t.Errorf("LogLevel %v, DatabaseWait %v", c.LogLevel, c.DatabaseWait)
+	}
+	if c, _ := config.Load(env(nil)); c.LogLevel != slog.LevelInfo || c.DatabaseWait != 30*time.Second {
+		t.Errorf("defaults: LogLevel %v, DatabaseWait %v", c.LogLevel, c.DatabaseWait)
+	}
+	for name, bad := range map[string]string{"SEGMENTBOT_LOG_LEVEL": "loud", "SEGMENTBOT_DATABASE_WAIT": "forever"} {
+		_, err := config.Load(env(map[string]string{name: bad}))
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Var != name {
+			t.Errorf("%s=%s: want an error naming it, got %v", name, bad, err)
+		}
+	}
 }
