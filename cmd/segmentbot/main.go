@@ -91,7 +91,8 @@ func run(ctx context.Context, args []string, e *env) int {
 		return exitUsage
 	}
 	if err := action(ctx, fs.Args()); err != nil {
-		fmt.Fprintf(e.stderr, "segmentbot: %s: %s\n", name, oneLine(err))
+		// Masked once more here: no error line may carry the password.
+		fmt.Fprintf(e.stderr, "segmentbot: %s: %s\n", name, scrub(oneLine(err), dbSecrets(e.getenv("DATABASE_URL"))))
 		var ue usageError
 		if errors.As(err, &ue) {
 			return exitUsage
