@@ -60,4 +60,9 @@ const (
 	// the file into it; Arg is the segment name, the file URL and the file
 	// name, one per line.
 	VerbCreateImport = "create_and_import"
+	VerbMoreSegments = "more_segments" // the next page of open segments after SegmentID; Arg is how many were shown
 )
+
+// ResubscribeAll is the Arg of a Resubscribe after a plain unsubscribe:
+// the tap also lifts the global opt-out.
+const ResubscribeAll = "all"

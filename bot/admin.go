@@ -41,7 +41,7 @@ func (b *Bot) listSegments(ctx context.Context) (*segmentbot.Response, error) {
 		}
 		msg.Carousel = append(msg.Carousel, segmentbot.Message{
 			Title: s.Name,
-			Text:  segmentbot.Counted(s.Members, "member") + ", " + last,
+			Text:  segmentbot.Counted(s.Members, "member") + ", " + last + ", " + s.Visibility,
 			Buttons: []segmentbot.Button{
 				{Title: "Manage users", Say: "help"},
 				{Title: "Download list of users", URL: b.MembersURL(s.ID)},
