@@ -96,6 +96,8 @@ func helpCard() segmentbot.Message {
 		"remove from _segment_, then one email per line",
 		"users _segment_: download the list of members",
 		"card _segment_: the opt-in card; set reply _segment_: _text_",
+		"set segment _segment_ open, invite or closed: who may find and join it",
+		"history _email_: that person's joins and leaves",
 		"send a CSV file (one column of emails or ids), with import into _segment_",
 		"imports",
 		"schedule _segment_ at _time_, or schedule _segment_ at _time_ as _name_",
