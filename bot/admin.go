@@ -216,7 +216,7 @@ func (b *Bot) showCard(ctx context.Context, name string) (*segmentbot.Response, 
 		return friendly(err)
 	}
 	return say(
-		text("This is the card your users will see. Change the reply after opt-in with set reply %s: _text_.\nNow: %s", seg.Name, confirmation(seg)),
+		text("This is the card your users will see. Change the reply after opt-in with set reply %s: _text_.\nNow: %s\nVisibility: %s.", seg.Name, confirmation(seg), visibilityText[seg.Visibility]),
 		b.segmentCard(seg, stateUnknown, false),
 	)
 }

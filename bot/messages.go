@@ -73,7 +73,7 @@ func (b *Bot) welcome(ctx context.Context, u *segmentbot.User) (*segmentbot.Resp
 		Text:  "I keep the lists of people who get our news. Tap Opt in on a card to join a list, or type unsubscribe to leave them all.",
 		Buttons: []segmentbot.Button{
 			{Title: "My segments", Say: "my segments"},
-			{Title: "All segments", Say: "segments"},
+			{Title: "Open segments", Say: "segments"},
 		},
 	}
 	if admin {
