@@ -2,7 +2,9 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/segmentbot/segmentbot"
@@ -145,6 +147,48 @@ func TestAPerSegmentOptOutStopsAdminJoins(t *testing.T) {
 		}
 		if out, _ := db.IsUnsubscribed(ctx, lea.ID); out {
 			t.Fatal("unsubscribe <segment> must not opt out of everything")
+		}
+	})
+}
+
+// NotOptedOut is the condition a query that picks users by rule (attrs'
+// rule segments) adds: run it on a raw connection to the store's database.
+func TestNotOptedOutLeavesOutWhoTypedUnsubscribe(t *testing.T) {
+	ctx := context.Background()
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		db, err := store.Open(ctx, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		in, out := member(t, db, "29:in", "in@x.com"), member(t, db, "29:out", "out@x.com")
+		if _, err := db.OptOutAll(ctx, out.ID, segmentbot.SourceKeyword); err != nil {
+			t.Fatal(err)
+		}
+		driver, raw := "postgres", dsn
+		if db.Dialect() == "sqlite" {
+			driver, raw = "sqlite", strings.TrimPrefix(dsn, "sqlite:")
+		}
+		conn, err := sql.Open(driver, raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		rows, err := conn.QueryContext(ctx, "SELECT u.id FROM users u WHERE "+store.NotOptedOut("u.id")+" ORDER BY u.id")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var ids []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, id)
+		}
+		if len(ids) != 1 || ids[0] != in.ID {
+			t.Fatalf("users not opted out: %v, want only %d", ids, in.ID)
 		}
 	})
 }
