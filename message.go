@@ -61,6 +61,7 @@ const (
 	// name, one per line.
 	VerbCreateImport = "create_and_import"
 	VerbMoreSegments = "more_segments" // the next page of open segments after SegmentID; Arg is how many were shown
+	VerbMoreHistory  = "more_history"  // admins: the next page of a person's history; Segments is user id, last event id
 )
 
 // ResubscribeAll is the Arg of a Resubscribe after a plain unsubscribe:

@@ -33,12 +33,13 @@ func (b *Bot) setVisibility(ctx context.Context, arg string) (*segmentbot.Respon
 	return say(text("%s is now %s.", seg.Name, visibilityText[v]))
 }
 
-// historyPage is how many events history shows at most.
-const historyPage = 50
+// historyPage is how many events one history card shows; a More button
+// shows the next ones.
+const historyPage = 20
 
 // history runs "history <email>": every join and leave of the people with
 // that email, with source, segment, time and the admin or import behind
-// each.
+// each, a page at a time.
 func (b *Bot) history(ctx context.Context, ev segmentbot.Event, arg string) (*segmentbot.Response, error) {
 	email := strings.ToLower(cleanName(arg))
 	if email == "" {
@@ -51,36 +52,66 @@ func (b *Bot) history(ctx context.Context, ev segmentbot.Event, arg string) (*se
 	if len(users) == 0 {
 		return say(text("I know nobody with the email %s.", email))
 	}
-	loc := location(ev)
 	var msgs []segmentbot.Message
 	for _, u := range users {
-		events, err := b.store.FindUserEvents(ctx, u.ID, segmentbot.Page{Limit: historyPage + 1})
+		msg, err := b.historyCard(ctx, ev, u, 0)
 		if err != nil {
 			return nil, err
-		}
-		msg := segmentbot.Message{Title: "History of " + displayName(u)}
-		if len(events) == 0 {
-			msg.Text = "No joins or leaves yet."
-		}
-		var lines []string
-		for i, e := range events {
-			if i == historyPage {
-				lines = append(lines, fmt.Sprintf("... and more: GET /v1/users/%d/events lists them all.", u.ID))
-				break
-			}
-			lines = append(lines, eventLine(e, loc))
-		}
-		msg.Text += strings.Join(lines, "\n")
-		unsubscribed, err := b.store.IsUnsubscribed(ctx, u.ID)
-		if err != nil {
-			return nil, err
-		}
-		if unsubscribed {
-			msg.Text += "\nOpted out of everything: no admin can add them to a segment until they opt in themselves."
 		}
 		msgs = append(msgs, msg)
 	}
 	return say(msgs...)
+}
+
+// moreHistory answers the More button of a history card: Segments holds
+// the user's id and the last event shown.
+func (b *Bot) moreHistory(ctx context.Context, ev segmentbot.Event, a *segmentbot.Action) (*segmentbot.Response, error) {
+	if len(a.Segments) != 2 {
+		return say(text("That button carried no history. Type history followed by an email."))
+	}
+	u, err := b.store.FindUserByID(ctx, a.Segments[0])
+	if err != nil {
+		return friendly(err)
+	}
+	msg, err := b.historyCard(ctx, ev, u, a.Segments[1])
+	if err != nil {
+		return nil, err
+	}
+	return say(msg)
+}
+
+// historyCard is one page of u's history after event after.
+func (b *Bot) historyCard(ctx context.Context, ev segmentbot.Event, u *segmentbot.User, after int64) (segmentbot.Message, error) {
+	events, err := b.store.FindUserEvents(ctx, u.ID, segmentbot.Page{After: after, Limit: historyPage + 1})
+	if err != nil {
+		return segmentbot.Message{}, err
+	}
+	msg := segmentbot.Message{Title: "History of " + displayName(u)}
+	if after != 0 {
+		msg.Title += ", continued"
+	}
+	if len(events) == 0 {
+		msg.Text = "No joins or leaves yet."
+	}
+	loc := location(ev)
+	var lines []string
+	for i, e := range events {
+		if i == historyPage {
+			msg.Buttons = []segmentbot.Button{{Title: "More", Action: b.sign(segmentbot.Action{
+				Verb: segmentbot.VerbMoreHistory, Segments: []int64{u.ID, events[i-1].ID}})}}
+			break
+		}
+		lines = append(lines, eventLine(e, loc))
+	}
+	msg.Text += strings.Join(lines, "\n")
+	unsubscribed, err := b.store.IsUnsubscribed(ctx, u.ID)
+	if err != nil {
+		return segmentbot.Message{}, err
+	}
+	if unsubscribed {
+		msg.Text += "\nOpted out of everything: no admin can add them to a segment until they opt in themselves."
+	}
+	return msg, nil
 }
 
 // eventLine is one event of a history: time, what, where, how, and who.

@@ -282,5 +282,24 @@ func TestHistoryInChat(t *testing.T) {
 		}
 		wantContains(t, w.say(w.admin, "history nobody@contoso.com"), "I know nobody with the email nobody@contoso.com")
 		wantContains(t, w.say(kai, "history kai@contoso.com"), "only admins")
+
+		t.Run("a long history pages with More", func(t *testing.T) {
+			for i := 0; i < 30; i++ { // 2 events so far, 32 in all
+				if _, err := db.Join(w.ctx, seg.ID, kai.ID, segmentbot.SourceButton, kai.ID); err != nil {
+					t.Fatal(err)
+				}
+			}
+			first := w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "history kai@contoso.com"})
+			if n := strings.Count(render(first), "UTC: "); n != 20 {
+				t.Fatalf("first page shows %d events, want 20", n)
+			}
+			more := button(t, first, "More")
+			wantContains(t, render(w.tap(kai, more, false)), "only admins")
+			second := render(w.tap(w.admin, more, false))
+			wantContains(t, second, "History of Kai (kai@contoso.com), continued")
+			if n := strings.Count(second, "UTC: "); n != 12 || strings.Contains(second, "[More]") {
+				t.Fatalf("second page shows %d events (want 12) and no More: %q", n, second)
+			}
+		})
 	})
 }

@@ -29,6 +29,8 @@ func (b *Bot) handleAction(ctx context.Context, ev segmentbot.Event) (*segmentbo
 		return b.browseFrom(ctx, &ev.Sender, a.SegmentID, a.Arg)
 	case segmentbot.VerbConfirmDelete:
 		return b.adminOnly(ctx, &ev.Sender, func() (*segmentbot.Response, error) { return b.deleteSegment(ctx, &ev.Sender, a.SegmentID) })
+	case segmentbot.VerbMoreHistory:
+		return b.adminOnly(ctx, &ev.Sender, func() (*segmentbot.Response, error) { return b.moreHistory(ctx, ev, a) })
 	case segmentbot.VerbPickSegment:
 		return b.adminOnly(ctx, &ev.Sender, func() (*segmentbot.Response, error) { return b.importPicked(ctx, ev, a) })
 	case segmentbot.VerbCreateImport:

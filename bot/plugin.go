@@ -38,7 +38,8 @@ func (b *Bot) Wants(ev segmentbot.Event) bool {
 func ownVerb(verb string) bool {
 	switch verb {
 	case segmentbot.VerbOptIn, segmentbot.VerbOptOut, segmentbot.VerbResubscribe,
-		segmentbot.VerbConfirmDelete, segmentbot.VerbPickSegment, segmentbot.VerbCreateImport, segmentbot.VerbMoreSegments:
+		segmentbot.VerbConfirmDelete, segmentbot.VerbPickSegment, segmentbot.VerbCreateImport,
+		segmentbot.VerbMoreSegments, segmentbot.VerbMoreHistory:
 		return true
 	}
 	return false
