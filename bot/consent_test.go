@@ -24,7 +24,7 @@ func TestNaturalOptOutPhrasing(t *testing.T) {
 		"opt out", "opt-out", "Opt me out", "opt me out please", "optout", "opt out of everything",
 		"I want to unsubscribe", "i would like to opt out", "can you stop", "could you please stop sending these",
 		"unsubscribe!!!", "  stop  ", "pls unsubscribe me asap", "Unsubscribe me, thank you", "stop all messages",
-		"stop the messages",
+		"stop the messages", "Hi, I'd like to unsubscribe", "hey bot, stop it", "unsubscribe me permanently",
 	}
 	notOptOut := []string{
 		"how do I stop the printer", "stop the printer", "don't stop", "unsubscribe tomorrow maybe?",

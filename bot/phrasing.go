@@ -10,9 +10,10 @@ import (
 // Text with any other word ("how do I stop the printer") is no opt-out,
 // unless the words after the keyword name a segment. Segment-like words
 // ("news") are left out on purpose: "unsubscribe news" names a segment.
-var fillers = wordSet(`please pls plz kindly
-	i im me my myself you we us it this these them the
-	want wanna would like to just now right away asap at once
+var fillers = wordSet(`please pls plz kindly hi hey hello
+	i im id ill ive me my myself you we us it this these them the
+	want wanna would like to just now right away asap at once immediately
+	completely entirely forever permanently
 	all everything every of from
 	thanks thank thx ok okay yes
 	can could will
