@@ -27,18 +27,12 @@ func (s *server) listUserEvents(c *gin.Context) {
 		writeError(c, s.log, fmt.Errorf("find user %d: %w", id, err))
 		return
 	}
-	p, err := pageOf(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	limit := p.Limit
-	p.Limit++
-	events, err := s.Store.FindUserEvents(ctx, id, p)
+	events, next, err := findPage(c, func(p segmentbot.Page) ([]*segmentbot.UserEvent, error) {
+		return s.Store.FindUserEvents(ctx, id, p)
+	}, func(e *segmentbot.UserEvent) int64 { return e.ID })
 	if err != nil {
 		writeError(c, s.log, fmt.Errorf("list events of user %d: %w", id, err))
 		return
 	}
-	events, next := trimPage(events, limit, func(e *segmentbot.UserEvent) int64 { return e.ID })
 	c.JSON(http.StatusOK, userEvents{Events: events, NextCursor: next})
 }
