@@ -19,6 +19,11 @@ const (
 	EUNAVAILABLE  = "unavailable"
 )
 
+// ErrOptedOut is the error of an admin's join (chat, import, REST, rule)
+// of a user who opted out of the segment or of everything: only the user
+// may bring themselves back, and nothing changed.
+var ErrOptedOut = &Error{Code: ECONFLICT, Message: "That person opted out, so only they can join again."}
+
 // Error is an error the user may see: a code and a human message.
 type Error struct {
 	Code    string

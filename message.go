@@ -60,4 +60,10 @@ const (
 	// the file into it; Arg is the segment name, the file URL and the file
 	// name, one per line.
 	VerbCreateImport = "create_and_import"
+	VerbMoreSegments = "more_segments" // the next page of open segments after SegmentID; Arg is how many were shown
+	VerbMoreHistory  = "more_history"  // admins: the next page of a person's history; Segments is user id, last event id
 )
+
+// ResubscribeAll is the Arg of a Resubscribe after a plain unsubscribe:
+// the tap also lifts the global opt-out.
+const ResubscribeAll = "all"

@@ -53,6 +53,8 @@ type Segment struct {
 	Reply       string    `json:"reply,omitempty" db:"reply"` // confirmation after opt-in; empty = default
 	Members     int64     `json:"members" db:"members"`
 	CreatedAt   time.Time `json:"created_at" db:"created_at"`
+	// Visibility says who may find and join the segment (Visibility*).
+	Visibility string `json:"visibility" db:"visibility"`
 	// LastImport is the newest import into the segment, if any.
 	LastImport *ImportRef `json:"last_import"`
 }
@@ -61,6 +63,18 @@ type Segment struct {
 type ImportRef struct {
 	ID     int64  `json:"id"`
 	Status string `json:"status"`
+}
+
+// Segment visibilities.
+const (
+	VisibilityOpen   = "open"   // listed to end users and joinable
+	VisibilityInvite = "invite" // joinable through a card an admin shared, not listed (the default)
+	VisibilityClosed = "closed" // admins add people; the card offers only Opt out
+)
+
+// ValidVisibility reports whether v is a segment visibility.
+func ValidVisibility(v string) bool {
+	return v == VisibilityOpen || v == VisibilityInvite || v == VisibilityClosed
 }
 
 // MaxSegmentName is the longest segment name accepted, in characters.
@@ -92,6 +106,13 @@ const (
 	SourceSegment     = "segment"     // the segment was deleted
 )
 
+// ByUser reports whether a membership source is the user's own act. Only
+// those may bring back a user who opted out (of one segment or, by typing
+// unsubscribe, of all): an admin's paste, import, REST call or rule may not.
+func ByUser(source string) bool {
+	return source == SourceButton || source == SourceResubscribe || source == SourceKeyword
+}
+
 // Membership event actions.
 const (
 	ActionJoin  = "join"
@@ -108,4 +129,15 @@ type MembershipEvent struct {
 	Source    string    `json:"source" db:"source"`
 	ActorID   int64     `json:"actor_id" db:"actor_id"` // the user who caused it; 0 for the API
 	At        time.Time `json:"at" db:"at"`
+	ImportID  int64     `json:"import_id,omitempty" db:"import_id"` // the import a join came from; 0 = none
+}
+
+// UserEvent is one line of a person's history: a membership event with
+// the segment's name (empty once the segment is deleted) and the admin
+// behind it, if any.
+type UserEvent struct {
+	MembershipEvent
+	SegmentName string `json:"segment_name" db:"segment_name"`
+	ActorName   string `json:"actor_name,omitempty" db:"actor_name"`
+	ActorEmail  string `json:"actor_email,omitempty" db:"actor_email"`
 }

@@ -17,6 +17,7 @@ type SegmentUpdate struct {
 	Name        *string
 	Description *string
 	Reply       *string
+	Visibility  *string
 }
 
 // SegmentService keeps segments. Names are unique case-insensitively.
@@ -38,6 +39,9 @@ type SegmentService interface {
 	DeleteSegment(ctx context.Context, id int64, actorID int64) ([]*Broadcast, error)
 	// SegmentsOfUser lists the segments userID belongs to.
 	SegmentsOfUser(ctx context.Context, userID int64) ([]*Segment, error)
+	// FindOpenSegments lists open segments by id after p.After, and counts
+	// all open segments.
+	FindOpenSegments(ctx context.Context, p Page) ([]*Segment, int64, error)
 }
 
 // UserService keeps the user directory.
@@ -73,14 +77,24 @@ type MembershipService interface {
 	// segment or user. When ctx carries a Once (WithOnce) not taken yet,
 	// the change records its activity in the same commit, and fails with
 	// ErrRepeated, changing nothing, when the activity was recorded before.
+	// A source not ByUser cannot join a user who opted out of the segment
+	// or of everything: ErrOptedOut, nothing changed.
 	Join(ctx context.Context, segmentID, userID int64, source string, actorID int64) (bool, error)
 	// Leave removes userID from the segment; with optOut it also records a
 	// sticky opt-out that later imports respect. It reports whether the user
 	// was a member. ENOTFOUND, and ErrRepeated under a Once, as Join.
 	Leave(ctx context.Context, segmentID, userID int64, source string, actorID int64, optOut bool) (bool, error)
-	// OptOutAll removes userID from every segment with a sticky opt-out and
-	// returns the segments left.
+	// OptOutAll removes userID from every segment with a sticky opt-out,
+	// records the global opt-out that keeps admins from adding them to any
+	// segment, existing or made later, and returns the segments left.
 	OptOutAll(ctx context.Context, userID int64, source string) ([]*Segment, error)
+	// Resubscribe is the user's own way back after OptOutAll: it lifts
+	// the global opt-out and joins the segments of segmentIDs that still
+	// exist (source resubscribe), all in one transaction. It returns
+	// those segments and how many the user was not in before.
+	Resubscribe(ctx context.Context, userID int64, segmentIDs []int64) ([]*Segment, int, error)
+	// IsUnsubscribed reports whether userID opted out of everything.
+	IsUnsubscribed(ctx context.Context, userID int64) (bool, error)
 	// IsOptedOut reports whether userID opted out of the segment.
 	IsOptedOut(ctx context.Context, segmentID, userID int64) (bool, error)
 	// IsMember reports whether userID is in the segment.
@@ -91,6 +105,9 @@ type MembershipService interface {
 	EachMember(ctx context.Context, segmentID int64, fn func(*Member) error) error
 	// FindEvents returns the log for (segment, user); 0 means any.
 	FindEvents(ctx context.Context, segmentID, userID int64) ([]*MembershipEvent, error)
+	// FindUserEvents returns one page of a person's history, oldest
+	// first, with segment and admin names.
+	FindUserEvents(ctx context.Context, userID int64, p Page) ([]*UserEvent, error)
 }
 
 // ActivityService makes redelivered channel activities harmless.

@@ -41,7 +41,7 @@ func (b *Bot) listSegments(ctx context.Context) (*segmentbot.Response, error) {
 		}
 		msg.Carousel = append(msg.Carousel, segmentbot.Message{
 			Title: s.Name,
-			Text:  segmentbot.Counted(s.Members, "member") + ", " + last,
+			Text:  segmentbot.Counted(s.Members, "member") + ", " + last + ", " + s.Visibility,
 			Buttons: []segmentbot.Button{
 				{Title: "Manage users", Say: "help"},
 				{Title: "Download list of users", URL: b.MembersURL(s.ID)},
@@ -216,7 +216,7 @@ func (b *Bot) showCard(ctx context.Context, name string) (*segmentbot.Response, 
 		return friendly(err)
 	}
 	return say(
-		text("This is the card your users will see. Change the reply after opt-in with set reply %s: _text_.\nNow: %s", seg.Name, confirmation(seg)),
+		text("This is the card your users will see. Change the reply after opt-in with set reply %s: _text_.\nNow: %s\nVisibility: %s.", seg.Name, confirmation(seg), visibilityText[seg.Visibility]),
 		b.segmentCard(seg, stateUnknown, false),
 	)
 }

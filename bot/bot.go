@@ -57,8 +57,9 @@ type Bot struct {
 	importer    Importer
 	door        *Entrance
 
-	admins   map[string]bool
-	keywords map[string]bool
+	admins       map[string]bool
+	keywords     map[string]bool
+	keywordWords [][]string // keywords as word lists, longest first
 
 	mu          sync.Mutex
 	adminCache  map[int64]adminEntry
@@ -101,6 +102,7 @@ func New(cfg Config, store segmentbot.Store, s *signer.Signer, imp Importer, dir
 			b.keywords[k] = true
 		}
 	}
+	b.keywordWords = keywordList(b.keywords)
 	return b
 }
 

@@ -29,9 +29,9 @@ func (b *Bot) handleText(ctx context.Context, ev segmentbot.Event) (*segmentbot.
 			return b.browse(ctx, u)
 		}
 		if ok && cmd.verb != "help" {
-			return say(text("Sorry, only admins can do that. Type my segments to see your subscriptions."))
+			return say(userHelp("Sorry, only admins can do that."))
 		}
-		return say(userHelp())
+		return say(userHelp(""))
 	}
 	if !ok {
 		return say(helpCard())
@@ -65,6 +65,10 @@ func (b *Bot) adminCommand(ctx context.Context, ev segmentbot.Event, cmd command
 		return b.showCard(ctx, cleanName(cmd.arg))
 	case "set reply":
 		return b.setReply(ctx, cmd.arg)
+	case "set segment":
+		return b.setVisibility(ctx, cmd.arg)
+	case "history":
+		return b.history(ctx, ev, cmd.arg)
 	case "imports":
 		return b.listImports(ctx, location(ev))
 	case "import into":

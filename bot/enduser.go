@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/segmentbot/segmentbot"
@@ -23,9 +24,13 @@ func (b *Bot) handleAction(ctx context.Context, ev segmentbot.Event) (*segmentbo
 	case segmentbot.VerbOptIn, segmentbot.VerbOptOut:
 		return b.optInOut(ctx, ev, a)
 	case segmentbot.VerbResubscribe:
-		return b.resubscribe(ctx, &ev.Sender, a.Segments)
+		return b.resubscribe(ctx, &ev.Sender, a)
+	case segmentbot.VerbMoreSegments:
+		return b.browseFrom(ctx, &ev.Sender, a.SegmentID, a.Arg)
 	case segmentbot.VerbConfirmDelete:
 		return b.adminOnly(ctx, &ev.Sender, func() (*segmentbot.Response, error) { return b.deleteSegment(ctx, &ev.Sender, a.SegmentID) })
+	case segmentbot.VerbMoreHistory:
+		return b.adminOnly(ctx, &ev.Sender, func() (*segmentbot.Response, error) { return b.moreHistory(ctx, ev, a) })
 	case segmentbot.VerbPickSegment:
 		return b.adminOnly(ctx, &ev.Sender, func() (*segmentbot.Response, error) { return b.importPicked(ctx, ev, a) })
 	case segmentbot.VerbCreateImport:
@@ -53,7 +58,15 @@ func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.A
 	}
 	u := &ev.Sender
 	var state, reply string
-	if a.Verb == segmentbot.VerbOptIn {
+	if a.Verb == segmentbot.VerbOptIn && seg.Visibility == segmentbot.VisibilityClosed {
+		// An old card from before the segment was closed: refuse politely.
+		member, err := b.store.IsMember(ctx, seg.ID, u.ID)
+		if err != nil {
+			return nil, fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
+		}
+		state = map[bool]string{true: stateIn, false: stateOut}[member]
+		reply = fmt.Sprintf("%s is closed: only admins add people to it, so nothing changed.", seg.Name)
+	} else if a.Verb == segmentbot.VerbOptIn {
 		joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID)
 		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
 			return b.segmentGone(seg.ID)
@@ -91,49 +104,60 @@ func (b *Bot) segmentGone(id int64) (*segmentbot.Response, error) {
 	return say(text("That segment no longer exists, so nothing changed."))
 }
 
-// keywordOptOut handles an unsubscribe keyword: alone it leaves every
-// segment; followed by a segment name it leaves that one. It reports false
-// when the text is not a keyword command at all.
+// keywordOptOut handles an unsubscribe keyword: with nothing but filler
+// words around it ("please unsubscribe me", "STOP!!", "opt me out") it
+// leaves every segment and keeps admins from adding the user anywhere;
+// followed by a segment's name it leaves that one. It reports false when
+// the text is not a keyword command at all ("how do I stop the printer").
 func (b *Bot) keywordOptOut(ctx context.Context, u *segmentbot.User, raw string) (*segmentbot.Response, bool, error) {
-	n := normalize(raw)
-	if b.keywords[n] {
-		resp, err := b.optOutAll(ctx, u)
+	seg, ok, err := b.optOutTarget(ctx, raw)
+	switch {
+	case err != nil:
+		return nil, true, err
+	case !ok:
+		return nil, false, nil
+	case seg != nil:
+		resp, err := b.leaveOne(ctx, u, seg)
 		return resp, true, err
 	}
-	for k := range b.keywords {
-		if !strings.HasPrefix(n, k+" ") {
-			continue
-		}
-		name := cleanName(strings.TrimSpace(raw[keywordEnd(raw, k):]))
-		seg, err := b.store.FindSegmentByName(ctx, name)
-		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
-			continue // "stop the printer" is not a command
-		} else if err != nil {
-			return nil, true, err
-		}
-		if _, err := b.store.Leave(ctx, seg.ID, u.ID, segmentbot.SourceKeyword, u.ID, true); err != nil {
-			return nil, true, fmt.Errorf("unsubscribe from %d: %w", seg.ID, err)
-		}
-		b.changed(segmentbot.SourceKeyword, segmentbot.ActionLeave)
-		resp, err := say(b.leftMessage([]*segmentbot.Segment{seg}))
-		return resp, true, err
-	}
-	return nil, false, nil
+	resp, err := b.optOutAll(ctx, u)
+	return resp, true, err
 }
 
-// keywordEnd finds where keyword k ends in raw, counting only the letters
-// and digits normalize kept.
-func keywordEnd(raw, k string) int {
-	want := len(strings.ReplaceAll(k, " ", ""))
-	for i, r := range raw {
-		if want == 0 {
-			return i
-		}
-		if n := normalize(string(r)); n != "" && n != " " {
-			want -= len(n)
-		}
+// optOutTarget reads raw as an opt-out: of the segment it names (seg),
+// of everything (seg nil), or none at all (ok false).
+func (b *Bot) optOutTarget(ctx context.Context, raw string) (*segmentbot.Segment, bool, error) {
+	if b.keywords[normalize(raw)] {
+		return nil, true, nil
 	}
-	return len(raw)
+	rest, ok := optOutRequest(b.keywordWords, raw)
+	if !ok {
+		return nil, false, nil
+	}
+	for _, name := range segmentNames(rest) {
+		seg, err := b.store.FindSegmentByName(ctx, name)
+		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, false, err
+		}
+		return seg, true, nil
+	}
+	return nil, onlyFillers(rest), nil
+}
+
+// leaveOne runs "unsubscribe <segment>": a sticky opt-out of that segment
+// only, said plainly when the user was not in it.
+func (b *Bot) leaveOne(ctx context.Context, u *segmentbot.User, seg *segmentbot.Segment) (*segmentbot.Response, error) {
+	left, err := b.store.Leave(ctx, seg.ID, u.ID, segmentbot.SourceKeyword, u.ID, true)
+	if err != nil {
+		return nil, fmt.Errorf("unsubscribe from %d: %w", seg.ID, err)
+	}
+	if !left {
+		return say(text("You weren't in %s, so there was nothing to leave. It's noted: no admin can add you to %s unless you opt in yourself.", seg.Name, seg.Name))
+	}
+	b.changed(segmentbot.SourceKeyword, segmentbot.ActionLeave)
+	return say(b.leftMessage([]*segmentbot.Segment{seg}, false))
 }
 
 func (b *Bot) optOutAll(ctx context.Context, u *segmentbot.User) (*segmentbot.Response, error) {
@@ -141,56 +165,87 @@ func (b *Bot) optOutAll(ctx context.Context, u *segmentbot.User) (*segmentbot.Re
 	if err != nil {
 		return nil, fmt.Errorf("opt out of everything: %w", err)
 	}
-	if len(left) == 0 {
-		return say(text("You're not subscribed to anything, so there's nothing to leave. Type segments to see what you can join."))
-	}
 	for range left {
 		b.changed(segmentbot.SourceKeyword, segmentbot.ActionLeave)
 	}
-	return say(b.leftMessage(left))
+	return say(b.leftMessage(left, true))
 }
 
 // leftMessage confirms a keyword opt-out and offers a one-tap way back to
-// exactly those segments.
-func (b *Bot) leftMessage(left []*segmentbot.Segment) segmentbot.Message {
+// exactly those segments; after a plain unsubscribe (all) it says that no
+// admin can add the user anywhere, and the way back lifts that too.
+func (b *Bot) leftMessage(left []*segmentbot.Segment, all bool) segmentbot.Message {
 	names := make([]string, len(left))
 	ids := make([]int64, len(left))
 	for i, s := range left {
 		names[i], ids[i] = s.Name, s.ID
 	}
-	return segmentbot.Message{
-		Title: "You're unsubscribed",
-		Text:  "You left: " + strings.Join(names, ", ") + ".\nNo news from these will reach you. Changed your mind?",
-		Buttons: []segmentbot.Button{{Title: "Resubscribe",
-			Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbResubscribe, Segments: ids})}},
+	resub := segmentbot.Action{Verb: segmentbot.VerbResubscribe, Segments: ids}
+	msg := segmentbot.Message{Title: "You're unsubscribed"}
+	switch {
+	case len(left) == 0:
+		msg.Text = "You're not subscribed to anything, so there's nothing to leave."
+	default:
+		msg.Text = "You left: " + strings.Join(names, ", ") + ".\nNo news from these will reach you."
 	}
+	if all {
+		resub.Arg = segmentbot.ResubscribeAll
+		msg.Text += "\nNo admin can add you to any segment until you opt in yourself. Changed your mind?"
+	} else {
+		msg.Text += " Changed your mind?"
+	}
+	msg.Buttons = []segmentbot.Button{{Title: "Resubscribe", Action: b.sign(resub)}}
+	return msg
 }
 
-func (b *Bot) resubscribe(ctx context.Context, u *segmentbot.User, ids []int64) (*segmentbot.Response, error) {
-	var names []string
-	for _, id := range ids {
-		seg, err := b.segments.tapSegment(ctx, id)
-		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
-			continue
-		} else if err != nil {
-			return nil, err
+// resubscribe rejoins the segments a keyword opt-out left. After a plain
+// unsubscribe (Arg all) it also lifts the global opt-out, in the same
+// transaction.
+func (b *Bot) resubscribe(ctx context.Context, u *segmentbot.User, a *segmentbot.Action) (*segmentbot.Response, error) {
+	var segs []*segmentbot.Segment
+	if a.Arg == segmentbot.ResubscribeAll {
+		var joined int
+		var err error
+		if segs, joined, err = b.store.Resubscribe(ctx, u.ID, a.Segments); err != nil {
+			return nil, fmt.Errorf("resubscribe user %d: %w", u.ID, err)
 		}
-		joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceResubscribe, u.ID)
-		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
-			b.segments.forget(id)
-			continue
-		} else if err != nil {
-			return nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)
-		}
-		if joined {
+		for range joined {
 			b.changed(segmentbot.SourceResubscribe, segmentbot.ActionJoin)
 		}
-		names = append(names, seg.Name)
+	} else {
+		for _, id := range a.Segments {
+			seg, err := b.segments.tapSegment(ctx, id)
+			if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceResubscribe, u.ID)
+			if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+				b.segments.forget(id)
+				continue
+			} else if err != nil {
+				return nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)
+			}
+			if joined {
+				b.changed(segmentbot.SourceResubscribe, segmentbot.ActionJoin)
+			}
+			segs = append(segs, seg)
+		}
 	}
-	if len(names) == 0 {
-		return say(text("Those segments no longer exist, so there's nothing to rejoin."))
+	names := make([]string, len(segs))
+	for i, s := range segs {
+		names[i] = s.Name
 	}
-	return say(text("Welcome back! You're subscribed again to: %s.", strings.Join(names, ", ")))
+	switch {
+	case len(names) > 0:
+		return say(text("Welcome back! You're subscribed again to: %s.", strings.Join(names, ", ")))
+	case a.Arg == segmentbot.ResubscribeAll && len(a.Segments) == 0:
+		return say(text("Done: admins can add you to segments again."))
+	case a.Arg == segmentbot.ResubscribeAll:
+		return say(text("Those segments no longer exist, so there's nothing to rejoin. Admins can add you to segments again."))
+	}
+	return say(text("Those segments no longer exist, so there's nothing to rejoin."))
 }
 
 // mySegments shows the segments the user belongs to, each with Opt out.
@@ -205,14 +260,28 @@ func (b *Bot) mySegments(ctx context.Context, u *segmentbot.User) (*segmentbot.R
 	return say(b.carousel("Your subscriptions", segs, func(*segmentbot.Segment) string { return stateIn }))
 }
 
-// browse shows every segment as a carousel with the user's state.
+// browsePage is how many open segments one answer to segments shows:
+// Teams shows at most 10 cards in a carousel.
+const browsePage = 10
+
+// browse shows the open segments as carousels of browsePage cards with
+// the user's state, and a More button while there are more.
 func (b *Bot) browse(ctx context.Context, u *segmentbot.User) (*segmentbot.Response, error) {
-	segs, err := b.store.FindSegments(ctx, segmentbot.Page{Limit: 10})
+	return b.browseFrom(ctx, u, 0, "0")
+}
+
+// browseFrom shows the open segments after segment id after; shown is how
+// many the user has seen so far (for "20 of 24").
+func (b *Bot) browseFrom(ctx context.Context, u *segmentbot.User, after int64, shown string) (*segmentbot.Response, error) {
+	segs, total, err := b.store.FindOpenSegments(ctx, segmentbot.Page{After: after, Limit: browsePage})
 	if err != nil {
-		return nil, fmt.Errorf("list segments: %w", err)
+		return nil, fmt.Errorf("list open segments: %w", err)
 	}
 	if len(segs) == 0 {
-		return say(text("There are no segments yet."))
+		if after != 0 {
+			return say(text("That's all: there are no more segments to show."))
+		}
+		return say(text("There are no segments you can join on your own yet. An admin may share a card with you to join one."))
 	}
 	mine, err := b.store.SegmentsOfUser(ctx, u.ID)
 	if err != nil {
@@ -222,12 +291,26 @@ func (b *Bot) browse(ctx context.Context, u *segmentbot.User) (*segmentbot.Respo
 	for _, s := range mine {
 		in[s.ID] = true
 	}
-	return say(b.carousel("Segments you can join", segs, func(s *segmentbot.Segment) string {
+	msg := b.carousel("Segments you can join", segs, func(s *segmentbot.Segment) string {
 		if in[s.ID] {
 			return stateIn
 		}
 		return stateOut
-	}))
+	})
+	before, _ := strconv.ParseInt(shown, 10, 64)
+	seen := max(before, 0) + int64(len(segs))
+	if seen >= total {
+		if total > browsePage {
+			return say(msg, text("That's all %d segments.", total))
+		}
+		return say(msg)
+	}
+	more := segmentbot.Message{
+		Text: fmt.Sprintf("%d of %d", seen, total),
+		Buttons: []segmentbot.Button{{Title: "More", Action: b.sign(segmentbot.Action{
+			Verb: segmentbot.VerbMoreSegments, SegmentID: segs[len(segs)-1].ID, Arg: strconv.FormatInt(seen, 10)})}},
+	}
+	return say(msg, more)
 }
 
 func (b *Bot) carousel(title string, segs []*segmentbot.Segment, state func(*segmentbot.Segment) string) segmentbot.Message {

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/segmentbot/segmentbot"
@@ -33,6 +34,13 @@ func (b *Bot) segmentCard(seg *segmentbot.Segment, state string, execute bool) s
 		msg.Buttons = []segmentbot.Button{in}
 	default:
 		msg.Buttons = []segmentbot.Button{in, out}
+	}
+	if seg.Visibility == segmentbot.VisibilityClosed {
+		// Admins add people to a closed segment; its card only lets them leave.
+		msg.Buttons = slices.DeleteFunc(msg.Buttons, func(b segmentbot.Button) bool { return b.Title == in.Title })
+		if state == stateOut {
+			msg.Text += " Only admins add people to this segment."
+		}
 	}
 	return msg
 }
@@ -65,7 +73,7 @@ func (b *Bot) welcome(ctx context.Context, u *segmentbot.User) (*segmentbot.Resp
 		Text:  "I keep the lists of people who get our news. Tap Opt in on a card to join a list, or type unsubscribe to leave them all.",
 		Buttons: []segmentbot.Button{
 			{Title: "My segments", Say: "my segments"},
-			{Title: "All segments", Say: "segments"},
+			{Title: "Open segments", Say: "segments"},
 		},
 	}
 	if admin {
@@ -88,6 +96,8 @@ func helpCard() segmentbot.Message {
 		"remove from _segment_, then one email per line",
 		"users _segment_: download the list of members",
 		"card _segment_: the opt-in card; set reply _segment_: _text_",
+		"set segment _segment_ open, invite or closed: who may find and join it",
+		"history _email_: that person's joins and leaves",
 		"send a CSV file (one column of emails or ids), with import into _segment_",
 		"imports",
 		"schedule _segment_ at _time_, or schedule _segment_ at _time_ as _name_",
@@ -104,13 +114,26 @@ func helpCard() segmentbot.Message {
 	}
 }
 
-// userHelp is what an end user sees for text the bot does not understand.
-func userHelp() segmentbot.Message {
+// userHelp is the end users' help card: what they can do, for "help",
+// "hi" and any text the bot does not understand. lead, if any, comes
+// first ("Only admins can do that.").
+func userHelp(lead string) segmentbot.Message {
+	lines := []string{
+		"my segments: the segments you're in, each with Opt out",
+		"segments: the open segments you can join",
+		"unsubscribe: leave every segment; no admin can add you back until you opt in yourself",
+		"unsubscribe followed by a segment's name: leave only that one",
+	}
+	text := strings.Join(lines, "\n")
+	if lead != "" {
+		text = lead + "\n\n" + text
+	}
 	return segmentbot.Message{
-		Text: "I didn't get that. Type my segments to see your subscriptions, segments to see them all, or unsubscribe to leave them all.",
+		Title: "What you can do here",
+		Text:  text,
 		Buttons: []segmentbot.Button{
 			{Title: "My segments", Say: "my segments"},
-			{Title: "All segments", Say: "segments"},
+			{Title: "Open segments", Say: "segments"},
 		},
 	}
 }

@@ -38,7 +38,8 @@ func (b *Bot) Wants(ev segmentbot.Event) bool {
 func ownVerb(verb string) bool {
 	switch verb {
 	case segmentbot.VerbOptIn, segmentbot.VerbOptOut, segmentbot.VerbResubscribe,
-		segmentbot.VerbConfirmDelete, segmentbot.VerbPickSegment, segmentbot.VerbCreateImport:
+		segmentbot.VerbConfirmDelete, segmentbot.VerbPickSegment, segmentbot.VerbCreateImport,
+		segmentbot.VerbMoreSegments, segmentbot.VerbMoreHistory:
 		return true
 	}
 	return false
@@ -68,20 +69,8 @@ func (b *Bot) wantsText(ctx context.Context, u segmentbot.User, raw string) bool
 
 // isKeyword matches what keywordOptOut acts on, without acting.
 func (b *Bot) isKeyword(ctx context.Context, raw string) bool {
-	n := normalize(raw)
-	if b.keywords[n] {
-		return true
-	}
-	for k := range b.keywords {
-		if !strings.HasPrefix(n, k+" ") {
-			continue
-		}
-		name := cleanName(strings.TrimSpace(raw[keywordEnd(raw, k):]))
-		if _, err := b.store.FindSegmentByName(ctx, name); err == nil {
-			return true
-		}
-	}
-	return false
+	_, ok, err := b.optOutTarget(ctx, raw)
+	return ok && err == nil
 }
 
 // wantsAdmin is the admin check of a sender who may not be stored yet.

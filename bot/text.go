@@ -52,6 +52,7 @@ var verbs = []string{
 	"create segment", "rename segment", "delete segment", "cancel broadcast",
 	"add to", "remove from", "users", "card", "set reply", "imports", "import into",
 	"schedule", "broadcasts", "segments", "my segments", "help",
+	"set segment", "history",
 }
 
 // parseCommand reads the first line of text as a command; body holds the

@@ -33,19 +33,13 @@ func (s *server) listMembers(c *gin.Context) {
 		s.membersCSV(c, seg, false, c.Query("with") == "channel_id")
 		return
 	}
-	p, err := pageOf(c)
-	if err != nil {
-		writeError(c, s.log, err)
-		return
-	}
-	limit := p.Limit
-	p.Limit++
-	members, err := s.Store.FindMembers(ctx, id, p)
+	members, next, err := findPage(c, func(p segmentbot.Page) ([]*segmentbot.Member, error) {
+		return s.Store.FindMembers(ctx, id, p)
+	}, func(m *segmentbot.Member) int64 { return m.UserID })
 	if err != nil {
 		writeError(c, s.log, fmt.Errorf("list members of segment %d: %w", id, err))
 		return
 	}
-	members, next := trimPage(members, limit, func(m *segmentbot.Member) int64 { return m.UserID })
 	c.JSON(http.StatusOK, memberList{Members: members, NextCursor: next})
 }
 

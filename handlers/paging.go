@@ -80,3 +80,21 @@ func pageSlice[T any](items []T, id func(T) int64, p segmentbot.Page) ([]T, stri
 	}
 	return trimPage(items[start:], p.Limit, id)
 }
+
+// findPage reads ?limit and ?cursor, asks find for one item more than the
+// limit (to know whether another page follows), and returns the page and
+// the cursor of the next one.
+func findPage[T any](c *gin.Context, find func(p segmentbot.Page) ([]T, error), id func(T) int64) ([]T, string, error) {
+	p, err := pageOf(c)
+	if err != nil {
+		return nil, "", err
+	}
+	limit := p.Limit
+	p.Limit++
+	items, err := find(p)
+	if err != nil {
+		return nil, "", err
+	}
+	items, next := trimPage(items, limit, id)
+	return items, next, nil
+}

@@ -38,6 +38,15 @@ type segmentInput struct {
 	Name        *string `json:"name"`
 	Description *string `json:"description"`
 	Reply       *string `json:"reply"`
+	Visibility  *string `json:"visibility"`
+}
+
+// checkVisibility refuses a visibility that is not open, invite or closed.
+func (in segmentInput) checkVisibility() error {
+	if in.Visibility != nil && !segmentbot.ValidVisibility(*in.Visibility) {
+		return segmentbot.Errorf(segmentbot.EINVALID, "Field \"visibility\" must be one of \"open\", \"invite\", \"closed\"; got %q.", *in.Visibility)
+	}
+	return nil
 }
 
 func (s *server) createSegment(c *gin.Context) {
@@ -50,7 +59,14 @@ func (s *server) createSegment(c *gin.Context) {
 		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Field \"name\" is required."))
 		return
 	}
+	if err := in.checkVisibility(); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
 	seg := &segmentbot.Segment{Name: strings.TrimSpace(*in.Name)}
+	if in.Visibility != nil {
+		seg.Visibility = *in.Visibility
+	}
 	if in.Description != nil {
 		seg.Description = *in.Description
 	}
@@ -75,8 +91,12 @@ func (s *server) updateSegment(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	if in.Name == nil && in.Description == nil && in.Reply == nil {
-		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Send at least one of \"name\", \"description\", \"reply\"."))
+	if in.Name == nil && in.Description == nil && in.Reply == nil && in.Visibility == nil {
+		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Send at least one of \"name\", \"description\", \"reply\", \"visibility\"."))
+		return
+	}
+	if err := in.checkVisibility(); err != nil {
+		writeError(c, s.log, err)
 		return
 	}
 	if in.Name != nil {
@@ -87,7 +107,7 @@ func (s *server) updateSegment(c *gin.Context) {
 		}
 		in.Name = &name
 	}
-	seg, err := s.Store.UpdateSegment(c.Request.Context(), id, segmentbot.SegmentUpdate{Name: in.Name, Description: in.Description, Reply: in.Reply})
+	seg, err := s.Store.UpdateSegment(c.Request.Context(), id, segmentbot.SegmentUpdate{Name: in.Name, Description: in.Description, Reply: in.Reply, Visibility: in.Visibility})
 	if err != nil {
 		writeError(c, s.log, fmt.Errorf("update segment %d: %w", id, err))
 		return

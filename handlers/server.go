@@ -89,4 +89,5 @@ func (s *server) mountAPI(v1 *gin.RouterGroup) {
 	v1.POST("/broadcasts", s.createBroadcast)
 	v1.DELETE("/broadcasts/:id", s.cancelBroadcast)
 	v1.GET("/warnings", s.listWarnings)
+	v1.GET("/users/:id/events", s.listUserEvents)
 }

@@ -58,17 +58,14 @@ type Command struct {
 	Description string
 }
 
-// Commands are the admin commands Teams suggests in the compose box.
+// Commands are the commands Teams suggests in the compose box: the end
+// users' ones, since everybody sees the menu. Admins find theirs by typing
+// help.
 var Commands = []Command{
-	{"help", "Show what I can do"},
-	{"segments", "List the segments with their member counts"},
-	{"create segment", "create segment <name>: add a segment"},
-	{"add to", "add to <segment>, then one email per line"},
-	{"users", "users <segment>: download the list of members"},
-	{"card", "card <segment>: the opt-in card to share"},
-	{"imports", "Recent CSV imports and their reports"},
-	{"schedule", "schedule <segment> at <time> [as <name>]"},
-	{"broadcasts", "List scheduled broadcasts"},
+	{"help", "What you can do here"},
+	{"my segments", "The segments you're in, each with Opt out"},
+	{"segments", "The open segments you can join"},
+	{"unsubscribe", "Leave every segment (or type unsubscribe and a segment's name)"},
 }
 
 const fullDescription = "segmentbot manages the audiences of your broadcasts. " +

@@ -151,7 +151,7 @@ func TestManifestDescribesTheBot(t *testing.T) {
 			}
 		})
 	}
-	t.Run("command list has the admin commands for personal and team", func(t *testing.T) {
+	t.Run("command list has the end-user commands for personal and team", func(t *testing.T) {
 		if len(m.Bots[0].CommandLists) != 1 {
 			t.Fatalf("command lists = %d, want 1", len(m.Bots[0].CommandLists))
 		}
@@ -160,7 +160,7 @@ func TestManifestDescribesTheBot(t *testing.T) {
 		for _, c := range list.Commands {
 			titles = append(titles, c.Title)
 		}
-		want := []string{"help", "segments", "create segment", "add to", "users", "card", "imports", "schedule", "broadcasts"}
+		want := []string{"help", "my segments", "segments", "unsubscribe"}
 		if !slices.Equal(titles, want) || !slices.Equal(list.Scopes, []string{"personal", "team"}) {
 			t.Errorf("commands = %v in %v, want %v in [personal team]", titles, list.Scopes, want)
 		}

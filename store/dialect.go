@@ -26,6 +26,10 @@ type dialect struct {
 	lockRow string
 	// lockSegment ends the SELECT that serialises imports into a segment.
 	lockSegment string
+	// keepRow ends a SELECT of a row that must not be deleted until
+	// commit (a segment a membership is written for), without blocking
+	// other writers.
+	keepRow string
 	// claimRows ends a SELECT of queue rows a worker is about to lease:
 	// rows another worker is leasing right now are skipped, not waited for.
 	claimRows string
@@ -67,6 +71,7 @@ var postgres = &dialect{
 	migrations:     "migrations/postgres",
 	lockRow:        " FOR UPDATE",
 	lockSegment:    " FOR NO KEY UPDATE",
+	keepRow:        " FOR KEY SHARE",
 	claimRows:      " FOR UPDATE SKIP LOCKED",
 	finishedWithin: "b.scheduled_at - i.finished_at < CAST(? AS BIGINT) * INTERVAL '1 millisecond'",
 	bulkSettings: []string{"SET LOCAL work_mem = '256MB'", "SET LOCAL enable_mergejoin = off",

@@ -26,7 +26,9 @@ import (
 //   - a later row with the same value, or with a value whose user an
 //     earlier value reached, is a duplicate of that first row;
 //   - opt-outs and members of segment :seg, as they are before the
-//     import, and the user's flags decide the rest (a miss whose lookup
+//     import, the global opt-outs (a user who typed unsubscribe is
+//     skipped_opted_out unless they joined :seg themselves since), and
+//     the user's flags decide the rest (a miss whose lookup
 //     never answered is a lookup_error); "added" still means
 //     "to add" (see pgApplyRows for the race with taps).
 const decideSQL = `
@@ -74,6 +76,7 @@ const decideSQL = `
 			WHEN u.id IS NULL OR NOT u.active OR NOT u.in_bot_groups THEN 'failed'
 			WHEN o.user_id IS NOT NULL THEN 'skipped_opted_out'
 			WHEN mb.user_id IS NOT NULL THEN 'already_member'
+			WHEN g.user_id IS NOT NULL THEN 'skipped_opted_out'
 			ELSE 'added' END AS outcome,
 		CASE WHEN r.kind = 'invalid' THEN 'invalid'
 			WHEN r.dup_of IS NOT NULL THEN ''
@@ -88,6 +91,7 @@ const decideSQL = `
 	FROM rowdups r
 	LEFT JOIN users u ON u.id = r.user_id AND r.dup_of IS NULL
 	LEFT JOIN opt_outs o ON o.segment_id = :seg AND o.user_id = u.id
+	LEFT JOIN global_opt_outs g ON g.user_id = u.id
 	LEFT JOIN memberships mb ON mb.segment_id = :seg AND mb.user_id = u.id
 	LEFT JOIN import_lookups l ON l.import_id = :imp AND l.kind = r.kind AND l.norm = r.norm
 		AND r.user_id IS NULL AND r.kind <> 'invalid'`
@@ -110,8 +114,8 @@ func pgApplySQL(p part) string {
 		ON CONFLICT (segment_id, user_id) DO NOTHING
 		RETURNING user_id
 	), logged AS (
-		INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
-		SELECT :seg, user_id, :join, :source, :actor, :now FROM added ORDER BY user_id
+		INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at, import_id)
+		SELECT :seg, user_id, :join, :source, :actor, :now, :imp FROM added ORDER BY user_id
 	), final AS (
 		SELECT d.row_no, d.user_id,
 			CASE WHEN d.outcome = 'added' AND a.user_id IS NULL THEN 'already_member' ELSE d.outcome END AS outcome,
@@ -150,8 +154,8 @@ func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, n
 			SELECT :seg, user_id, :source, :now FROM decided_rows WHERE outcome = 'added' ORDER BY user_id
 			ON CONFLICT (segment_id, user_id) DO NOTHING`},
 		{"log joins", `
-			INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at)
-			SELECT :seg, user_id, :join, :source, :actor, :now FROM decided_rows WHERE outcome = 'added' ORDER BY user_id`},
+			INSERT INTO membership_events (segment_id, user_id, action, source, actor_id, at, import_id)
+			SELECT :seg, user_id, :join, :source, :actor, :now, :imp FROM decided_rows WHERE outcome = 'added' ORDER BY user_id`},
 		{"write outcomes", `
 			INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
 			SELECT :imp, row_no, user_id, outcome, reason, detail FROM decided_rows WHERE outcome <> 'added'`},

@@ -20,7 +20,9 @@ import (
 const memberPage = 1000
 
 // Join adds userID to the segment and clears its opt-out. It reports
-// whether the user was not a member before. Every call logs a join event,
+// whether the user was not a member before. A source that is not the
+// user's own act (segmentbot.ByUser) cannot join a user who opted out of
+// the segment or of everything: ErrOptedOut, and nothing changes. Every call logs a join event,
 // even when the user was a member already: the log records each action,
 // and the newest event is the state. It records the Once of ctx, if any,
 // in the same transaction (ErrRepeated if it was recorded before).
@@ -33,6 +35,11 @@ func (db *DB) Join(ctx context.Context, segmentID, userID int64, source string, 
 	}
 	var joined bool
 	err := db.changeMembership(ctx, once, segmentID, userID, func(tx *sqlx.Tx, now time.Time) error {
+		if !segmentbot.ByUser(source) {
+			if err := refuseOptedOut(ctx, tx, segmentID, userID); err != nil {
+				return err
+			}
+		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`DELETE FROM opt_outs WHERE segment_id = ? AND user_id = ?`), segmentID, userID); err != nil {
 			return fmt.Errorf("clear opt-out: %w", err)
 		}
@@ -111,6 +118,8 @@ func (db *DB) callMembership(ctx context.Context, once *segmentbot.Once, segment
 		return false, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
 	case result == -3:
 		return false, segmentbot.ErrRepeated
+	case result == -4:
+		return false, segmentbot.ErrOptedOut
 	}
 	return result > 0, nil
 }
@@ -158,8 +167,9 @@ func recordOnce(ctx context.Context, tx *sqlx.Tx, once *segmentbot.Once, now tim
 }
 
 // OptOutAll removes userID from every segment it is in, with a sticky
-// opt-out for each, and returns those segments (member counts without the
-// user). ENOTFOUND for a missing user.
+// opt-out for each, records the global opt-out that every admin path
+// respects (see global_opt_outs), and returns the segments left (member
+// counts without the user). ENOTFOUND for a missing user.
 func (db *DB) OptOutAll(ctx context.Context, userID int64, source string) ([]*segmentbot.Segment, error) {
 	var left []*segmentbot.Segment
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -171,6 +181,11 @@ func (db *DB) OptOutAll(ctx context.Context, userID int64, source string) ([]*se
 			return err
 		}
 		now := db.now()
+		if _, err := tx.ExecContext(ctx, tx.Rebind(`
+			INSERT INTO global_opt_outs (user_id, source, created_at) VALUES (?, ?, ?)
+			ON CONFLICT (user_id) DO NOTHING`), userID, source, now); err != nil {
+			return fmt.Errorf("record global opt-out: %w", err)
+		}
 		for _, q := range []string{
 			`INSERT INTO opt_outs (segment_id, user_id, source, created_at)
 			SELECT segment_id, user_id, ?, ? FROM memberships WHERE user_id = ?
@@ -249,7 +264,7 @@ func (db *DB) EachMember(ctx context.Context, segmentID int64, fn func(*segmentb
 func (db *DB) FindEvents(ctx context.Context, segmentID, userID int64) ([]*segmentbot.MembershipEvent, error) {
 	var events []*segmentbot.MembershipEvent
 	err := db.read.SelectContext(ctx, &events, db.read.Rebind(`
-		SELECT id, segment_id, user_id, action, source, actor_id, at FROM membership_events
+		SELECT id, segment_id, user_id, action, source, actor_id, at, import_id FROM membership_events
 		WHERE (? = 0 OR segment_id = ?) AND (? = 0 OR user_id = ?) ORDER BY id`),
 		segmentID, segmentID, userID, userID)
 	if err != nil {

@@ -21,27 +21,33 @@ type segmentRow struct {
 }
 
 const selectSegments = `
-SELECT s.id, s.name, s.description, s.reply, s.created_at,
+SELECT s.id, s.name, s.description, s.reply, s.created_at, s.visibility,
 	(SELECT count(*) FROM memberships m WHERE m.segment_id = s.id) AS members,
 	COALESCE((SELECT i.id FROM imports i WHERE i.segment_id = s.id ORDER BY i.id DESC LIMIT 1), 0) AS last_import_id,
 	COALESCE((SELECT i.status FROM imports i WHERE i.segment_id = s.id ORDER BY i.id DESC LIMIT 1), '') AS last_import_status
 FROM segments s`
 
-// CreateSegment stores seg and fills its ID and CreatedAt. EINVALID for a
-// bad name, ECONFLICT for a taken one.
+// CreateSegment stores seg and fills its ID and CreatedAt; an empty
+// Visibility becomes invite. EINVALID for a bad name or visibility,
+// ECONFLICT for a taken name.
 func (db *DB) CreateSegment(ctx context.Context, seg *segmentbot.Segment) error {
 	name, err := segmentName(seg.Name)
 	if err != nil {
 		return err
 	}
+	if seg.Visibility == "" {
+		seg.Visibility = segmentbot.VisibilityInvite
+	} else if err := checkVisibility(seg.Visibility); err != nil {
+		return err
+	}
 	seg.Name, seg.CreatedAt = name, db.now()
 	return db.inTx(ctx, func(tx *sqlx.Tx) error {
 		err := tx.GetContext(ctx, &seg.ID, tx.Rebind(`
-			INSERT INTO segments (name, name_key, description, reply, created_at)
-			VALUES (?, ?, ?, ?, ?)
+			INSERT INTO segments (name, name_key, description, reply, created_at, visibility)
+			VALUES (?, ?, ?, ?, ?, ?)
 			ON CONFLICT (name_key) DO NOTHING
 			RETURNING id`),
-			seg.Name, nameKey(seg.Name), seg.Description, seg.Reply, seg.CreatedAt)
+			seg.Name, nameKey(seg.Name), seg.Description, seg.Reply, seg.CreatedAt, seg.Visibility)
 		if errors.Is(err, sql.ErrNoRows) {
 			return segmentbot.Errorf(segmentbot.ECONFLICT, "A segment named %q exists already.", seg.Name)
 		} else if err != nil {
@@ -64,6 +70,22 @@ func (db *DB) FindSegmentByName(ctx context.Context, name string) (*segmentbot.S
 // FindSegments lists segments by id, with member counts and last import.
 func (db *DB) FindSegments(ctx context.Context, p segmentbot.Page) ([]*segmentbot.Segment, error) {
 	return findSegments(ctx, db.read, "s.id > ? ORDER BY s.id LIMIT ?", p.After, pageLimit(p.Limit))
+}
+
+// FindOpenSegments lists open segments by id after p.After, and counts
+// every open segment.
+func (db *DB) FindOpenSegments(ctx context.Context, p segmentbot.Page) ([]*segmentbot.Segment, int64, error) {
+	segs, err := findSegments(ctx, db.read, "s.visibility = ? AND s.id > ? ORDER BY s.id LIMIT ?",
+		segmentbot.VisibilityOpen, p.After, pageLimit(p.Limit))
+	if err != nil {
+		return nil, 0, err
+	}
+	var total int64
+	if err := db.read.GetContext(ctx, &total, db.read.Rebind(`SELECT count(*) FROM segments WHERE visibility = ?`),
+		segmentbot.VisibilityOpen); err != nil {
+		return nil, 0, fmt.Errorf("count open segments: %w", err)
+	}
+	return segs, total, nil
 }
 
 // SegmentsOfUser lists the segments userID belongs to, by id.
@@ -90,9 +112,15 @@ func (db *DB) UpdateSegment(ctx context.Context, id int64, upd segmentbot.Segmen
 		if upd.Reply != nil {
 			seg.Reply = *upd.Reply
 		}
+		if upd.Visibility != nil {
+			if err := checkVisibility(*upd.Visibility); err != nil {
+				return err
+			}
+			seg.Visibility = *upd.Visibility
+		}
 		_, err = tx.ExecContext(ctx, tx.Rebind(`
-			UPDATE segments SET name = ?, name_key = ?, description = ?, reply = ? WHERE id = ?`),
-			seg.Name, nameKey(seg.Name), seg.Description, seg.Reply, id)
+			UPDATE segments SET name = ?, name_key = ?, description = ?, reply = ?, visibility = ? WHERE id = ?`),
+			seg.Name, nameKey(seg.Name), seg.Description, seg.Reply, seg.Visibility, id)
 		if db.dialect.isUniqueViolation(err) {
 			return segmentbot.Errorf(segmentbot.ECONFLICT, "A segment named %q exists already.", seg.Name)
 		} else if err != nil {
@@ -188,4 +216,12 @@ func segmentName(name string) (string, error) {
 // nameKey is the case-insensitive form of a segment name.
 func nameKey(name string) string {
 	return strings.ToLower(strings.TrimSpace(name))
+}
+
+// checkVisibility accepts the three segment visibilities.
+func checkVisibility(v string) error {
+	if !segmentbot.ValidVisibility(v) {
+		return segmentbot.Errorf(segmentbot.EINVALID, "Visibility %q is not one of open, invite, closed.", v)
+	}
+	return nil
 }

@@ -166,14 +166,21 @@ func (s *story) schedule() error {
 
 func (s *story) endUser() error {
 	s.t.chapter("5. Ben, a new starter, opts in, unsubscribes and comes back")
+	if _, err := s.say(s.p.newcomer, "hi"); err != nil {
+		return err
+	}
 	if err := s.tap(s.p.newcomer, s.segmentCard, "Opt in"); err != nil {
 		return err
 	}
-	sent, err := s.say(s.p.newcomer, "unsubscribe")
+	sent, err := s.say(s.p.newcomer, "please unsubscribe me")
 	if err != nil {
 		return err
 	}
-	return s.tap(s.p.newcomer, firstCard(sent), "Resubscribe")
+	if err := s.tap(s.p.newcomer, firstCard(sent), "Resubscribe"); err != nil {
+		return err
+	}
+	_, err = s.sayUntil(s.p.admin, "history "+demoEmail(s.p.optedIn.Name), saying("History of"))
+	return err
 }
 
 // firstCard is the first Adaptive Card among sent, or nil.

@@ -243,7 +243,7 @@ func TestWorkplaceWebhookSignatures(t *testing.T) {
 			if code, body := w.webhook(vector, map[string]string{"X-Hub-Signature-256": vector256}); code != http.StatusOK {
 				t.Fatalf("status %d %s", code, body)
 			}
-			wantIn(t, wpReply(t, w.graph.Sent(), "sender_id"), "I didn't get that")
+			wantIn(t, wpReply(t, w.graph.Sent(), "sender_id"), "What you can do here")
 		})
 		t.Run("a redelivery of it is accepted and not answered twice", func(t *testing.T) {
 			if code, _ := w.webhook(vector, map[string]string{"X-Hub-Signature": vector1}); code != http.StatusOK {
@@ -287,13 +287,13 @@ func TestWorkplaceFixtureEventsAreAnsweredThroughTheSendAPI(t *testing.T) {
 			want   []string
 		}{
 			{"a Workplace text message gets the help", wpFixture(t, "message_text.json"), "sender_id",
-				[]string{"I didn't get that", "My segments", "All segments"}},
+				[]string{"What you can do here", "My segments", "Open segments"}},
 			{"a Workplace postback with the card's Opt in payload joins", wpWithPayload(wpFixture(t, "postback.json"), "payload", optIn), "sender_id",
 				[]string{"You're in: Canteen menu"}},
 			{"a quick reply with a say payload runs that text", wpWrapMessaging(wpWithPayload(wpFixture(t, "quick_reply.json"), "<DEVELOPER_DEFINED_PAYLOAD>", `{"say":"my segments"}`)), "<PSID>",
 				[]string{"You're not subscribed to anything yet"}},
 			{"a quick reply with a foreign payload reads as its text", wpWrapMessaging(anotherMID(wpFixture(t, "quick_reply.json"))), "<PSID>",
-				[]string{"I didn't get that"}},
+				[]string{"What you can do here"}},
 			{"a file attachment that is not a CSV is explained", wpFixture(t, "message_file_attachment_full_body.json"), "USER_ID",
 				[]string{"file.pdf is not a CSV file"}},
 			{"a file attachment entry from the Messenger docs is refused to a non-admin", wpWrapEntry(wpFixture(t, "message_file_attachment.json")), "<PSID>",
