@@ -22,6 +22,10 @@ type Message struct {
 	// broadcast: Teams sends it as is (with Buttons appended to its
 	// actions); other channels fall back to Title and Text.
 	Card json.RawMessage
+	// Note is a small closing line after everything else (a broadcast's
+	// "You get this because you joined News"); with a Card it is appended
+	// to the card's body.
+	Note string
 }
 
 // Fact is a name/value line of a card (a count in a report, a time).
