@@ -16,6 +16,9 @@ const (
 	DefaultTokenURL          = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 	DefaultGraphURL          = "https://graph.microsoft.com/v1.0"
 	DefaultGraphRate         = 50
+	// DefaultServiceURL is the global Bot Connector endpoint of the public
+	// cloud, used for a user no stored reference or team gives one for.
+	DefaultServiceURL = "https://smba.trafficmanager.net/teams/"
 
 	AppTypeSingleTenant = "SingleTenant"
 	AppTypeMultiTenant  = "MultiTenant"
@@ -37,8 +40,16 @@ type Config struct {
 	TokenURL          string // may contain {tenant}
 	GraphURL          string
 	GraphRate         float64 // Graph requests per second
-	HTTPClient        *http.Client
-	Logger            *slog.Logger
+	// CatalogAppID is the Teams app's id in the org's app catalog
+	// (SEGMENTBOT_TEAMS_APP_ID). When set, a broadcast reaches a user the
+	// bot has no chat with by installing the app for them through Graph.
+	CatalogAppID string
+	// ServiceURL is where conversations are opened for a user known only
+	// through Graph when no team of their tenant is known; default
+	// DefaultServiceURL.
+	ServiceURL string
+	HTTPClient *http.Client
+	Logger     *slog.Logger
 }
 
 // withDefaults fills the empty fields and checks the rest.
@@ -62,6 +73,9 @@ func (c Config) withDefaults() (Config, error) {
 		c.GraphURL = DefaultGraphURL
 	}
 	c.GraphURL = strings.TrimRight(c.GraphURL, "/")
+	if c.ServiceURL == "" {
+		c.ServiceURL = DefaultServiceURL
+	}
 	if c.GraphRate <= 0 {
 		c.GraphRate = DefaultGraphRate
 	}
