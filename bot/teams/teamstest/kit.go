@@ -131,6 +131,7 @@ func (k *Kit) Config() teams.Config {
 		TokenURL:          k.Token.URL + "/{tenant}/oauth2/v2.0/token",
 		GraphURL:          k.Graph.URL + "/v1.0",
 		GraphRate:         1000,
+		ServiceURL:        k.ServiceURL(),
 		HTTPClient:        &http.Client{Timeout: 10 * time.Second},
 	}
 }
