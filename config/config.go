@@ -22,6 +22,9 @@ type Config struct {
 	AppID, AppPassword, AppTenantID, AppType string
 	OpenIDMetadataURL, TokenURL, GraphURL    string
 	GraphRate                                float64
+	// TeamsAppID is the Teams app's id in the org's app catalog
+	// (SEGMENTBOT_TEAMS_APP_ID); empty: no app installs for broadcasts.
+	TeamsAppID string
 
 	WorkplaceAppSecret, WorkplaceVerifyToken, WorkplaceAccessToken, WorkplaceGraphURL string
 	WorkplaceGroups                                                                   []string
@@ -93,6 +96,10 @@ func Load(getenv func(string) string) (*Config, error) {
 		ImportWorkers:        r.int("SEGMENTBOT_IMPORT_WORKERS", 2, 1, 64),
 		ImportLease:          r.duration("SEGMENTBOT_IMPORT_LEASE", time.Minute),
 	}
+	c.TeamsAppID = r.str("SEGMENTBOT_TEAMS_APP_ID", "")
+	if c.TeamsAppID != "" && !isGUID(c.TeamsAppID) {
+		r.fail("SEGMENTBOT_TEAMS_APP_ID", fmt.Sprintf("%q is not an app catalog id (a GUID such as 8f1c0f4e-0000-4000-8000-000000000000)", c.TeamsAppID))
+	}
 	if c.ImportLease < 3*time.Second {
 		r.fail("SEGMENTBOT_IMPORT_LEASE", "must be at least 3s")
 	}
@@ -146,6 +153,24 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, r.err
 	}
 	return c, nil
+}
+
+// isGUID reports whether s is a GUID in its 8-4-4-4-12 hex form.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", c):
+			return false
+		}
+	}
+	return true
 }
 
 // WorkplaceEnabled reports whether the Workplace endpoint is on.

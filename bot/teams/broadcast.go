@@ -32,8 +32,9 @@ const notInstalledWait = 2 * time.Second
 //
 // The serviceUrl comes from to's reference (the team the roster was read
 // from, or the user's last activity); a user without one, known only
-// through Graph, gets the serviceUrl of the most recently seen team of
-// their tenant, else Config.ServiceURL (the global endpoint).
+// through Graph, gets the serviceUrl of the most recently updated team of
+// their tenant (the connector serves a tenant from one region), else
+// Config.ServiceURL; with neither, the user is not_reachable.
 func (c *Channel) SendBroadcast(ctx context.Context, to *segmentbot.User, msg segmentbot.Message) error {
 	if len(msg.Card) > 0 {
 		if err := cards.CheckCard(msg.Card); err != nil {
@@ -69,6 +70,10 @@ func (c *Channel) broadcastRef(ctx context.Context, to *segmentbot.User) (convRe
 		}
 		if ref.ServiceURL, err = c.tenantServiceURL(ctx, to.TenantID); err != nil {
 			return ref, &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryError, Retry: true, Err: err}
+		}
+		if ref.ServiceURL == "" {
+			return ref, &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryNotReachable,
+				Err: fmt.Errorf("teams: no serviceUrl for user %d: the bot is in no team of tenant %q", to.ID, to.TenantID)}
 		}
 	}
 	if ref.TenantID == "" {

@@ -127,6 +127,21 @@ func TestSendBroadcastConversationPaths(t *testing.T) {
 			}
 		})
 	}
+	t.Run("a Graph user with no serviceUrl to be found is not_reachable", func(t *testing.T) {
+		kit := teamstest.New(t)
+		cfg := kit.Config()
+		cfg.CatalogAppID, cfg.ServiceURL = teamstest.CatalogAppID, ""
+		store := newMemStore() // knows no team
+		ch, err := teams.New(cfg, &fakeBot{}, store, store)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = ch.SendBroadcast(ctx, graphUser(kit, "Nia"), news())
+		wantFailure(t, err, segmentbot.DeliveryNotReachable, false)
+		if len(kit.Calls()) != 0 || kit.Installs() != 0 {
+			t.Fatalf("%d connector calls, %d installs; want none", len(kit.Calls()), kit.Installs())
+		}
+	})
 	t.Run("a 29: id outside the bot's teams falls through to the install", func(t *testing.T) {
 		kit, ch, _ := broadcastSetup(t)
 		u := graphUser(kit, "Dan")

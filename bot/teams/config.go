@@ -16,9 +16,6 @@ const (
 	DefaultTokenURL          = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
 	DefaultGraphURL          = "https://graph.microsoft.com/v1.0"
 	DefaultGraphRate         = 50
-	// DefaultServiceURL is the global Bot Connector endpoint of the public
-	// cloud, used for a user no stored reference or team gives one for.
-	DefaultServiceURL = "https://smba.trafficmanager.net/teams/"
 
 	AppTypeSingleTenant = "SingleTenant"
 	AppTypeMultiTenant  = "MultiTenant"
@@ -44,9 +41,10 @@ type Config struct {
 	// (SEGMENTBOT_TEAMS_APP_ID). When set, a broadcast reaches a user the
 	// bot has no chat with by installing the app for them through Graph.
 	CatalogAppID string
-	// ServiceURL is where conversations are opened for a user known only
-	// through Graph when no team of their tenant is known; default
-	// DefaultServiceURL.
+	// ServiceURL is where chats are opened for a user known only through
+	// Graph when no team of their tenant is known (e.g. the public
+	// cloud's global https://smba.trafficmanager.net/teams/). Empty: such
+	// a user is not_reachable until the bot is in a team of the tenant.
 	ServiceURL string
 	HTTPClient *http.Client
 	Logger     *slog.Logger
@@ -73,9 +71,6 @@ func (c Config) withDefaults() (Config, error) {
 		c.GraphURL = DefaultGraphURL
 	}
 	c.GraphURL = strings.TrimRight(c.GraphURL, "/")
-	if c.ServiceURL == "" {
-		c.ServiceURL = DefaultServiceURL
-	}
 	if c.GraphRate <= 0 {
 		c.GraphRate = DefaultGraphRate
 	}
