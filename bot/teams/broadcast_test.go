@@ -27,7 +27,7 @@ func news() segmentbot.Message {
 }
 
 // broadcastSetup is a kit and a channel that may install the app.
-func broadcastSetup(t *testing.T) (*teamstest.Kit, *teams.Channel, *memStore) {
+func broadcastSetup(t testing.TB) (*teamstest.Kit, *teams.Channel, *memStore) {
 	t.Helper()
 	kit := teamstest.New(t)
 	store := newMemStore()
