@@ -298,3 +298,32 @@ func wantFailure(t *testing.T, err error, reason string, retry bool) *segmentbot
 	}
 	return f
 }
+
+// The kit's storm and pace helpers, as the broadcaster's tests use them.
+func TestKitBurstsAndPace(t *testing.T) {
+	ctx := context.Background()
+	kit, ch, _ := broadcastSetup(t)
+	u := chatUser(kit, "Kim")
+	kit.FailAll(teamstest.Failure{Status: http.StatusBadGateway, Code: "BadGateway", Times: 2})
+	for range 2 {
+		wantFailure(t, ch.SendBroadcast(ctx, u, news()), segmentbot.DeliveryError, true)
+	}
+	for range 4 {
+		if err := ch.SendBroadcast(ctx, u, news()); err != nil {
+			t.Fatalf("after the burst: %v", err)
+		}
+	}
+	if n := len(kit.SentTo(teamstest.PersonalConversation(teamstest.NewUser("Kim")))); n != 4 {
+		t.Fatalf("%d delivered after the burst, want 4", n)
+	}
+	if most := kit.MaxPerWindow(time.Minute); most != 4 {
+		t.Fatalf("MaxPerWindow(1m) = %d, want the 4 posts", most)
+	}
+	if most := kit.MaxPerWindow(time.Nanosecond); most != 1 {
+		t.Fatalf("MaxPerWindow(1ns) = %d, want 1", most)
+	}
+	calls := kit.Calls()
+	if len(calls) != 6 || calls[0].Status != http.StatusBadGateway || calls[2].Status != http.StatusCreated {
+		t.Fatalf("calls %+v; want 2 refused then 4 served", calls)
+	}
+}
