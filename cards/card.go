@@ -7,16 +7,25 @@ import (
 	"github.com/segmentbot/segmentbot"
 )
 
+// MaxCardBytes is the largest given card accepted: Teams refuses a
+// message over about 28 KB, and the Opt out button and the why-line are
+// added to the card.
+const MaxCardBytes = 24 << 10
+
 // CheckCard reports whether raw is a whole Adaptive Card that can carry a
-// broadcast: a JSON object of type "AdaptiveCard" whose body and actions,
-// when present, are lists (segmentbot appends to both). Anything else is
-// an EINVALID *segmentbot.Error saying what is wrong.
+// broadcast: a JSON object of type "AdaptiveCard", at most MaxCardBytes,
+// whose body and actions, when present, are lists (segmentbot appends to
+// both). Anything else is an EINVALID *segmentbot.Error saying what is
+// wrong.
 func CheckCard(raw json.RawMessage) error {
 	_, err := decodeCard(raw)
 	return err
 }
 
 func decodeCard(raw json.RawMessage) (map[string]any, error) {
+	if len(raw) > MaxCardBytes {
+		return nil, segmentbot.Errorf(segmentbot.EINVALID, "The card is %d KB; at most %d KB fit in a Teams message.", (len(raw)+1023)>>10, MaxCardBytes>>10)
+	}
 	var card map[string]any
 	d := json.NewDecoder(bytes.NewReader(raw))
 	d.UseNumber() // keep the numbers of the given card as written

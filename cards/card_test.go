@@ -99,6 +99,7 @@ func TestCheckCard(t *testing.T) {
 		{"a hero card", `{"type":"HeroCard"}`, `"type" must be "AdaptiveCard"`},
 		{"body not a list", `{"type":"AdaptiveCard","body":{}}`, `"body" must be a list`},
 		{"actions not a list", `{"type":"AdaptiveCard","actions":"x"}`, `"actions" must be a list`},
+		{"too large", `{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"` + strings.Repeat("x", cards.MaxCardBytes) + `"}]}`, "at most 24 KB fit"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := cards.CheckCard(json.RawMessage(tc.card))
