@@ -172,19 +172,20 @@ func connectorFailure(ctx context.Context, err error) error {
 }
 
 // graphFailure maps an error of the app installation to its delivery
-// reason: a user Graph does not know, or whose account Graph says is
-// disabled, left the tenant. An installation Graph accepted but does not
-// show yet is tried again a little later.
+// reason: a user Graph does not know any more, or whose account is
+// disabled, left the tenant; an installation Graph accepted but does not
+// show yet is tried again a little later; any other refusal (a wrong app
+// catalog id, a missing permission) is an error.
 func graphFailure(ctx context.Context, err error) error {
-	if errors.Is(err, errNotInstalledYet) && ctx.Err() == nil {
+	switch {
+	case ctx.Err() != nil:
+		return err
+	case errors.Is(err, errLeftTenant):
+		return &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryLeftTenant, Err: err}
+	case errors.Is(err, errNotInstalledYet):
 		return &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryNotReachable, Retry: true, RetryAfter: notInstalledWait, Err: err}
 	}
-	return failure(ctx, err, func(se *StatusError) string {
-		if se.Status == http.StatusNotFound || se.Status/100 == 4 && strings.Contains(strings.ToLower(se.Body), "disabled") {
-			return segmentbot.DeliveryLeftTenant
-		}
-		return segmentbot.DeliveryError
-	})
+	return failure(ctx, err, func(*StatusError) string { return segmentbot.DeliveryError })
 }
 
 // failure maps err to a DeliveryFailure: 429, 412, 502, 503 and 504 may

@@ -202,6 +202,9 @@ func TestSendBroadcastMapsErrorsToReasons(t *testing.T) {
 		{"install: the account is disabled", func(kit *teamstest.Kit, u *segmentbot.User) {
 			kit.AddGraphUser(teamstest.GraphUser{ID: u.AADObjectID, Name: u.Name, Disabled: true})
 		}, segmentbot.DeliveryLeftTenant, false, 0},
+		{"install: 404 for an app id not in the catalog, the user still there", func(kit *teamstest.Kit, u *segmentbot.User) {
+			kit.FailInstall(u.AADObjectID, teamstest.Failure{Status: 404, Code: "NotFound"})
+		}, segmentbot.DeliveryError, false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			kit, ch, _ := broadcastSetup(t)

@@ -2,6 +2,7 @@ package teams
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -11,7 +12,25 @@ import (
 // errNotInstalledYet says Graph does not show the app installed for the
 // user, or its chat, yet, although the install was accepted: a later
 // attempt finds it.
-var errNotInstalledYet = fmt.Errorf("the app's installation or chat is not visible in Graph yet")
+var errNotInstalledYet = errors.New("the app's installation or chat is not visible in Graph yet")
+
+// errLeftTenant says Graph does not know the user any more, or their
+// account is disabled.
+var errLeftTenant = errors.New("the user is not in the directory or is disabled")
+
+// userGone asks Graph whether the user with AAD object id aad is gone from
+// the directory (404) or disabled.
+func (g *Graph) userGone(ctx context.Context, tenant, aad string) (bool, error) {
+	var u graphUser
+	err := g.once(ctx, http.MethodGet, g.cfg.GraphURL+"/users/"+url.PathEscape(aad)+"?$select="+graphSelect, tenant, nil, &u)
+	switch {
+	case isStatus(err, http.StatusNotFound):
+		return true, nil
+	case err != nil:
+		return false, err
+	}
+	return u.AccountEnabled != nil && !*u.AccountEnabled, nil
+}
 
 // installedChat installs the app (catalog id appID) for the user with AAD
 // object id aad, in the user's personal scope, and returns the id of the
@@ -22,6 +41,13 @@ func (g *Graph) installedChat(ctx context.Context, tenant, aad, appID string) (s
 	apps := g.cfg.GraphURL + "/users/" + url.PathEscape(aad) + "/teamwork/installedApps"
 	bind := map[string]string{"teamsApp@odata.bind": g.cfg.GraphURL + "/appCatalogs/teamsApps/" + url.PathEscape(appID)}
 	if err := g.once(ctx, http.MethodPost, apps, tenant, bind, nil); err != nil && !isStatus(err, http.StatusConflict) {
+		if isStatus(err, http.StatusNotFound) || isStatus(err, http.StatusForbidden) {
+			// The user gone, or the app id wrong, or a permission missing:
+			// only the user's own entry tells which.
+			if gone, lookErr := g.userGone(ctx, tenant, aad); lookErr == nil && gone {
+				err = fmt.Errorf("%w (%w)", errLeftTenant, err)
+			}
+		}
 		return "", fmt.Errorf("installing app %s for user %s: %w", appID, aad, err)
 	}
 	filter := "teamsApp/id eq '" + strings.ReplaceAll(appID, "'", "''") + "'"

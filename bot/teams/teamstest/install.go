@@ -44,8 +44,8 @@ var installedAppsPath = regexp.MustCompile(`^/users/([^/]+)/teamwork/installedAp
 
 // serveInstalledApps answers the three calls that install the app for a
 // user and find their chat with it (DESIGN §7): 404 for a user Graph does
-// not know, 403 "disabled" for a disabled account, 409 when installed
-// already.
+// not know or an app not in the catalog, 403 for a disabled account, 409
+// when installed already.
 func (k *Kit) serveInstalledApps(w http.ResponseWriter, r *http.Request, m []string) {
 	aad := strings.ToLower(m[1])
 	k.mu.Lock()
@@ -64,8 +64,12 @@ func (k *Kit) serveInstalledApps(w http.ResponseWriter, r *http.Request, m []str
 			return
 		}
 		var in map[string]string
-		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || !strings.HasSuffix(in["teamsApp@odata.bind"], "/appCatalogs/teamsApps/"+CatalogAppID) {
-			writeJSON(w, http.StatusBadRequest, graphError("BadRequest", "teamsApp@odata.bind must name the catalog app"))
+		if err := json.NewDecoder(r.Body).Decode(&in); err != nil || in["teamsApp@odata.bind"] == "" {
+			writeJSON(w, http.StatusBadRequest, graphError("BadRequest", "teamsApp@odata.bind is required"))
+			return
+		}
+		if !strings.HasSuffix(in["teamsApp@odata.bind"], "/appCatalogs/teamsApps/"+CatalogAppID) {
+			writeJSON(w, http.StatusNotFound, graphError("NotFound", "The teamsApp "+in["teamsApp@odata.bind"]+" was not found in the app catalog."))
 			return
 		}
 		if u.Disabled {
