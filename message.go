@@ -26,6 +26,9 @@ type Message struct {
 	// "You get this because you joined News"); with a Card it is appended
 	// to the card's body.
 	Note string
+	// Markdown says Text is Markdown (a broadcast's): Teams renders it,
+	// Meta channels get the plain text a reader would see.
+	Markdown bool
 }
 
 // Fact is a name/value line of a card (a count in a report, a time).

@@ -20,7 +20,7 @@ const OptOutTitle = "Opt out"
 func Copy(b *segmentbot.Broadcast, seg *segmentbot.Segment, s *signer.Signer) segmentbot.Message {
 	var msg segmentbot.Message
 	if m := b.Message; m != nil {
-		msg = segmentbot.Message{Title: m.Title, Text: m.Text, ImageURL: m.ImageURL, Card: m.Card}
+		msg = segmentbot.Message{Title: m.Title, Text: m.Text, Markdown: true, ImageURL: m.ImageURL, Card: m.Card}
 		for _, lb := range m.Buttons {
 			msg.Buttons = append(msg.Buttons, segmentbot.Button{Title: lb.Title, URL: lb.URL})
 		}

@@ -19,7 +19,7 @@ func TestCopy(t *testing.T) {
 			Buttons: []segmentbot.LinkButton{{Title: "Read", URL: "https://example.test/post"}},
 		}}
 		msg := broadcaster.Copy(b, seg, s)
-		if msg.Title != "Launch" || msg.Text != "It is **out**." || msg.ImageURL != "https://example.test/a.png" {
+		if msg.Title != "Launch" || msg.Text != "It is **out**." || !msg.Markdown || msg.ImageURL != "https://example.test/a.png" {
 			t.Fatalf("content = %q %q %q", msg.Title, msg.Text, msg.ImageURL)
 		}
 		if msg.Note != "You get this because you joined News." {

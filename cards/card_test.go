@@ -21,7 +21,7 @@ func broadcastCopy() segmentbot.Message {
 			{Title: "Read the post", URL: "https://example.com/post"},
 			{Title: "Opt out", Action: &segmentbot.Action{Verb: segmentbot.VerbOptOut, SegmentID: 7, Sig: "c2ln"}},
 		},
-		Note: whyLine,
+		Note: whyLine, Markdown: true,
 	}
 }
 
@@ -119,7 +119,7 @@ func TestMetaBroadcastCopy(t *testing.T) {
 		if len(msgs) != 2 {
 			t.Fatalf("%d messages, want text + generic template: %v", len(msgs), msgs)
 		}
-		if msgs[0]["text"] != "It is **out**.\n\nRead all about it." {
+		if msgs[0]["text"] != "It is out.\n\nRead all about it." { // Markdown as a reader sees it
 			t.Fatalf("first = %v", msgs[0])
 		}
 		payload := msgs[1]["attachment"].(map[string]any)["payload"].(map[string]any)
@@ -138,7 +138,7 @@ func TestMetaBroadcastCopy(t *testing.T) {
 		}
 		payload := msgs[0]["attachment"].(map[string]any)["payload"].(map[string]any)
 		if payload["template_type"] != "button" || !strings.HasSuffix(payload["text"].(string), "\n\n"+whyLine) ||
-			!strings.HasPrefix(payload["text"].(string), "Launch day\n\nIt is **out**.") {
+			!strings.HasPrefix(payload["text"].(string), "Launch day\n\nIt is out.") {
 			t.Fatalf("template = %v", payload)
 		}
 		checkOptOut(t, msgs[0])

@@ -25,7 +25,8 @@ const moreText = "More options:"
 // Meta renders msg as Send API message objects, in sending order, each the
 // value of the request's "message" field.
 //
-//   - Title, Text, Facts ("Name: Value" lines) and Note form one text.
+//   - Title, Text (as plain text when it is Markdown), Facts ("Name:
+//     Value" lines) and Note form one text.
 //     Without buttons it goes out as text messages of at most 2000
 //     characters. A whole Card is Teams' only: Title and Text stand in.
 //   - ImageURL comes first as an image attachment; with buttons (and no
@@ -46,6 +47,9 @@ const moreText = "More options:"
 // are never cut (that would break the signature): the Send API takes at most
 // 1000 characters, so an Action's Arg must stay short.
 func Meta(msg segmentbot.Message) []map[string]any {
+	if msg.Markdown {
+		msg.Text = plainMarkdown(msg.Text)
+	}
 	var out []map[string]any
 	if msg.ImageURL != "" && len(msg.Buttons) > 0 && len(msg.Carousel) == 0 {
 		return imageWithButtons(msg)
