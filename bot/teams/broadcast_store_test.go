@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/segmentbot/segmentbot"
+	segbot "github.com/segmentbot/segmentbot/bot"
 	"github.com/segmentbot/segmentbot/bot/teams"
 	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
 	"github.com/segmentbot/segmentbot/store"
@@ -21,7 +22,7 @@ func TestSendBroadcastKeepsTheChatItOpens(t *testing.T) {
 		cfg := kit.Config()
 		cfg.CatalogAppID = teamstest.CatalogAppID
 		cfg.ServiceURL = "https://connector.invalid/" // the team's serviceUrl must win
-		ch, err := teams.New(cfg, &fakeBot{}, db, db)
+		ch, err := teams.New(cfg, segbot.NewEntrance(&fakeBot{}, db, db), db)
 		if err != nil {
 			t.Fatal(err)
 		}

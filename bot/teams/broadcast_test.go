@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/segmentbot/segmentbot"
+	segbot "github.com/segmentbot/segmentbot/bot"
 	"github.com/segmentbot/segmentbot/bot/teams"
 	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
 )
@@ -33,7 +34,7 @@ func broadcastSetup(t testing.TB) (*teamstest.Kit, *teams.Channel, *memStore) {
 	store := newMemStore()
 	cfg := kit.Config()
 	cfg.CatalogAppID = teamstest.CatalogAppID
-	ch, err := teams.New(cfg, &fakeBot{}, store, store)
+	ch, err := teams.New(cfg, segbot.NewEntrance(&fakeBot{}, store, store), store)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +133,7 @@ func TestSendBroadcastConversationPaths(t *testing.T) {
 		cfg := kit.Config()
 		cfg.CatalogAppID, cfg.ServiceURL = teamstest.CatalogAppID, ""
 		store := newMemStore() // knows no team
-		ch, err := teams.New(cfg, &fakeBot{}, store, store)
+		ch, err := teams.New(cfg, segbot.NewEntrance(&fakeBot{}, store, store), store)
 		if err != nil {
 			t.Fatal(err)
 		}
