@@ -22,6 +22,13 @@ type Message struct {
 	// broadcast: Teams sends it as is (with Buttons appended to its
 	// actions); other channels fall back to Title and Text.
 	Card json.RawMessage
+	// Note is a small closing line after everything else (a broadcast's
+	// "You get this because you joined News"); with a Card it is appended
+	// to the card's body.
+	Note string
+	// Markdown says Text is Markdown (a broadcast's): Teams renders it,
+	// Meta channels get the plain text a reader would see.
+	Markdown bool
 }
 
 // Fact is a name/value line of a card (a count in a report, a time).

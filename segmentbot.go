@@ -29,7 +29,7 @@ type User struct {
 	Name        string    `json:"name" db:"name"`
 	Active      bool      `json:"active" db:"active"`
 	InBotGroups bool      `json:"in_bot_groups" db:"in_bot_groups"` // in a roster/group the bot is installed in, or has a personal chat
-	ConvRef     string    `json:"-" db:"conv_ref"`                  // channel-specific JSON for proactive messages; empty if none
+	ConvRef     string    `json:"-" db:"conv_ref"`                  // channel-specific JSON for proactive messages; empty if none; one naming a "conversationId" is not replaced by one naming none
 	TimeZone    string    `json:"-" db:"time_zone"`                 // IANA name from the last activity, if any
 	LastSeen    time.Time `json:"last_seen" db:"last_seen"`
 }

@@ -23,7 +23,10 @@ type Attachment struct {
 }
 
 // Adaptive renders msg as one Adaptive Card 1.5. Its Carousel is ignored;
-// use Attachments for a message that may have one.
+// use Attachments for a message that may have one. A message with a Card
+// is that card with the Note and Buttons added (see CheckCard); should the
+// Card not be one, the rest of msg is rendered instead, so callers that
+// send it check it with CheckCard first.
 //
 // The data of an action button is the segmentbot.Action itself, so the
 // activity's value (Action.Submit) or the invoke's action.data
@@ -31,6 +34,11 @@ type Attachment struct {
 // five buttons they form the card's actions; with more they go into the body
 // as ActionSets of five, so Teams shows every one.
 func Adaptive(msg segmentbot.Message) map[string]any {
+	if len(msg.Card) > 0 {
+		if card, err := givenCard(msg); err == nil {
+			return card
+		}
+	}
 	body := []any{}
 	if msg.Title != "" {
 		body = append(body, map[string]any{
@@ -67,6 +75,9 @@ func Adaptive(msg segmentbot.Message) map[string]any {
 			body = append(body, map[string]any{"type": "ActionSet", "actions": actions[:n]})
 			actions = actions[n:]
 		}
+	}
+	if msg.Note != "" {
+		body = append(body, noteBlock(msg.Note))
 	}
 	card["body"] = body
 	if len(actions) > 0 {

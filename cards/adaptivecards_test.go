@@ -39,6 +39,8 @@ func TestCardsParseWithTheAdaptiveCardsLibrary(t *testing.T) {
 		"many buttons":           cards.Adaptive(many),
 		"image card":             cards.Adaptive(image),
 		"empty card":             cards.Adaptive(segmentbot.Message{}),
+		"broadcast copy":         cards.Adaptive(broadcastCopy()),
+		"broadcast given card":   cards.Adaptive(givenCardCopy()),
 	}
 	msg := carousel()
 	msg.Buttons = []segmentbot.Button{{Title: "Done", Say: "done"}}

@@ -25,9 +25,13 @@ const moreText = "More options:"
 // Meta renders msg as Send API message objects, in sending order, each the
 // value of the request's "message" field.
 //
-//   - Title, Text and Facts ("Name: Value" lines) form one text. Without
-//     buttons it goes out as text messages of at most 2000 characters.
-//   - ImageURL comes first as an image attachment.
+//   - Title, Text (as plain text when it is Markdown), Facts ("Name:
+//     Value" lines) and Note form one text.
+//     Without buttons it goes out as text messages of at most 2000
+//     characters. A whole Card is Teams' only: Title and Text stand in.
+//   - ImageURL comes first as an image attachment; with buttons (and no
+//     Carousel) the message is instead its text, then one generic template
+//     of the title, the Note, the image and the buttons.
 //   - Buttons make button templates of three buttons each: the text (its
 //     last 640 characters or fewer; anything before is sent as text first)
 //     with the first three, "More options:" with each next three. A
@@ -43,13 +47,19 @@ const moreText = "More options:"
 // are never cut (that would break the signature): the Send API takes at most
 // 1000 characters, so an Action's Arg must stay short.
 func Meta(msg segmentbot.Message) []map[string]any {
+	if msg.Markdown {
+		msg.Text = plainMarkdown(msg.Text)
+	}
 	var out []map[string]any
+	if msg.ImageURL != "" && len(msg.Buttons) > 0 && len(msg.Carousel) == 0 {
+		return imageWithButtons(msg)
+	}
 	if msg.ImageURL != "" {
 		out = append(out, map[string]any{"attachment": map[string]any{
 			"type": "image", "payload": map[string]any{"url": msg.ImageURL, "is_reusable": true},
 		}})
 	}
-	text := leadText(msg)
+	text := joinNonEmpty("\n\n", leadText(msg), msg.Note)
 	if len(msg.Buttons) == 0 {
 		if text != "" {
 			for _, piece := range split(text, MetaMaxText) {
@@ -60,6 +70,25 @@ func Meta(msg segmentbot.Message) []map[string]any {
 		out = append(out, buttonTemplates(text, msg.Buttons)...)
 	}
 	return append(out, genericTemplates(msg.Carousel)...)
+}
+
+// imageWithButtons renders a message with an image and buttons (a
+// broadcast with a picture) as its text, when it has one, then one generic
+// template: the title (or else the Note) as the element's title, the Note
+// under it, the image and the buttons. A whole Card is not Meta's: Title
+// and Text stand in for it.
+func imageWithButtons(msg segmentbot.Message) []map[string]any {
+	var out []map[string]any
+	if text := joinNonEmpty("\n\n", msg.Text, strings.Join(factLines(msg.Facts), "\n")); text != "" {
+		for _, piece := range split(text, MetaMaxText) {
+			out = append(out, map[string]any{"text": piece})
+		}
+	}
+	element := segmentbot.Message{Title: msg.Title, Text: msg.Note, ImageURL: msg.ImageURL, Buttons: msg.Buttons}
+	if element.Title == "" {
+		element.Title, element.Text = msg.Note, ""
+	}
+	return append(out, genericTemplates([]segmentbot.Message{element})...)
 }
 
 func buttonTemplates(text string, buttons []segmentbot.Button) []map[string]any {

@@ -8,7 +8,7 @@ import (
 
 // Text renders msg as plain text for transcripts and logs: the title, the
 // text, the facts as "Name: Value" lines, the image URL, the buttons as
-// "[Title]" labels on one line, then each carousel card the same way after
+// "[Title]" labels on one line, the note, then each carousel card the same way after
 // a "---" line.
 func Text(msg segmentbot.Message) string {
 	parts := []string{plainText(msg)}
@@ -25,6 +25,6 @@ func plainText(msg segmentbot.Message) string {
 	}
 	lines := []string{msg.Title, msg.Text}
 	lines = append(lines, factLines(msg.Facts)...)
-	lines = append(lines, msg.ImageURL, strings.Join(labels, " "))
+	lines = append(lines, msg.ImageURL, strings.Join(labels, " "), msg.Note)
 	return joinNonEmpty("\n", lines...)
 }

@@ -32,6 +32,9 @@ type Config struct {
 
 	OpenIDMetadataURL, TokenURL, GraphURL string
 	GraphRate                             float64
+	// TeamsAppID is the Teams app's id in the org's app catalog
+	// (SEGMENTBOT_TEAMS_APP_ID); empty: no app installs for broadcasts.
+	TeamsAppID string
 
 	WorkplaceAppSecret, WorkplaceVerifyToken, WorkplaceAccessToken, WorkplaceGraphURL string
 	WorkplaceGroups                                                                   []string
@@ -144,6 +147,10 @@ func load(lookup func(string) string) (*Config, map[string]bool, error) {
 	if err := c.LogLevel.UnmarshalText([]byte(r.str("SEGMENTBOT_LOG_LEVEL", "info"))); err != nil {
 		r.fail("SEGMENTBOT_LOG_LEVEL", fmt.Sprintf("%q is not debug, info, warn or error", r.str("SEGMENTBOT_LOG_LEVEL", "")))
 	}
+	c.TeamsAppID = r.str("SEGMENTBOT_TEAMS_APP_ID", "")
+	if c.TeamsAppID != "" && !isGUID(c.TeamsAppID) {
+		r.fail("SEGMENTBOT_TEAMS_APP_ID", fmt.Sprintf("%q is not an app catalog id (a GUID such as 8f1c0f4e-0000-4000-8000-000000000000)", c.TeamsAppID))
+	}
 	if c.ImportLease < 3*time.Second {
 		r.fail("SEGMENTBOT_IMPORT_LEASE", "must be at least 3s")
 	}
@@ -213,6 +220,24 @@ func load(lookup func(string) string) (*Config, map[string]bool, error) {
 // accept that beyond loopback with SEGMENTBOT_AUTH=off. Fail closed: an
 // unset or misspelled app id never opens /api/messages to the network.
 func (c *Config) LoopbackOnly() bool { return c.AppID == "" && !c.AuthOff }
+
+// isGUID reports whether s is a GUID in its 8-4-4-4-12 hex form.
+func isGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case !strings.ContainsRune("0123456789abcdefABCDEF", c):
+			return false
+		}
+	}
+	return true
+}
 
 // WorkplaceEnabled reports whether the Workplace endpoint is on.
 func (c *Config) WorkplaceEnabled() bool { return c.WorkplaceAppSecret != "" }

@@ -79,3 +79,20 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		})
 	}
 }
+
+func TestTeamsAppIDIsAnAppCatalogGUID(t *testing.T) {
+	c, err := config.Load(env(map[string]string{"SEGMENTBOT_TEAMS_APP_ID": " 8F1C0F4E-1234-4000-8000-00000000C0DE "}))
+	if err != nil || c.TeamsAppID != "8F1C0F4E-1234-4000-8000-00000000C0DE" {
+		t.Fatalf("TeamsAppID = %q, %v", c.TeamsAppID, err)
+	}
+	if c, _ := config.Load(env(nil)); c.TeamsAppID != "" {
+		t.Fatalf("default TeamsAppID = %q, want empty (no installs)", c.TeamsAppID)
+	}
+	for _, bad := range []string{"com.contoso.segmentbot", "8f1c0f4e12344000800000000000c0de", "8f1c0f4e-1234-4000-8000-00000000c0dx"} {
+		_, err := config.Load(env(map[string]string{"SEGMENTBOT_TEAMS_APP_ID": bad}))
+		var ce *config.Error
+		if !errors.As(err, &ce) || ce.Var != "SEGMENTBOT_TEAMS_APP_ID" || !strings.Contains(err.Error(), bad) {
+			t.Fatalf("%q: err = %v, want one naming SEGMENTBOT_TEAMS_APP_ID and the value", bad, err)
+		}
+	}
+}

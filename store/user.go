@@ -13,7 +13,10 @@ const userColumns = `id, channel, tenant_id, external_id, aad_object_id, email, 
 	active, in_bot_groups, conv_ref, time_zone, last_seen`
 
 // mergeUser is the SET clause that folds new values (v) into a stored user:
-// empty text keeps the stored value and last_seen only moves forward.
+// empty text keeps the stored value and last_seen only moves forward. A
+// conversation reference that names a conversation is not replaced by one
+// that names none (a roster entry, a message in a team): the personal
+// chat it names, maybe opened by a broadcast, stays known.
 // %s is how active and in_bot_groups are merged.
 const mergeUser = `
 	tenant_id = CASE WHEN v.tenant_id <> '' THEN v.tenant_id ELSE users.tenant_id END,
@@ -21,7 +24,9 @@ const mergeUser = `
 	email = CASE WHEN v.email <> '' THEN v.email ELSE users.email END,
 	upn = CASE WHEN v.upn <> '' THEN v.upn ELSE users.upn END,
 	name = CASE WHEN v.name <> '' THEN v.name ELSE users.name END,
-	conv_ref = CASE WHEN v.conv_ref <> '' THEN v.conv_ref ELSE users.conv_ref END,
+	conv_ref = CASE WHEN v.conv_ref = '' THEN users.conv_ref
+		WHEN users.conv_ref LIKE '%%"conversationId"%%' AND v.conv_ref NOT LIKE '%%"conversationId"%%' THEN users.conv_ref
+		ELSE v.conv_ref END,
 	time_zone = CASE WHEN v.time_zone <> '' THEN v.time_zone ELSE users.time_zone END,
 	last_seen = CASE WHEN v.last_seen > users.last_seen THEN v.last_seen ELSE users.last_seen END,
 	%s`

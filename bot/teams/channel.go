@@ -22,6 +22,7 @@ type Channel struct {
 
 	adapter *core.BotFrameworkAdapter
 	conn    *Connector
+	graph   *Graph // app installs for broadcasts
 	keys    *keySource
 	tokens  *tokenSource
 	sender  *sender
@@ -47,6 +48,7 @@ func New(cfg Config, r segmentbot.Receiver, users segmentbot.UserService) (*Chan
 	c := &Channel{
 		cfg: cfg, log: cfg.Logger, receiver: r, users: users,
 		conn: conn, keys: keys, tokens: tokens, sender: newSender(conn, cfg.Logger),
+		graph: &Graph{cfg: cfg, tokens: tokens, limiter: newLimiter(cfg.GraphRate)},
 	}
 	// The library's adapter, with its validator and client replaced.
 	c.adapter = &core.BotFrameworkAdapter{

@@ -37,8 +37,17 @@ type Config struct {
 	TokenURL          string // may contain {tenant}
 	GraphURL          string
 	GraphRate         float64 // Graph requests per second
-	HTTPClient        *http.Client
-	Logger            *slog.Logger
+	// CatalogAppID is the Teams app's id in the org's app catalog
+	// (SEGMENTBOT_TEAMS_APP_ID). When set, a broadcast reaches a user the
+	// bot has no chat with by installing the app for them through Graph.
+	CatalogAppID string
+	// ServiceURL is where chats are opened for a user known only through
+	// Graph when no team of their tenant is known (e.g. the public
+	// cloud's global https://smba.trafficmanager.net/teams/). Empty: such
+	// a user is not_reachable until the bot is in a team of the tenant.
+	ServiceURL string
+	HTTPClient *http.Client
+	Logger     *slog.Logger
 }
 
 // withDefaults fills the empty fields and checks the rest.

@@ -29,12 +29,19 @@ func newConnector(cfg Config, tokens *tokenSource) *Connector {
 
 // SendActivity posts a to its conversation and returns the new activity id.
 func (c *Connector) SendActivity(ctx context.Context, a schema.Activity) (string, error) {
+	return c.postActivity(ctx, a, false)
+}
+
+// postActivity posts a, in one attempt when single.
+func (c *Connector) postActivity(ctx context.Context, a schema.Activity, single bool) (string, error) {
 	u, err := conversationURL(a.ServiceURL, a.Conversation.ID, "activities")
 	if err != nil {
 		return "", err
 	}
+	r := c.request(http.MethodPost, u, wire(a))
+	r.single = single
 	var res schema.ResourceResponse
-	if err := do(ctx, c.cfg.HTTPClient, c.request(http.MethodPost, u, wire(a)), &res); err != nil {
+	if err := do(ctx, c.cfg.HTTPClient, r, &res); err != nil {
 		return "", fmt.Errorf("sending activity to conversation %s: %w", a.Conversation.ID, err)
 	}
 	return res.ID, nil
@@ -58,6 +65,11 @@ func (c *Connector) UpdateActivity(ctx context.Context, a schema.Activity) error
 // CreateConversation opens (or finds) the personal chat of the bot with
 // userID in tenant and returns its conversation id.
 func (c *Connector) CreateConversation(ctx context.Context, serviceURL, tenant string, bot, user schema.ChannelAccount) (string, error) {
+	return c.createConversation(ctx, serviceURL, tenant, bot, user, false)
+}
+
+// createConversation opens the personal chat, in one attempt when single.
+func (c *Connector) createConversation(ctx context.Context, serviceURL, tenant string, bot, user schema.ChannelAccount, single bool) (string, error) {
 	base, err := checkServiceURL(serviceURL)
 	if err != nil {
 		return "", err
@@ -72,7 +84,9 @@ func (c *Connector) CreateConversation(ctx context.Context, serviceURL, tenant s
 	var res struct {
 		ID string `json:"id"`
 	}
-	if err := do(ctx, c.cfg.HTTPClient, c.request(http.MethodPost, base+"/v3/conversations", params), &res); err != nil {
+	r := c.request(http.MethodPost, base+"/v3/conversations", params)
+	r.single = single
+	if err := do(ctx, c.cfg.HTTPClient, r, &res); err != nil {
 		return "", fmt.Errorf("creating a conversation with %s: %w", user.ID, err)
 	}
 	if res.ID == "" {

@@ -114,6 +114,7 @@ func TestSend(t *testing.T) {
 	})
 	t.Run("a user known only from a roster gets a new personal chat", func(t *testing.T) {
 		kit, ch, _ := setup(t, &fakeBot{})
+		kit.KnowMember("29:roster") // in one of the bot's teams
 		ref := `{"serviceUrl":"` + kit.ServiceURL() + `","tenantId":"` + teamstest.TenantID + `","botId":"` + teamstest.BotID + `","userId":"29:roster"}`
 		id, err := ch.Send(context.Background(), &segmentbot.User{ID: 9, ConvRef: ref}, segmentbot.Message{Text: "hi"})
 		if err != nil || id == "" {

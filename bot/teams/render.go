@@ -58,5 +58,6 @@ func invokeResponse(resp *segmentbot.Response) InvokeResponse {
 // plainText reports whether msg is only text, which reads better as a
 // chat message than as a card.
 func plainText(msg segmentbot.Message) bool {
-	return msg.Title == "" && msg.ImageURL == "" && len(msg.Facts) == 0 && len(msg.Buttons) == 0 && len(msg.Carousel) == 0
+	return msg.Title == "" && msg.ImageURL == "" && len(msg.Facts) == 0 && len(msg.Buttons) == 0 && len(msg.Carousel) == 0 &&
+		len(msg.Card) == 0 && msg.Note == ""
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -29,6 +30,25 @@ type StatusError struct {
 	URL    string
 	Status int
 	Body   string
+	// Code is the error code of the answer's {"error":{"code"}} envelope
+	// (Bot Connector and Graph both use it), "" when there is none.
+	Code string
+	// RetryAfter is the wait the answer asked for (0 = not said).
+	RetryAfter time.Duration
+}
+
+func statusError(r request, status int, header http.Header, body []byte) *StatusError {
+	e := &StatusError{Method: r.method, URL: r.url, Status: status, Body: snippet(body)}
+	var env struct {
+		Error struct {
+			Code string `json:"code"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(body, &env) == nil {
+		e.Code = env.Error.Code
+	}
+	e.RetryAfter, _ = retryAfter(header)
+	return e
 }
 
 func (e *StatusError) Error() string {
@@ -43,6 +63,9 @@ type request struct {
 	bearer    func(ctx context.Context) (string, error) // nil = no Authorization header
 	retryable func(status int) bool
 	onUnauth  func() // called once on a 401 before one more try
+	// single makes one attempt (a 401 still gets its one fresh token):
+	// the broadcaster paces and retries broadcast sends itself.
+	single bool
 }
 
 // connectorRetryable are the statuses the Bot Connector asks to retry.
@@ -85,16 +108,16 @@ func do(ctx context.Context, hc *http.Client, r request, out any) error {
 			retriedUnauth = true
 			r.onUnauth()
 			continue
-		case err == nil && !r.retryable(status):
-			return &StatusError{Method: r.method, URL: r.url, Status: status, Body: snippet(body)}
-		case err != nil && ctx.Err() != nil:
+		case err == nil && (r.single || !r.retryable(status)):
+			return statusError(r, status, header, body)
+		case err != nil && (r.single || ctx.Err() != nil):
 			return fmt.Errorf("%s %s: %w", r.method, r.url, err)
 		}
 		if attempt >= maxAttempts {
 			if err != nil {
 				return fmt.Errorf("%s %s after %d attempts: %w", r.method, r.url, attempt, err)
 			}
-			return &StatusError{Method: r.method, URL: r.url, Status: status, Body: snippet(body)}
+			return statusError(r, status, header, body)
 		}
 		wait := backoff(attempt)
 		if ra, ok := retryAfter(header); ok {
@@ -174,4 +197,10 @@ func retryAfter(h http.Header) (time.Duration, bool) {
 		return 0, false
 	}
 	return min(max(d, 0), maxRetryAfter), true
+}
+
+// isStatus reports whether err is a StatusError with status.
+func isStatus(err error, status int) bool {
+	var se *StatusError
+	return errors.As(err, &se) && se.Status == status
 }

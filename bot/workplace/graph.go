@@ -55,6 +55,8 @@ type graphError struct {
 	Subcode   int    `json:"error_subcode"`
 	Transient bool   `json:"is_transient"`
 	TraceID   string `json:"fbtrace_id"`
+	// retryAfter is the wait a Retry-After header asked for (0 = none).
+	retryAfter time.Duration
 }
 
 func (e *graphError) Error() string {
@@ -196,10 +198,11 @@ func (g *graph) once(ctx context.Context, method string, u *url.URL, payload []b
 		return 0, nil
 	}
 	ge := decodeError(resp.StatusCode, data)
+	ge.retryAfter = retryAfter(resp.Header.Get("Retry-After"))
 	if !ge.retryable() {
 		return -1, ge
 	}
-	return retryAfter(resp.Header.Get("Retry-After")), ge
+	return ge.retryAfter, ge
 }
 
 // sign adds the appsecret_proof that integrations requiring it expect.

@@ -79,7 +79,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 	tc, err := teams.New(teams.Config{
 		AppID: cfg.AppID, AppPassword: cfg.AppPassword, TenantID: cfg.AppTenantID, AppType: cfg.AppType,
 		OpenIDMetadataURL: cfg.OpenIDMetadataURL, TokenURL: cfg.TokenURL, GraphURL: cfg.GraphURL,
-		GraphRate: cfg.GraphRate, HTTPClient: httpClient, Logger: log,
+		GraphRate: cfg.GraphRate, CatalogAppID: cfg.TeamsAppID, HTTPClient: httpClient, Logger: log,
 	}, a.bot, a.store)
 	if err != nil {
 		return fmt.Errorf("teams channel: %w", err)

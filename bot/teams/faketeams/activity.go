@@ -55,6 +55,7 @@ func PersonalConversation(u User) string { return "a:kit-personal-" + strings.Tr
 
 // base is an activity from u in their personal chat with the bot.
 func (k *Kit) base(from User, typ string) Activity {
+	k.KnowMember(from.ID)
 	return Activity{
 		"type":       typ,
 		"id":         fmt.Sprintf("f:kit-%d", k.next()),

@@ -21,6 +21,7 @@ type Sent struct {
 	Auth           string // the Authorization header
 	ConversationID string
 	ActivityID     string // the id the kit answered with (or the PUT's)
+	At             time.Time
 	Body           []byte
 	Activity       map[string]any // Body decoded
 }
@@ -72,6 +73,9 @@ func (k *Kit) SetRoster(teamID string, members []teams.Member, pageSize int) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	k.roster[teamID] = members
+	for _, m := range members {
+		k.members[m.ID] = true
+	}
 	if pageSize > 0 {
 		k.pageSize = pageSize
 	}
@@ -79,66 +83,74 @@ func (k *Kit) SetRoster(teamID string, members []teams.Member, pageSize int) {
 
 func (k *Kit) serveConnector(w http.ResponseWriter, r *http.Request) {
 	k.connectorCalls.Add(1)
+	status := k.connector(w, r)
+	k.mu.Lock()
+	k.calls = append(k.calls, Call{Method: r.Method, Path: r.URL.Path, Status: status, At: time.Now()})
+	k.mu.Unlock()
+}
+
+// connector serves one request and returns the status answered.
+func (k *Kit) connector(w http.ResponseWriter, r *http.Request) int {
 	if !k.authorized(r, connectorScope) {
 		writeJSON(w, http.StatusUnauthorized, errorBody("Unauthorized", "no valid bearer token"))
-		return
+		return http.StatusUnauthorized
 	}
-	k.mu.Lock()
-	if k.fail > 0 {
-		k.fail--
-		if k.retryAfter != "" {
-			w.Header().Set("Retry-After", k.retryAfter)
-		}
-		k.mu.Unlock()
-		writeJSON(w, http.StatusTooManyRequests, errorBody("TooManyRequests", "slow down"))
-		return
-	}
-	k.mu.Unlock()
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/v3/conversations"), "/")
 	// parts: ["", conv, "activities", id?] or [""] for /v3/conversations
+	k.mu.Lock()
+	f, failed := k.failure("all")
+	if !failed && len(parts) >= 3 && parts[2] == "activities" {
+		f, failed = k.failure("conv:" + parts[1])
+	}
+	k.mu.Unlock()
+	if failed {
+		writeFailure(w, f)
+		return f.Status
+	}
 	switch {
 	case r.Method == http.MethodPost && len(parts) == 1 && parts[0] == "":
-		k.record(w, r, "", fmt.Sprintf("a:kit-conversation-%d", k.next()), false)
+		return k.openConversation(w, r)
 	case r.Method == http.MethodPost && len(parts) == 3 && parts[2] == "activities":
-		k.record(w, r, parts[1], fmt.Sprintf("kit-activity-%d", k.next()), true)
+		return k.record(w, r, parts[1], fmt.Sprintf("kit-activity-%d", k.next()))
 	case r.Method == http.MethodPut && len(parts) == 4 && parts[2] == "activities":
-		k.record(w, r, parts[1], parts[3], true)
+		return k.record(w, r, parts[1], parts[3])
 	case r.Method == http.MethodGet && len(parts) == 3 && parts[2] == "pagedmembers":
 		k.servePage(w, r, parts[1])
+		return http.StatusOK
 	case r.Method == http.MethodGet && len(parts) == 4 && parts[2] == "members":
-		k.serveMember(w, parts[3])
+		return k.serveMember(w, parts[3])
 	default:
 		writeJSON(w, http.StatusNotFound, errorBody("NotFound", r.Method+" "+r.URL.Path))
+		return http.StatusNotFound
 	}
 }
 
-// record keeps an activity (or a new conversation) and answers its id.
-func (k *Kit) record(w http.ResponseWriter, r *http.Request, conv, id string, activity bool) {
+// record keeps an activity and answers its id.
+func (k *Kit) record(w http.ResponseWriter, r *http.Request, conv, id string) int {
 	body, _ := io.ReadAll(r.Body)
 	var decoded map[string]any
 	if err := json.Unmarshal(body, &decoded); err != nil {
 		writeJSON(w, http.StatusBadRequest, errorBody("BadArgument", "body is not JSON"))
-		return
+		return http.StatusBadRequest
 	}
-	if activity {
-		k.mu.Lock()
-		delay := k.replyDelay
-		k.mu.Unlock()
-		if _, reply := decoded["replyToId"]; reply && r.Method == http.MethodPost && delay > 0 {
-			time.Sleep(delay)
-		}
-		k.mu.Lock()
-		k.sent = append(k.sent, Sent{
-			Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
-			ConversationID: conv, ActivityID: id, Body: body, Activity: decoded,
-		})
-		k.mu.Unlock()
+	k.mu.Lock()
+	delay := k.replyDelay
+	k.mu.Unlock()
+	if _, reply := decoded["replyToId"]; reply && r.Method == http.MethodPost && delay > 0 {
+		time.Sleep(delay)
 	}
+	k.mu.Lock()
+	k.sent = append(k.sent, Sent{
+		Method: r.Method, Path: r.URL.Path, Auth: r.Header.Get("Authorization"),
+		ConversationID: conv, ActivityID: id, At: time.Now(), Body: body, Activity: decoded,
+	})
+	k.mu.Unlock()
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		status = http.StatusCreated
 	}
 	writeJSON(w, status, map[string]string{"id": id})
+	return status
 }
 
 // SetProfile makes the member API know m (GET
@@ -151,22 +163,23 @@ func (k *Kit) SetProfile(m teams.Member) {
 
 // serveMember answers the member API from the profiles and the rosters;
 // 404 for anyone else, as the connector does for a stranger.
-func (k *Kit) serveMember(w http.ResponseWriter, id string) {
+func (k *Kit) serveMember(w http.ResponseWriter, id string) int {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if m, ok := k.profiles[id]; ok {
 		writeJSON(w, http.StatusOK, m)
-		return
+		return http.StatusOK
 	}
 	for _, members := range k.roster {
 		for _, m := range members {
 			if m.ID == id {
 				writeJSON(w, http.StatusOK, m)
-				return
+				return http.StatusOK
 			}
 		}
 	}
 	writeJSON(w, http.StatusNotFound, errorBody("NotFound", "The member "+id+" is not in the conversation."))
+	return http.StatusNotFound
 }
 
 func (k *Kit) servePage(w http.ResponseWriter, r *http.Request, team string) {

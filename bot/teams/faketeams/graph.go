@@ -56,6 +56,10 @@ func (k *Kit) serveGraph(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	path := strings.TrimPrefix(r.URL.Path, "/v1.0")
+	if m := installedAppsPath.FindStringSubmatch(path); m != nil {
+		k.serveInstalledApps(w, r, m)
+		return
+	}
 	switch {
 	case r.Method == http.MethodPost && path == "/$batch":
 		k.serveBatch(w, r)

@@ -4,6 +4,15 @@
 // all on loopback httptest servers speaking the real wire formats. It makes
 // "a signed Teams activity from user X" one line.
 //
+// For broadcasts: the connector opens personal chats (POST
+// /v3/conversations) with the members it knows (rosters, activity senders,
+// KnowMember) and refuses others with 403; FailConversation, FailOpen and
+// FailAll make it answer a Failure (Blocked, BotGone, Throttled, a 5xx
+// burst); Sent, SentTo, Opened, Calls and MaxPerWindow tell what arrived
+// and how fast. The fake Graph installs the app CatalogAppID for its users
+// (409 when PreinstallApp did already, FailInstall for other answers) and
+// gives InstalledChat(aad) as the chat.
+//
 // The demo links it into the service binary (`segmentbot demo`), so it
 // does not import "testing"; tests use it through bot/teams/teamstest. The
 // service itself never uses it.
@@ -40,22 +49,27 @@ type Kit struct {
 	tokenRequests    atomic.Int64
 	graphRequests    atomic.Int64
 	connectorCalls   atomic.Int64
+	installs         atomic.Int64
 	seq              atomic.Int64
 
-	mu         sync.Mutex
-	expiresIn  int
-	tokens     map[string]string // issued token -> scope
-	tokenAsks  []TokenRequest
-	sent       []Sent
-	fail       int    // answer the next fail connector calls with 429
-	retryAfter string // Retry-After of those answers
-	roster     map[string][]teams.Member
-	profiles   map[string]teams.Member // member API answers beyond the rosters
-	pageSize   int
-	graphUsers map[string]GraphUser // by lower-case id, UPN and mail
-	graphFails map[string]int       // lower-case key -> fixed status
-	throttle   int                  // inner batch requests to answer 429
-	replyDelay time.Duration        // how long a reply (an activity with replyToId) takes
+	mu            sync.Mutex
+	expiresIn     int
+	tokens        map[string]string // issued token -> scope
+	tokenAsks     []TokenRequest
+	sent          []Sent
+	calls         []Call
+	opened        []Opened
+	members       map[string]bool    // Teams ids the connector opens chats with
+	failures      map[string]Failure // "all", "conv:<id>", "member:<id>"
+	roster        map[string][]teams.Member
+	profiles      map[string]teams.Member // member API answers beyond the rosters
+	pageSize      int
+	graphUsers    map[string]GraphUser // by lower-case id, UPN and mail
+	graphFails    map[string]int       // lower-case key -> fixed status
+	throttle      int                  // inner batch requests to answer 429
+	replyDelay    time.Duration        // how long a reply (an activity with replyToId) takes
+	installed     map[string]string    // AAD id -> installation id of the app
+	graphFailures map[string]Failure   // "install:<aad>"
 }
 
 // TB is what the kit needs of a test: testing.TB has it. The kit does not
@@ -78,13 +92,17 @@ func New(t TB) *Kit {
 // them.
 func Start() *Kit {
 	k := &Kit{
-		expiresIn:  3600,
-		tokens:     map[string]string{},
-		roster:     map[string][]teams.Member{},
-		profiles:   map[string]teams.Member{},
-		pageSize:   500,
-		graphUsers: map[string]GraphUser{},
-		graphFails: map[string]int{},
+		expiresIn:     3600,
+		tokens:        map[string]string{},
+		roster:        map[string][]teams.Member{},
+		profiles:      map[string]teams.Member{},
+		pageSize:      500,
+		graphUsers:    map[string]GraphUser{},
+		graphFails:    map[string]int{},
+		members:       map[string]bool{},
+		failures:      map[string]Failure{},
+		installed:     map[string]string{},
+		graphFailures: map[string]Failure{},
 	}
 	k.Login = httptest.NewServer(http.HandlerFunc(k.serveLogin))
 	k.Token = httptest.NewServer(http.HandlerFunc(k.serveToken))
@@ -121,6 +139,7 @@ func (k *Kit) Config() teams.Config {
 		TokenURL:          k.Token.URL + "/{tenant}/oauth2/v2.0/token",
 		GraphURL:          k.Graph.URL + "/v1.0",
 		GraphRate:         1000,
+		ServiceURL:        k.ServiceURL(),
 		HTTPClient:        &http.Client{Timeout: 10 * time.Second},
 	}
 }
@@ -153,9 +172,13 @@ func (k *Kit) SetTokenLifetime(d time.Duration) {
 // FailNext makes the connector answer the next n calls with 429 and the
 // given Retry-After ("" for none).
 func (k *Kit) FailNext(n int, retryAfter string) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	k.fail, k.retryAfter = n, retryAfter
+	if n <= 0 {
+		k.mu.Lock()
+		delete(k.failures, "all")
+		k.mu.Unlock()
+		return
+	}
+	k.FailAll(Failure{Status: http.StatusTooManyRequests, Code: "TooManyRequests", RetryAfter: retryAfter, Times: n})
 }
 
 func (k *Kit) next() int64 { return k.seq.Add(1) }

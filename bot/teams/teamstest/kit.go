@@ -20,6 +20,9 @@ type (
 	TB           = faketeams.TB
 	SignOption   = faketeams.SignOption
 	TokenRequest = faketeams.TokenRequest
+	Failure      = faketeams.Failure
+	Opened       = faketeams.Opened
+	Call         = faketeams.Call
 )
 
 const (
@@ -30,6 +33,7 @@ const (
 	KeyID           = faketeams.KeyID
 	UnendorsedKeyID = faketeams.UnendorsedKeyID
 	UnknownKeyID    = faketeams.UnknownKeyID
+	CatalogAppID    = faketeams.CatalogAppID
 )
 
 var (
@@ -49,4 +53,10 @@ var (
 	UnknownKid           = faketeams.UnknownKid
 	BadSignature         = faketeams.BadSignature
 	Unendorsed           = faketeams.Unendorsed
+	InstalledChat        = faketeams.InstalledChat
+	Blocked              = faketeams.Blocked
+	BotGone              = faketeams.BotGone
+	ConversationGone     = faketeams.ConversationGone
+	Throttled            = faketeams.Throttled
+	Unavailable          = faketeams.Unavailable
 )

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Member is a member of the fake community.
@@ -38,6 +39,9 @@ var (
 	ErrTooManyCalls      = Error{Status: 400, Code: 4, Message: "(#4) Application request limit reached"}
 	ErrCallsExceeded     = Error{Status: 400, Code: 613, Message: "(#613) Calls to this api have exceeded the rate limit."}
 	ErrThrottled         = Error{Status: 429, Code: 4, Message: "(#4) Too many requests"}
+	ErrUserRateLimit     = Error{Status: 400, Code: 17, Message: "(#17) User request limit reached"}
+	ErrPageRateLimit     = Error{Status: 400, Code: 32, Message: "(#32) Page request limit reached"}
+	ErrTransient         = Error{Status: 500, Code: 2, Message: "An unexpected error has occurred. Please retry your request later."}
 	ErrBadToken          = Error{Status: 401, Code: 190, Message: "Invalid OAuth access token."}
 )
 
@@ -46,7 +50,8 @@ type Sent struct {
 	Recipient     map[string]string
 	MessagingType string
 	Message       map[string]any
-	ID            string // the message_id answered
+	ID            string    // the message_id answered
+	At            time.Time // when it arrived
 }
 
 // Graph is a fake Workplace Graph API. Configure it before the first call;
@@ -65,6 +70,9 @@ type Graph struct {
 	// Fail answers calls about a value (email, id, or the Send API
 	// recipient id) with an error; a batch naming it fails as a whole.
 	Fail map[string]Error
+	// FailTimes limits a Send API failure in Fail to that many calls for
+	// the recipient, after which it is served (absent or 0: every call).
+	FailTimes map[string]int
 	// Throttle answers the next calls with these errors, in order, before
 	// serving normally.
 	Throttle []Error
@@ -81,6 +89,17 @@ func NewGraph(t testing.TB, token string) *Graph {
 	t.Cleanup(srv.Close)
 	g.URL = srv.URL
 	return g
+}
+
+// SentTo returns the Send API messages delivered to the recipient id.
+func (g *Graph) SentTo(id string) []Sent {
+	var out []Sent
+	for _, s := range g.Sent() {
+		if s.Recipient["id"] == id {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Sent returns the Send API calls received, in order.
@@ -140,12 +159,18 @@ func (g *Graph) send(w http.ResponseWriter, r *http.Request) {
 		writeError(w, Error{Status: 400, Code: 100, Message: "(#100) param message must be non-empty"})
 		return
 	}
-	if e, ok := g.Fail[req.Recipient["id"]]; ok {
+	to := req.Recipient["id"]
+	if e, ok := g.Fail[to]; ok && g.FailTimes[to] >= 0 {
+		if n := g.FailTimes[to]; n == 1 {
+			g.FailTimes[to] = -1 // used up: serve from now on
+		} else if n > 1 {
+			g.FailTimes[to] = n - 1
+		}
 		writeError(w, e)
 		return
 	}
 	id := fmt.Sprintf("m_%d", len(g.sent)+1)
-	g.sent = append(g.sent, Sent{Recipient: req.Recipient, MessagingType: req.MessagingType, Message: req.Message, ID: id})
+	g.sent = append(g.sent, Sent{Recipient: req.Recipient, MessagingType: req.MessagingType, Message: req.Message, ID: id, At: time.Now()})
 	writeJSON(w, 200, map[string]string{"recipient_id": req.Recipient["id"], "message_id": id})
 }
 
