@@ -219,10 +219,12 @@ func TestVisibilityAndEndUserHelpThroughTheService(t *testing.T) {
 			if code, _ := s.post(s.kit.Submit(eli, action(t, more.Card(), "More"))); code != 200 {
 				t.Fatal(code)
 			}
-			next := s.kit.WaitSent(t, before+1)[before]
+			sent = s.kit.WaitSent(t, before+2) // the last page and "That's all"
+			next := sent[before]
 			if n := len(next.Activity["attachments"].([]any)); n != 4 {
 				t.Fatalf("second page: %d cards, want 4", n)
 			}
+			wantIn(t, replyText(sent[before+1]), "That's all 14 segments")
 			if strings.Contains(replyText(carousel)+replyText(next), "Staff") {
 				t.Error("a closed segment is listed to end users")
 			}
