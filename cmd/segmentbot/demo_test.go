@@ -55,6 +55,8 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"resubscribe is confirmed", "Welcome back! You're subscribed again to: New starters."},
 			{"the report is downloaded", "report.csv: 2,500 rows"},
 			{"the member list is downloaded", "members.csv: 2,402 rows"},
+			{"a file for a new segment offers to create it", "[Create it and import]"},
+			{"HR numbers are found as employee ids", "** Import into Managers: completed with errors **\n    File: managers-hr-numbers.csv\n    Total rows: 4\n    Added: 3"},
 		} {
 			t.Run(tt.event, func(t *testing.T) {
 				if !strings.Contains(transcript, tt.text) {
