@@ -45,6 +45,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"disabled accounts are counted", "left_tenant 5"},
 			{"Graph's 403 is counted", "permission_denied 3"},
 			{"the broadcast is scheduled", "Broadcast scheduled: Monday news"},
+			{"counts read with thousands separators", "Segment: New starters (2,401 members)"},
 			{"the admin is warned in chat", "Large upload close to a broadcast"},
 			{"the warning names the rule", "finished 3 hours before the broadcast"},
 			{"the opt-in is confirmed", "Segment Bot → Ben Brown: You're in: New starters"},
