@@ -227,7 +227,7 @@ func (s *story) hrNumbers() error {
 	var rows []string
 	for i, m := range s.p.roster[2:5] {
 		id := fmt.Sprintf("HR-%04d", i+1)
-		s.w.kit.AddGraphUser(teamstest.GraphUser{ID: m.ObjectID, UPN: m.UserPrincipalName, Mail: m.Email, Name: m.Name, Employee: id})
+		s.w.kit.AddGraphUser(faketeams.GraphUser{ID: m.ObjectID, UPN: m.UserPrincipalName, Mail: m.Email, Name: m.Name, Employee: id})
 		rows = append(rows, id)
 	}
 	rows = append(rows, "HR-9999")
