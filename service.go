@@ -58,6 +58,10 @@ type UserService interface {
 	FindUserByExternalID(ctx context.Context, channel, externalID string) (*User, error)
 	// FindUsersByEmail matches email or UPN, case-insensitively.
 	FindUsersByEmail(ctx context.Context, email string) ([]*User, error)
+	// FindUsersByIdentity matches an identity as SEGMENTBOT_ADMINS lists
+	// them: an email or UPN (case-insensitively), an AAD object id, or a
+	// channel id.
+	FindUsersByIdentity(ctx context.Context, identity string) ([]*User, error)
 }
 
 // TeamService keeps the groups the bot is installed in.

@@ -96,6 +96,27 @@ func (b *Bot) deleteSegment(ctx context.Context, u *segmentbot.User, id int64) (
 	return say(text("Deleted %s. %s cancelled.", seg.Name, segmentbot.Counted(int64(len(cancelled)), "scheduled broadcast")))
 }
 
+// AdminUsers lists the users SEGMENTBOT_ADMINS names whom the bot can
+// reach (they have a conversation with it), each once: the recipients of
+// warnings about broadcasts and imports made through REST.
+func (b *Bot) AdminUsers(ctx context.Context) ([]*segmentbot.User, error) {
+	var out []*segmentbot.User
+	seen := map[int64]bool{}
+	for id := range b.admins {
+		users, err := b.store.FindUsersByIdentity(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("find admin %s: %w", id, err)
+		}
+		for _, u := range users {
+			if u.ConvRef != "" && !seen[u.ID] {
+				seen[u.ID] = true
+				out = append(out, u)
+			}
+		}
+	}
+	return out, nil
+}
+
 // TellCancelled tells the authors of broadcasts cancelled with a deleted
 // segment. Failures are logged: the deletion itself stands.
 func (b *Bot) TellCancelled(ctx context.Context, seg *segmentbot.Segment, cancelled []*segmentbot.Broadcast) {

@@ -53,6 +53,10 @@ type Config struct {
 	// OnSent, when set, is called after each warning is delivered
 	// (metrics).
 	OnSent func(w *segmentbot.Warning)
+	// Admins lists the configured admins the bot can reach: they are
+	// warned about a late upload when neither its broadcast nor its import
+	// came from a chat user (both made through REST). When nil, nobody is.
+	Admins func(ctx context.Context) ([]*segmentbot.User, error)
 }
 
 // parser reads the five-field cron format and descriptors such as

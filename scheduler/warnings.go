@@ -51,7 +51,8 @@ func (s *Scheduler) checkLocked(ctx context.Context) error {
 
 // createWarnings writes one pending warning per recipient of every late
 // upload: the admin who scheduled the broadcast and the one who uploaded
-// the import, once each. It returns how many were new.
+// the import, once each; when both came through REST, every configured
+// admin the bot can reach (DESIGN §6). It returns how many were new.
 func (s *Scheduler) createWarnings(ctx context.Context) (int, error) {
 	late, err := s.store.FindLateUploads(ctx, s.cfg.Now(), s.cfg.LargeUpload, s.cfg.LeadTime)
 	if err != nil {
@@ -59,8 +60,19 @@ func (s *Scheduler) createWarnings(ctx context.Context) (int, error) {
 	}
 	created := 0
 	var errs []error
+	var admins []int64 // looked up once, when a late upload needs them
 	for _, lu := range late {
-		for _, userID := range recipients(lu.Broadcast.CreatedBy, lu.Import.UploadedBy) {
+		to := recipients(lu.Broadcast.CreatedBy, lu.Import.UploadedBy)
+		if len(to) == 0 {
+			if admins == nil {
+				if admins, err = s.reachableAdmins(ctx); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+			}
+			to = admins
+		}
+		for _, userID := range to {
 			w := &segmentbot.Warning{BroadcastID: lu.Broadcast.ID, ImportID: lu.Import.ID, UserID: userID}
 			ok, err := s.store.CreateWarning(ctx, w)
 			if err != nil {
@@ -74,6 +86,26 @@ func (s *Scheduler) createWarnings(ctx context.Context) (int, error) {
 		}
 	}
 	return created, errors.Join(errs...)
+}
+
+// reachableAdmins lists the ids of the configured admins the bot can
+// reach, never nil (an empty list when there are none).
+func (s *Scheduler) reachableAdmins(ctx context.Context) ([]int64, error) {
+	ids := []int64{}
+	if s.cfg.Admins == nil {
+		return ids, nil
+	}
+	users, err := s.cfg.Admins(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("find the admins to warn: %w", err)
+	}
+	for _, u := range users {
+		ids = append(ids, u.ID)
+	}
+	if len(ids) == 0 {
+		s.cfg.Logger.Warn("a late upload made through REST warns nobody: no configured admin has talked to the bot yet")
+	}
+	return append([]int64{}, recipients(ids...)...), nil
 }
 
 // recipients lists the distinct, known user ids among ids (0 is the API).

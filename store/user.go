@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/jmoiron/sqlx"
 
@@ -84,6 +85,23 @@ func (db *DB) FindUserByExternalID(ctx context.Context, channel, externalID stri
 		return nil, notFound(fmt.Errorf("find user %s/%s: %w", channel, externalID, err), "There is no user %s on %s.", externalID, channel)
 	}
 	return &u, nil
+}
+
+// FindUsersByIdentity matches an email or UPN (case-insensitively), an AAD
+// object id or a channel id, by id.
+func (db *DB) FindUsersByIdentity(ctx context.Context, identity string) ([]*segmentbot.User, error) {
+	if strings.TrimSpace(identity) == "" {
+		return nil, nil
+	}
+	addr, id := storedAddress(identity), strings.TrimSpace(identity)
+	var users []*segmentbot.User
+	err := db.read.SelectContext(ctx, &users, db.read.Rebind(`
+		SELECT `+userColumns+` FROM users
+		WHERE email = ? OR upn = ? OR aad_object_id = ? OR external_id = ? ORDER BY id`), addr, addr, strings.ToLower(id), id)
+	if err != nil {
+		return nil, fmt.Errorf("find users by identity: %w", err)
+	}
+	return users, nil
 }
 
 // FindUsersByEmail matches email or UPN, case-insensitively, by id.

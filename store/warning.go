@@ -26,7 +26,9 @@ type lateUploadRow struct {
 // unless every recipient of a warning about the pair (the broadcast's
 // author and the import's uploader, 0 being nobody) has one already: a
 // process that died between the two warnings leaves the pair found until
-// both exist. Finishing exactly lead before is in time. Since a broadcast
+// both exist. A pair made wholly through REST (both 0) is found until it
+// has any warning: its recipients are the configured admins, whom the
+// scheduler picks. Finishing exactly lead before is in time. Since a broadcast
 // lies after now, an import that finished before now-lead cannot be late:
 // that bound lets the planner use imports_finished_at.
 func (db *DB) FindLateUploads(ctx context.Context, now time.Time, largeRows int64, lead time.Duration) ([]*segmentbot.LateUpload, error) {
@@ -43,7 +45,9 @@ func (db *DB) FindLateUploads(ctx context.Context, now time.Time, largeRows int6
 		AND ((b.created_by <> 0 AND NOT EXISTS (SELECT 1 FROM warnings w
 				WHERE w.broadcast_id = b.id AND w.import_id = i.id AND w.user_id = b.created_by))
 			OR (i.uploaded_by <> 0 AND NOT EXISTS (SELECT 1 FROM warnings w
-				WHERE w.broadcast_id = b.id AND w.import_id = i.id AND w.user_id = i.uploaded_by)))
+				WHERE w.broadcast_id = b.id AND w.import_id = i.id AND w.user_id = i.uploaded_by))
+			OR (b.created_by = 0 AND i.uploaded_by = 0 AND NOT EXISTS (SELECT 1 FROM warnings w
+				WHERE w.broadcast_id = b.id AND w.import_id = i.id)))
 		ORDER BY b.scheduled_at, b.id, i.id`),
 		segmentbot.BroadcastScheduled, now, largeRows, now.Add(-lead), lead.Milliseconds())
 	if err != nil {

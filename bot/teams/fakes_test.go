@@ -101,6 +101,19 @@ func (s *memStore) FindUserByExternalID(_ context.Context, _, ext string) (*segm
 	return nil, segmentbot.Errorf(segmentbot.ENOTFOUND, "no user %s", ext)
 }
 
+func (s *memStore) FindUsersByIdentity(_ context.Context, id string) ([]*segmentbot.User, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []*segmentbot.User
+	for _, u := range s.users {
+		if strings.EqualFold(u.Email, id) || strings.EqualFold(u.UPN, id) || strings.EqualFold(u.AADObjectID, id) || u.ExternalID == id {
+			c := *u
+			out = append(out, &c)
+		}
+	}
+	return out, nil
+}
+
 func (s *memStore) FindUsersByEmail(_ context.Context, email string) ([]*segmentbot.User, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -34,7 +34,7 @@ func TestAdminPastesFiftyEmailsAndEveryFailureIsExplained(t *testing.T) {
 		s.kit.AddGraphUser(teamstest.GraphUser{ID: "22222222-0000-4000-8000-000000000001", UPN: "left@contoso.com", Mail: "left@contoso.com", Name: "Left", Disabled: true})
 		s.kit.AddGraphUser(teamstest.GraphUser{ID: "22222222-0000-4000-8000-000000000002", UPN: "stranger@contoso.com", Mail: "stranger@contoso.com", Name: "Stranger"})
 		s.kit.GraphStatus("hidden@contoso.com", http.StatusForbidden)
-		lines = append(lines, "typo.contoso.com", "two@@contoso.com", "spa ce@contoso.com", // invalid
+		lines = append(lines, "typo@contoso", "two@@contoso.com", "spa ce@contoso.com", // invalid
 			"ghost1@contoso.com", "ghost2@contoso.com", // not found
 			"left@contoso.com", "stranger@contoso.com", "hidden@contoso.com",
 			"olly@contoso.com", "MEMBER00@contoso.com") // opted out, duplicate
@@ -53,7 +53,7 @@ func TestAdminPastesFiftyEmailsAndEveryFailureIsExplained(t *testing.T) {
 
 		reply := replyText(s.say(s.admin, "add to Everyone\n"+strings.Join(lines, "\n")))
 		wantIn(t, reply, "Added 40 of 50 to Everyone",
-			"typo.contoso.com: typo in the address", "two@@contoso.com: typo", "spa ce@contoso.com: typo",
+			"typo@contoso: typo in the address", "two@@contoso.com: typo", "spa ce@contoso.com: typo",
 			"ghost1@contoso.com: not a user of the organisation", "ghost2@contoso.com: not a user",
 			"left@contoso.com: is no longer in the tenant", "stranger@contoso.com: the user isn't in the groups",
 			"hidden@contoso.com: the integration lacks the permission", "olly@contoso.com: opted out", "MEMBER00@contoso.com: listed twice")

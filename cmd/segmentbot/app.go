@@ -129,6 +129,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 		WarnSpec: cfg.WarnSchedule, LargeUpload: cfg.LargeUpload, LeadTime: cfg.LeadTime,
 		Retention: cfg.Retention, Now: now, Logger: log, RefreshRosters: a.refreshRosters,
 		OnSent: func(*segmentbot.Warning) { m.WarningsSent.Inc() },
+		Admins: a.bot.AdminUsers,
 	}, a.store, messengers, a.bot)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)

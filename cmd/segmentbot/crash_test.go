@@ -423,7 +423,7 @@ const (
 func rowValue(i int) (value, outcome, reason string) {
 	switch {
 	case i%200 == 0:
-		return fmt.Sprintf("not-an-email-%d", i), segmentbot.OutcomeFailed, segmentbot.ReasonInvalid
+		return fmt.Sprintf("not-an-email-%d@", i), segmentbot.OutcomeFailed, segmentbot.ReasonInvalid
 	case i%100 == 50:
 		return strings.ToUpper(fmt.Sprintf("user%d@contoso.com", i-1)), segmentbot.OutcomeDuplicate, ""
 	case i%50 == 25:

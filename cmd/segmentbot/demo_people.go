@@ -124,12 +124,14 @@ func demoGUID(group, i int) string {
 	return fmt.Sprintf("d0000000-0000-4000-8000-%04d%08d", group, i)
 }
 
-// demoTypo breaks an address the ways people do.
+// demoTypo breaks an address the ways people do. (An address that lost
+// its @ is no typo to segmentbot but an external id, looked up as an
+// employee id: the file's typos keep their @.)
 func demoTypo(i int, name string) string {
 	local := strings.ToLower(strings.ReplaceAll(name, " ", "."))
 	switch i % 5 {
 	case 0:
-		return local + "." + demoDomain // lost the @
+		return local + "@" + demoDomain + "." // a trailing dot
 	case 1:
 		return local + "@@" + demoDomain
 	case 2:

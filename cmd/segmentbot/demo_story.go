@@ -28,7 +28,7 @@ type story struct {
 }
 
 func (s *story) tell() error {
-	for _, chapter := range []func() error{s.install, s.createSegment, s.upload, s.schedule, s.endUser, s.downloads} {
+	for _, chapter := range []func() error{s.install, s.createSegment, s.upload, s.schedule, s.endUser, s.downloads, s.hrNumbers} {
 		if err := chapter(); err != nil {
 			return err
 		}
@@ -214,6 +214,37 @@ func (s *story) downloads() error {
 		s.t.note("%s (signed /downloads link) -> %s: %s rows", f.button, f.name, segmentbot.Count(int64(lines-1)))
 	}
 	return nil
+}
+
+// demoHRFileName is the file of chapter 7.
+const demoHRFileName = "managers-hr-numbers.csv"
+
+// hrNumbers is chapter 7: a file of HR numbers, not addresses, for a
+// segment that does not exist yet. The bot offers to create it; the
+// numbers are found as Graph's employeeId.
+func (s *story) hrNumbers() error {
+	s.t.chapter("7. Ada imports HR numbers into a segment that does not exist yet")
+	var rows []string
+	for i, m := range s.p.roster[2:5] {
+		id := fmt.Sprintf("HR-%04d", i+1)
+		s.w.kit.AddGraphUser(faketeams.GraphUser{ID: m.ObjectID, UPN: m.UserPrincipalName, Mail: m.Email, Name: m.Name, Employee: id})
+		rows = append(rows, id)
+	}
+	rows = append(rows, "HR-9999")
+	s.w.hrCSV = strings.Join(rows, "\r\n") + "\r\n"
+	s.t.note("the HR system exports employee numbers, not addresses: %s (the last one is nobody's)", strings.Join(rows, ", "))
+	s.t.user(s.p.admin, "(sends %s) import into Managers", demoHRFileName)
+	file := s.w.kit.File(s.p.admin, s.w.files.URL+"/"+demoHRFileName, demoHRFileName)
+	file["text"] = "import into Managers"
+	sent, err := s.w.act(file, atLeast(1))
+	if err != nil {
+		return err
+	}
+	if err := s.tap(s.p.admin, firstCard(sent), "Create it and import"); err != nil {
+		return err
+	}
+	_, err = s.w.waitSent("the Managers report", "", saying("Import into Managers", segmentbot.StatusText(segmentbot.ImportCompletedWithErrors)))
+	return err
 }
 
 // say is a typed message and the bot's answer.

@@ -45,6 +45,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"disabled accounts are counted", "left_tenant 5"},
 			{"Graph's 403 is counted", "permission_denied 3"},
 			{"the broadcast is scheduled", "Broadcast scheduled: Monday news"},
+			{"counts read with thousands separators", "Segment: New starters (2,401 members)"},
 			{"the admin is warned in chat", "Large upload close to a broadcast"},
 			{"the warning names the rule", "finished 3 hours before the broadcast"},
 			{"the opt-in is confirmed", "Segment Bot → Ben Brown: You're in: New starters"},
@@ -55,6 +56,8 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"resubscribe is confirmed", "Welcome back! You're subscribed again to: New starters."},
 			{"the report is downloaded", "report.csv: 2,500 rows"},
 			{"the member list is downloaded", "members.csv: 2,402 rows"},
+			{"a file for a new segment offers to create it", "[Create it and import]"},
+			{"HR numbers are found as employee ids", "** Import into Managers: completed with errors **\n    File: managers-hr-numbers.csv\n    Total rows: 4\n    Added: 3"},
 		} {
 			t.Run(tt.event, func(t *testing.T) {
 				if !strings.Contains(transcript, tt.text) {

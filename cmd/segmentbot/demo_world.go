@@ -37,6 +37,7 @@ type demoWorld struct {
 	log   *os.File
 	dbDir string
 	csv   string // what the file host serves; set before the upload
+	hrCSV string // the file of HR numbers (chapter 7)
 	t     *transcript
 	seen  int // activities of kit.Sent() already in the transcript
 }
@@ -56,12 +57,13 @@ func startDemoWorld(ctx context.Context, dir string, t *transcript) (w *demoWorl
 		return w, fmt.Errorf("log file: %w", err)
 	}
 	w.files = httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != "/"+demoFileName {
+		body, ok := map[string]string{"/" + demoFileName: w.csv, "/" + demoHRFileName: w.hrCSV}[r.URL.Path]
+		if !ok {
 			http.NotFound(rw, r)
 			return
 		}
 		rw.Header().Set("Content-Type", "text/csv")
-		io.WriteString(rw, w.csv)
+		io.WriteString(rw, body)
 	}))
 	w.srv = httptest.NewUnstartedServer(nil)
 	getenv := kitEnv(w.kit, "sqlite:"+filepath.Join(w.dbDir, "segmentbot.db"), "http://"+w.srv.Listener.Addr().String(), map[string]string{

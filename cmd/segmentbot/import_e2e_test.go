@@ -64,7 +64,7 @@ func TestAdminImportsACSVInChatAndGetsTheReport(t *testing.T) {
 		s.kit.AddGraphUser(teamstest.GraphUser{ID: "11111111-0000-4000-8000-000000000002", UPN: "outsider@contoso.com", Mail: "outsider@contoso.com", Name: "Outsider"})
 		s.kit.GraphStatus("secret@contoso.com", http.StatusForbidden)
 		files := fileHost(t, map[string]string{"/staff.csv": strings.Join([]string{
-			"Email", "ann@contoso.com", "BOB@contoso.com", "ann@contoso.com", "not-an-email",
+			"Email", "ann@contoso.com", "BOB@contoso.com", "ann@contoso.com", "not-an-email@",
 			"nobody@contoso.com", "gone@contoso.com", "outsider@contoso.com", "secret@contoso.com",
 		}, "\r\n")})
 
@@ -135,7 +135,7 @@ func TestAdminImportsACSVInChatAndGetsTheReport(t *testing.T) {
 		if code != 200 {
 			t.Fatalf("report download: %d", code)
 		}
-		wantIn(t, csv, "row,value,outcome,reason", "1,ann@contoso.com,added", "3,ann@contoso.com,duplicate", "4,not-an-email,failed,invalid",
+		wantIn(t, csv, "row,value,outcome,reason", "1,ann@contoso.com,added", "3,ann@contoso.com,duplicate", "4,not-an-email@,failed,invalid",
 			"5,nobody@contoso.com,failed,not_found", "6,gone@contoso.com,failed,left_tenant", "7,outsider@contoso.com,failed,not_in_bot_groups",
 			"8,secret@contoso.com,failed,permission_denied")
 	})

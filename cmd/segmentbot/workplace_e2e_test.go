@@ -447,7 +447,7 @@ func TestWorkplaceAdminImportsACSVWithEveryFailureReason(t *testing.T) {
 		graph.Fail["private@acme.example"] = workplacetest.ErrPermission   // 200
 		graph.Fail["secret@acme.example"] = workplacetest.ErrPermission10  // 10
 		files := fileHost(t, map[string]string{"/staff.csv": strings.Join([]string{
-			"Email", "ann@acme.example", "BOB@acme.example", "ann@acme.example", "not-an-email",
+			"Email", "ann@acme.example", "BOB@acme.example", "ann@acme.example", "not-an-email@",
 			"absent@acme.example", "ghost@acme.example", "carl@acme.example", "dora@acme.example",
 			"private@acme.example", "secret@acme.example", "100015",
 		}, "\r\n")})
@@ -527,7 +527,7 @@ func TestWorkplaceAdminImportsACSVWithEveryFailureReason(t *testing.T) {
 			t.Fatalf("report download %s: %d", link, code)
 		}
 		wantIn(t, csv, "row,value,outcome,reason", "1,ann@acme.example,added", "2,BOB@acme.example,added",
-			"3,ann@acme.example,duplicate", "4,not-an-email,failed,invalid",
+			"3,ann@acme.example,duplicate", "4,not-an-email@,failed,invalid",
 			"5,absent@acme.example,failed,not_found", "6,ghost@acme.example,failed,not_found",
 			"7,carl@acme.example,failed,left_tenant", "8,dora@acme.example,failed,not_in_bot_groups",
 			"9,private@acme.example,failed,permission_denied", "10,secret@acme.example,failed,permission_denied",
