@@ -101,6 +101,10 @@ type Profiler interface {
 type Directory interface {
 	// Lookup resolves misses in batches; every miss gets a result.
 	Lookup(ctx context.Context, tenantID string, misses []Miss) ([]LookupResult, error)
-	// Email returns the email or UPN of a directory user, for admin checks.
+	// Email returns the sign-in email or UPN of a directory user that the
+	// directory vouches for, for admin checks: Teams answers only for users
+	// of the bot's home tenant, from the member API or Graph's UPN, never
+	// Graph's unverified mail. With an error, a non-empty name is what the
+	// sender claims to be, unverified, to explain the refusal.
 	Email(ctx context.Context, u *User) (string, error)
 }

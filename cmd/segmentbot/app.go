@@ -66,6 +66,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 
 	a.bot = bot.New(bot.Config{
 		Admins:            cfg.Admins,
+		HomeTenant:        cfg.AppTenantID,
 		Keywords:          cfg.OptOutKeywords,
 		PublicURL:         cfg.PublicURL,
 		LinkTTL:           cfg.LinkTTL,
