@@ -19,7 +19,8 @@ const (
 
 // ActivityProcessor authenticates and handles one Bot Framework activity.
 // The result, when not nil, is the invoke response written as JSON.
-// Errors carry EUNAUTHORIZED, EFORBIDDEN, EINVALID or ETOOLARGE.
+// Errors carry EUNAUTHORIZED, EFORBIDDEN, EINVALID, ETOOLARGE, or
+// EUNAVAILABLE when the request cannot be checked just now (503).
 type ActivityProcessor interface {
 	ProcessActivity(ctx context.Context, authorization string, body []byte) (any, error)
 }

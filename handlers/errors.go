@@ -31,6 +31,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case segmentbot.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case segmentbot.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -80,5 +82,56 @@ func TestAdminObjectIDsAreMatchedWithTheirTenant(t *testing.T) {
 			t.Fatalf("segments %v, want Guest and Home", names)
 		}
 		wantIn(t, s.logs.String(), "is listed for the home tenant")
+	})
+}
+
+// Issue 15.7: while the signing keys cannot be fetched, an activity gets
+// 503 (the connector retries it), not 401 (which drops it), and changes
+// nothing.
+func TestActivitiesGet503WhileTheSigningKeysCannotBeLoaded(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, nil)
+		s.kit.KeysDown(true)
+		code, body := s.post(s.kit.Message(s.admin, "create segment Lost"))
+		if code != http.StatusServiceUnavailable {
+			t.Fatalf("status %d (%s), want 503 while the JWKS endpoint is down", code, body)
+		}
+		wantIn(t, string(body), `"code":"unavailable"`)
+		if segs := s.segments(); len(segs) != 0 {
+			t.Fatalf("segments %v were created without authentication", segs)
+		}
+		t.Run("a bad token is still 401", func(t *testing.T) {
+			if code, _ := s.postRaw(s.kit.Message(s.admin, "x").JSON(), "Bearer not-a-jwt"); code != http.StatusUnauthorized {
+				t.Fatalf("status %d, want 401", code)
+			}
+		})
+	})
+}
+
+// Issue 15.8: /api/messages takes only JSON, so a web page cannot drive a
+// local instance with a text/plain form post.
+func TestMessagesRequireJSON(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, nil)
+		a := s.kit.Message(s.admin, "create segment Forged")
+		for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+			req, _ := http.NewRequest(http.MethodPost, s.srv.URL+"/api/messages", bytes.NewReader(a.JSON()))
+			if ct != "" {
+				req.Header.Set("Content-Type", ct)
+			}
+			req.Header.Set("Authorization", s.kit.Sign(a))
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnsupportedMediaType {
+				t.Errorf("Content-Type %q: status %d, want 415", ct, resp.StatusCode)
+			}
+		}
+		if len(s.segments()) != 0 {
+			t.Fatal("a non-JSON post created a segment")
+		}
+		wantIn(t, replyText(s.say(s.admin, "create segment Real")), "Segment created")
 	})
 }

@@ -44,6 +44,7 @@ type Kit struct {
 	graphRequests    atomic.Int64
 	connectorCalls   atomic.Int64
 	seq              atomic.Int64
+	keysDown         atomic.Bool
 
 	mu         sync.Mutex
 	expiresIn  int
