@@ -230,11 +230,10 @@ func (b *Bot) setReply(ctx context.Context, arg string) (*segmentbot.Response, e
 	if err != nil {
 		return friendly(err)
 	}
-	if len([]rune(reply)) > 500 {
-		return say(text("Keep the reply under 500 characters."))
-	}
-	if _, err := b.store.UpdateSegment(ctx, seg.ID, segmentbot.SegmentUpdate{Reply: &reply}); err != nil {
+	// The store checks the reply as REST does (segmentbot.CleanText).
+	seg, err = b.store.UpdateSegment(ctx, seg.ID, segmentbot.SegmentUpdate{Reply: &reply})
+	if err != nil {
 		return friendly(err)
 	}
-	return say(text("Done. After opting in to %s, users will read: %s", seg.Name, reply))
+	return say(text("Done. After opting in to %s, users will read: %s", seg.Name, seg.Reply))
 }

@@ -23,7 +23,8 @@ type Attachment struct {
 }
 
 // Adaptive renders msg as one Adaptive Card 1.5. Its Carousel is ignored;
-// use Attachments for a message that may have one.
+// use Attachments for a message that may have one. Plain parts are
+// Markdown-escaped (see segmentbot.Message.Markdown).
 //
 // The data of an action button is the segmentbot.Action itself, so the
 // activity's value (Action.Submit) or the invoke's action.data
@@ -31,6 +32,8 @@ type Attachment struct {
 // five buttons they form the card's actions; with more they go into the body
 // as ActionSets of five, so Teams shows every one.
 func Adaptive(msg segmentbot.Message) map[string]any {
+	alt := msg.Title
+	msg = plain(msg)
 	body := []any{}
 	if msg.Title != "" {
 		body = append(body, map[string]any{
@@ -40,8 +43,8 @@ func Adaptive(msg segmentbot.Message) map[string]any {
 	body = append(body, textBlocks(msg.Text)...)
 	if msg.ImageURL != "" {
 		image := map[string]any{"type": "Image", "url": msg.ImageURL}
-		if msg.Title != "" {
-			image["altText"] = msg.Title
+		if alt != "" {
+			image["altText"] = alt
 		}
 		body = append(body, image)
 	}
@@ -138,7 +141,7 @@ func LeadText(msg segmentbot.Message) string {
 	if len(msg.Carousel) == 0 {
 		return ""
 	}
-	return leadText(msg)
+	return leadText(plain(msg))
 }
 
 func leadText(msg segmentbot.Message) string {

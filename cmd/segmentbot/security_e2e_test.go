@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -133,5 +134,76 @@ func TestMessagesRequireJSON(t *testing.T) {
 			t.Fatal("a non-JSON post created a segment")
 		}
 		wantIn(t, replyText(s.say(s.admin, "create segment Real")), "Segment created")
+	})
+}
+
+// Issue 15.3: names, descriptions and replies from REST and chat are
+// checked alike; look-alike names are refused with a reason; names are
+// shown as typed, never as Markdown, on the card and in "You're in".
+func TestHostileNamesAreRefusedOrShownAsTyped(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, nil)
+		for _, body := range []map[string]any{
+			{"name": "Sales\u0000"},
+			{"name": "Sales\u202etxt.exe"},
+			{"name": "Sa\u200bles"},
+			{"name": "Sales\nTeam"},
+			{"name": "[Click to verify](https://evil.example/login)"},
+			{"name": "Fine", "reply": strings.Repeat("x", 501)},
+			{"name": "Fine", "description": "\u001b[2J"},
+			{"name": strings.Repeat("n", 101)},
+		} {
+			var out struct {
+				Error struct{ Code, Message string }
+			}
+			if code := s.api("POST", "/v1/segments", body, &out); code != http.StatusBadRequest || out.Error.Code != "invalid" {
+				t.Errorf("POST %q: %d %+v, want 400 invalid", body, code, out)
+			}
+		}
+		if segs := s.segments(); len(segs) != 0 {
+			t.Fatalf("hostile names were stored: %v", segs)
+		}
+		var sales segmentbot.Segment
+		if code := s.api("POST", "/v1/segments", map[string]any{"name": "Sales", "reply": strings.Repeat("x", 500)}, &sales); code != http.StatusCreated {
+			t.Fatalf("a reply of 500 characters: %d", code)
+		}
+		var out struct {
+			Error struct{ Code, Message string }
+		}
+		if code := s.api("POST", "/v1/segments", map[string]any{"name": "\u0405ales"}, &out); code != http.StatusConflict || !strings.Contains(out.Error.Message, "looks too much like") {
+			t.Fatalf("the look-alike of Sales: %d %+v, want 409 naming the reason", code, out)
+		}
+		wantIn(t, replyText(s.say(s.admin, "create segment \u0405ales")), "looks too much like", `"Sales"`)
+		wantIn(t, replyText(s.say(s.admin, "set reply Sales: "+strings.Repeat("y", 501))), "at most 500 characters")
+		if len(s.segments()) != 1 {
+			t.Fatal("a look-alike was created through chat")
+		}
+
+		// A name with Markdown in it shows as typed on the card and in
+		// the opt-in reply.
+		name := "*Top* [team]"
+		wantIn(t, replyText(s.say(s.admin, "create segment "+name)), `Segment created: \*Top\* \[team\]`)
+		var top segmentbot.Segment
+		for _, seg := range s.segments() {
+			if seg.Name == name {
+				top = seg
+			}
+		}
+		var card map[string]any
+		s.api("GET", fmt.Sprintf("/v1/segments/%d/card", top.ID), nil, &card)
+		text := cardText(card)
+		wantIn(t, text, `\*Top\* \[team\]`)
+		if strings.Contains(strings.ReplaceAll(text, `\*Top\* \[team\]`, ""), "*Top*") {
+			t.Fatalf("the card shows the name as Markdown: %s", text)
+		}
+		user := teamstest.NewUser("Una User")
+		// The reply is a text activity marked plain (no Markdown at all),
+		// or, as a card, escaped like the card above.
+		sent := s.expectReply(s.kit.Submit(user, action(t, card, "Opt in")))
+		if c := sent.Card(); c != nil {
+			wantIn(t, cardText(c), `You're in: \*Top\* \[team\]`)
+		} else if sent.Activity["textFormat"] != "plain" || !strings.Contains(sent.Text(), "You're in: "+name) {
+			t.Fatalf("the opt-in reply is %q as %v, want the name as typed in plain text", sent.Text(), sent.Activity["textFormat"])
+		}
 	})
 }
