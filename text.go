@@ -1,6 +1,7 @@
 package segmentbot
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -120,4 +121,29 @@ func EscapeMarkdown(s string) string {
 		i += size
 	}
 	return b.String()
+}
+
+// ContainsNUL reports whether the JSON text body holds a NUL character:
+// a \u0000 escape in a string, or a raw zero byte. PostgreSQL cannot
+// store NUL in text, so the edges refuse or drop such input before
+// anything is stored.
+func ContainsNUL(body []byte) bool {
+	if bytes.IndexByte(body, 0) >= 0 {
+		return true
+	}
+	for i := 0; ; {
+		j := bytes.Index(body[i:], []byte("u0000"))
+		if j < 0 {
+			return false
+		}
+		u := i + j
+		slashes := 0
+		for p := u - 1; p >= 0 && body[p] == '\\'; p-- {
+			slashes++
+		}
+		if slashes%2 == 1 { // an escape, not an escaped backslash before "u0000"
+			return true
+		}
+		i = u + 1
+	}
 }

@@ -88,3 +88,23 @@ func TestEscapeMarkdown(t *testing.T) {
 		}
 	}
 }
+
+func TestContainsNUL(t *testing.T) {
+	tests := []struct {
+		body string
+		want bool
+	}{
+		{`{"name":"Sales\u0000"}`, true},
+		{`{"from":{"name":"x\u0000y"}}`, true},
+		{"{\"name\":\"raw\x00\"}", true},
+		{`{"name":"a\\\u0000"}`, true}, // escaped backslash, then a NUL
+		{`{"name":"a\\u0000"}`, false}, // the six characters \u0000
+		{`{"name":"u0000"}`, false},
+		{`{"name":"Sales"}`, false},
+	}
+	for _, tt := range tests {
+		if got := segmentbot.ContainsNUL([]byte(tt.body)); got != tt.want {
+			t.Errorf("ContainsNUL(%s) = %v, want %v", tt.body, got, tt.want)
+		}
+	}
+}

@@ -49,6 +49,12 @@ func (c *Channel) processEvent(ctx context.Context, m *messaging) error {
 	if !m.relevant() {
 		return nil
 	}
+	if raw, _ := json.Marshal(m); segmentbot.ContainsNUL(raw) {
+		// PostgreSQL stores no NUL, and an error would make Meta redeliver
+		// the batch: the event is dropped, with a log line.
+		c.log.Warn("workplace: event with a NUL character dropped", "sender", m.Sender.ID)
+		return nil
+	}
 	key := m.key()
 	ev := c.event(m, key, senderUser(m))
 	to := recipient{ID: m.Sender.ID}
