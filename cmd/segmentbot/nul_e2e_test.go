@@ -66,7 +66,9 @@ func TestWorkplaceEventsWithNULAreDropped(t *testing.T) {
 		if got := len(graph.Sent()); got != 1 {
 			t.Fatalf("%d replies, want one to the event without NUL", got)
 		}
-		var out struct{ Error struct{ Code, Message string } }
+		var out struct {
+			Error struct{ Code, Message string }
+		}
 		if code := w.api("POST", "/v1/broadcasts", map[string]any{"segment_id": 1, "name": "N\u0000", "scheduled_at": "2030-01-01T00:00:00Z"}, &out); code != http.StatusBadRequest || !strings.Contains(out.Error.Message, "NUL") {
 			t.Fatalf("a REST body with NUL: %d %+v, want 400 naming the NUL", code, out)
 		}
