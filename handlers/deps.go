@@ -15,6 +15,7 @@ import (
 const (
 	DefaultMaxBody     = 1 << 20  // 1 MiB: Bot Framework activities and webhooks
 	DefaultMaxCSVBytes = 50 << 20 // SEGMENTBOT_MAX_CSV_BYTES default
+	DefaultBodyTimeout = 10 * time.Second
 )
 
 // ActivityProcessor authenticates and handles one Bot Framework activity.
@@ -85,6 +86,9 @@ type Deps struct {
 	MaxBody int64
 	// MaxCSVBytes caps uploaded CSV files (default 50 MiB).
 	MaxCSVBytes int64
+	// BodyTimeout bounds reading the body of /api/messages and
+	// /webhooks/workplace (default 10 s); uploads keep the server's own.
+	BodyTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now     func() time.Time
 	Metrics *metrics.Metrics

@@ -18,7 +18,7 @@ func (s *server) postMessages(c *gin.Context) {
 		writeError(c, s.log, segmentbot.Errorf(segmentbot.EUNSUPPORTED, "Send the activity as application/json."))
 		return
 	}
-	body, err := readBody(c, s.MaxBody)
+	body, err := s.readChannelBody(c)
 	if err != nil {
 		s.channelError(c, err)
 		return

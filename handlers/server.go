@@ -28,6 +28,9 @@ func newEngine(d Deps) *gin.Engine {
 	if d.MaxCSVBytes <= 0 {
 		d.MaxCSVBytes = DefaultMaxCSVBytes
 	}
+	if d.BodyTimeout <= 0 {
+		d.BodyTimeout = DefaultBodyTimeout
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
