@@ -92,4 +92,7 @@ type Deps struct {
 	// Now is the clock (default time.Now).
 	Now     func() time.Time
 	Metrics *metrics.Metrics
+	// MetricsKey, when set, is the bearer key /metrics requires
+	// (SEGMENTBOT_METRICS_KEY); empty leaves /metrics open.
+	MetricsKey string
 }

@@ -51,7 +51,7 @@ func newEngine(d Deps) *gin.Engine {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	if s.Metrics != nil {
-		e.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
+		e.GET("/metrics", s.requireMetricsKey, gin.WrapH(s.Metrics.Handler()))
 	}
 	if s.Teams != nil {
 		e.POST("/api/messages", s.postMessages)

@@ -138,7 +138,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 	deps := handlers.Deps{
 		Store: a.store, Teams: tc, APIKeys: cfg.APIKeys, Signer: sign,
 		Cards: a.bot, Members: a.bot, Uploads: imports, Logger: log,
-		MaxCSVBytes: cfg.MaxCSVBytes, Now: now, Metrics: m,
+		MaxCSVBytes: cfg.MaxCSVBytes, Now: now, Metrics: m, MetricsKey: cfg.MetricsKey,
 		Hooks: handlers.Hooks{BroadcastChanged: a.broadcastChanged, SegmentDeleted: a.bot.TellCancelled},
 	}
 	if wp != nil {

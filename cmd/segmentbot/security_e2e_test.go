@@ -207,3 +207,35 @@ func TestHostileNamesAreRefusedOrShownAsTyped(t *testing.T) {
 		}
 	})
 }
+
+// Issue 15.8: /metrics can be put behind SEGMENTBOT_METRICS_KEY; without
+// it, it stays open.
+func TestMetricsKey(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		get := func(s *service, auth string) int {
+			req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/metrics", nil)
+			if auth != "" {
+				req.Header.Set("Authorization", auth)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		locked := startService(t, dsn, map[string]string{"SEGMENTBOT_METRICS_KEY": "metrics-key-0123456789"})
+		for auth, want := range map[string]int{
+			"": http.StatusUnauthorized, "Bearer wrong": http.StatusUnauthorized, "Bearer " + apiKey: http.StatusUnauthorized,
+			"Bearer metrics-key-0123456789": http.StatusOK,
+		} {
+			if got := get(locked, auth); got != want {
+				t.Errorf("/metrics with %q: %d, want %d", auth, got, want)
+			}
+		}
+		open := startService(t, dsn, nil)
+		if got := get(open, ""); got != http.StatusOK {
+			t.Fatalf("/metrics without a configured key: %d, want 200", got)
+		}
+	})
+}
