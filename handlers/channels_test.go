@@ -6,6 +6,7 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -212,5 +213,25 @@ func TestChannelBodiesMustArriveQuickly(t *testing.T) {
 				t.Fatal("a partial body reached the channel")
 			}
 		})
+	}
+}
+
+// Issue 15.6: one failing webhook of thousands of events logs one short
+// line, not half a megabyte.
+func TestInternalErrorLogLinesAreCapped(t *testing.T) {
+	db := openSQLite(t)
+	huge := errors.New(strings.Repeat("event failed: database is down; ", 20000))
+	f := newFixture(t, db, func(d *Deps) { d.Teams = &fakeTeams{err: huge} })
+	resp := f.do("POST", "/api/messages", strings.NewReader(`{"type":"message"}`))
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", resp.StatusCode)
+	}
+	for _, line := range strings.Split(f.logs.String(), "\n") {
+		if len(line) > 8<<10 {
+			t.Fatalf("a log line of %d bytes", len(line))
+		}
+	}
+	if !strings.Contains(f.logs.String(), "more bytes)") {
+		t.Fatal("the cut is not said")
 	}
 }

@@ -17,8 +17,11 @@ const webhookBudget = 18 * time.Second
 // ProcessWebhook verifies and handles one webhook POST: the signature over
 // the raw body first (EFORBIDDEN when missing or wrong), then the JSON
 // (EINVALID when malformed), then every event in it, each exactly once
-// across redeliveries. It returns only when every event is handled and
-// answered; any other error means Meta should deliver the webhook again.
+// across redeliveries. With a durable queue (the store's EventQueue) the
+// events are stored first and handled for up to inlineBudget, the rest by
+// the queue workers (RunQueue), so even 5,000 events are answered in time;
+// without one, it returns when every event is handled and answered. An
+// error means Meta should deliver the webhook again.
 func (c *Channel) ProcessWebhook(ctx context.Context, sig256, sig1 string, body []byte) error {
 	if err := c.checkSignature(sig256, sig1, body); err != nil {
 		return err
@@ -29,6 +32,9 @@ func (c *Channel) ProcessWebhook(ctx context.Context, sig256, sig1 string, body 
 	}
 	ctx, cancel := context.WithTimeout(ctx, webhookBudget)
 	defer cancel()
+	if q := c.queue(); q != nil {
+		return c.enqueue(ctx, q, &wh)
+	}
 	var errs []error
 	for _, e := range wh.Entry {
 		for i := range e.Messaging {
@@ -37,7 +43,7 @@ func (c *Channel) ProcessWebhook(ctx context.Context, sig256, sig1 string, body 
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return joinCapped(errs)
 }
 
 // processEvent hands the event to the bot's entrance, which runs it
