@@ -72,7 +72,7 @@ func newEngine(d Deps) *gin.Engine {
 // mountAPI adds the /v1 REST routes (DESIGN §3).
 func (s *server) mountAPI(v1 *gin.RouterGroup) {
 	v1.GET("/segments", s.listSegments)
-	v1.POST("/segments", s.createSegment)
+	v1.POST("/segments", s.idempotent(s.replaySegment), s.createSegment)
 	v1.PATCH("/segments/:id", s.updateSegment)
 	v1.DELETE("/segments/:id", s.deleteSegment)
 	v1.GET("/segments/:id/members", s.listMembers)
@@ -89,7 +89,7 @@ func (s *server) mountAPI(v1 *gin.RouterGroup) {
 	v1.GET("/imports/:id", s.getImport)
 	v1.GET("/imports/:id/report.csv", s.importReport)
 	v1.GET("/broadcasts", s.listBroadcasts)
-	v1.POST("/broadcasts", s.createBroadcast)
+	v1.POST("/broadcasts", s.idempotent(nil), s.createBroadcast)
 	v1.DELETE("/broadcasts/:id", s.cancelBroadcast)
 	v1.GET("/warnings", s.listWarnings)
 	v1.GET("/users/:id/events", s.listUserEvents)

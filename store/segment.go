@@ -39,11 +39,14 @@ func (db *DB) CreateSegment(ctx context.Context, seg *segmentbot.Segment) error 
 	}
 	seg.CreatedAt = db.now()
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		return tx.GetContext(ctx, &seg.ID, tx.Rebind(`
+		if err := tx.GetContext(ctx, &seg.ID, tx.Rebind(`
 			INSERT INTO segments (name, name_key, name_skeleton, description, reply, created_at, visibility)
 			VALUES (?, ?, ?, ?, ?, ?, ?)
 			RETURNING id`),
-			seg.Name, nameKey(seg.Name), nameSkeleton(seg.Name), seg.Description, seg.Reply, seg.CreatedAt, seg.Visibility)
+			seg.Name, nameKey(seg.Name), nameSkeleton(seg.Name), seg.Description, seg.Reply, seg.CreatedAt, seg.Visibility); err != nil {
+			return err
+		}
+		return recordResource(ctx, tx, seg.ID)
 	})
 	if db.dialect.isUniqueViolation(err) {
 		return db.nameTaken(ctx, seg.Name, 0)
