@@ -3,7 +3,6 @@ package workplace
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 

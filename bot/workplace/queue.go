@@ -17,9 +17,10 @@ const (
 	// inlineBudget is how long a webhook request handles its own events
 	// before it answers and leaves the rest to the queue workers.
 	inlineBudget = 5 * time.Second
-	// queueLease outlasts claimStale, so a worker that takes over the
-	// event of a crashed one finds its activity claim stale too.
-	queueLease = claimStale + time.Minute
+	// queueLease outlasts the entrance's 2-minute stale claim, so a worker
+	// that takes over the event of a crashed one finds its activity claim
+	// stale too.
+	queueLease = 3 * time.Minute
 	// queueBatch events are claimed at a time by a worker.
 	queueBatch = 50
 	// queueAttempts bounds the retries of a failing queued event.
@@ -30,10 +31,11 @@ const (
 	logCap = 2048
 )
 
-// queue is the channel's durable event queue, or nil when the activity
-// service keeps none (events are then handled in the request only).
+// queue is the channel's durable event queue (the store behind its user
+// service), or nil when it keeps none: events are then handled in the
+// request only.
 func (c *Channel) queue() segmentbot.EventQueue {
-	q, _ := c.activities.(segmentbot.EventQueue)
+	q, _ := c.users.(segmentbot.EventQueue)
 	return q
 }
 
@@ -92,8 +94,8 @@ func (c *Channel) handOver(ctx context.Context, q segmentbot.EventQueue, rest []
 	return nil
 }
 
-// runQueued handles one queued event exactly once (processEvent claims it
-// in processed_activities) and settles its queue row: deleted when done;
+// runQueued handles one queued event exactly once (the bot's entrance
+// claims it in processed_activities) and settles its queue row: deleted when done;
 // when a retry may help, deleted with the error returned (inline: Meta
 // redelivers) or released for a later attempt (worker), until
 // queueAttempts.

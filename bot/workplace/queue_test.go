@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/segmentbot/segmentbot/bot"
 	"github.com/segmentbot/segmentbot/bot/workplace/workplacetest"
 	"github.com/segmentbot/segmentbot/handlers"
 )
@@ -84,7 +85,7 @@ func TestAFiveThousandEventBatchIsAnsweredInTimeAndHandledOnce(t *testing.T) {
 // newReplica is a second channel on s's database, Graph and bot.
 func newReplica(t *testing.T, s *setup) *Channel {
 	t.Helper()
-	ch, err := New(s.ch.cfg, s.bot, s.users, s.users)
+	ch, err := New(s.ch.cfg, bot.NewEntrance(s.bot, s.users, s.users), s.users)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/bot"
 	"github.com/segmentbot/segmentbot/bot/workplace/workplacetest"
 	"github.com/segmentbot/segmentbot/store/storetest"
 )
@@ -43,7 +44,7 @@ func FuzzWebhookBody(f *testing.F) {
 	ch, err := New(Config{
 		AppSecret: testSecret, VerifyToken: testVerify, AccessToken: testToken, GraphURL: g.URL,
 		GraphRate: -1, Logger: slog.New(slog.DiscardHandler),
-	}, &recorder{}, db, db)
+	}, bot.NewEntrance(&recorder{}, db, db), db)
 	if err != nil {
 		f.Fatal(err)
 	}
