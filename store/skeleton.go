@@ -13,13 +13,12 @@ import (
 	"github.com/segmentbot/segmentbot"
 )
 
-// nameSkeleton is the UTS #39 skeleton of a segment name, case-folded:
-// names that look alike share it ("Sales", "SALES", Cyrillic "Ѕales",
-// "rn" for "m"). Skeleton, fold case, skeleton again, so a confusable
-// that only appears in another case ("I" and "l") is caught too.
+// nameSkeleton is the UTS #39 skeleton of a segment name: names that
+// look alike share it (Cyrillic "Ѕales" and "Sales", "Sa1es", "rn" for
+// "m"). It is case-sensitive, as UTS #39 defines it ("Open I" and "Open L"
+// differ); names that differ only in case meet through name_key instead.
 func nameSkeleton(name string) string {
-	s := confusables.Skeleton(norm.NFKC.String(strings.TrimSpace(name)))
-	return confusables.Skeleton(strings.ToLower(s))
+	return confusables.Skeleton(norm.NFKC.String(strings.TrimSpace(name)))
 }
 
 // nameTaken explains a unique violation on a segment's name: the segment
