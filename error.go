@@ -17,6 +17,7 @@ const (
 	EGONE         = "gone"
 	ETOOLARGE     = "too_large"
 	EUNAVAILABLE  = "unavailable"
+	EUNSUPPORTED  = "unsupported_media_type" // a body of a content type the endpoint does not take
 )
 
 // ErrOptedOut is the error of an admin's join (chat, import, REST, rule)

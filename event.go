@@ -1,6 +1,9 @@
 package segmentbot
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // Event kinds a channel hands to the bot.
 const (
@@ -101,6 +104,36 @@ type Profiler interface {
 type Directory interface {
 	// Lookup resolves misses in batches; every miss gets a result.
 	Lookup(ctx context.Context, tenantID string, misses []Miss) ([]LookupResult, error)
-	// Email returns the email or UPN of a directory user, for admin checks.
+	// Email returns the sign-in email or UPN of a directory user that the
+	// directory vouches for, for admin checks: Teams answers only for users
+	// of the bot's home tenant, from the member API or Graph's UPN, never
+	// Graph's unverified mail. With an error, a non-empty name is what the
+	// sender claims to be, unverified, to explain the refusal.
 	Email(ctx context.Context, u *User) (string, error)
+}
+
+// QueuedEvent is one inbound webhook event in the durable queue.
+type QueuedEvent struct {
+	ID       int64  `db:"id"`
+	Key      string `db:"event_key"` // the channel's idempotency key of the event
+	Body     string `db:"body"`      // the event as the channel received it (JSON)
+	Attempts int    `db:"attempts"`  // claims so far, this one included
+}
+
+// EventQueue keeps inbound events durably between their acknowledgement
+// and their handling, so a large batch is answered at once and a crash
+// loses none. The store implements it; a channel that has one queues its
+// webhooks.
+type EventQueue interface {
+	// EnqueueEvents stores the events not queued yet, in one transaction,
+	// claimed by the caller for lease (one attempt), and returns those
+	// newly stored, with their ids, in the order given.
+	EnqueueEvents(ctx context.Context, channel string, events []QueuedEvent, lease time.Duration) ([]QueuedEvent, error)
+	// ClaimEvents leases up to n events of channel that nobody holds (or
+	// whose lease ran out), oldest first, counting an attempt on each.
+	ClaimEvents(ctx context.Context, channel string, n int, lease time.Duration) ([]QueuedEvent, error)
+	// ReleaseEvents gives events back, to be claimed again from retryAt.
+	ReleaseEvents(ctx context.Context, ids []int64, retryAt time.Time) error
+	// DeleteEvent removes a handled (or abandoned) event.
+	DeleteEvent(ctx context.Context, id int64) error
 }

@@ -6,8 +6,8 @@ import "encoding/json"
 // Card for Teams and as a Meta template for Workplace/Messenger; bot builds
 // it and never sees either format.
 type Message struct {
-	Title    string
-	Text     string // plain text; line breaks are kept
+	Title    string // plain text
+	Text     string // plain text (Markdown when Markdown is set); line breaks are kept
 	ImageURL string
 	Facts    []Fact
 	Buttons  []Button
@@ -18,6 +18,13 @@ type Message struct {
 	// Execute renders action buttons as Action.Execute (answered in the
 	// invoke response with a refreshed card) instead of Action.Submit.
 	Execute bool
+	// Markdown marks Text as Markdown (a broadcast's message). Otherwise
+	// Title, Text and Facts are plain: the channels escape every Markdown
+	// character, so a name like "[Click](https://evil.example)" shows as
+	// typed, never as a link. Markdown text that embeds given names must
+	// escape them itself (EscapeMarkdown). Teams renders Markdown text;
+	// Meta channels get the plain text a reader would see.
+	Markdown bool
 	// Card, when set, is a whole Adaptive Card given through REST for a
 	// broadcast: Teams sends it as is (with Buttons appended to its
 	// actions); other channels fall back to Title and Text.
@@ -26,9 +33,6 @@ type Message struct {
 	// "You get this because you joined News"); with a Card it is appended
 	// to the card's body.
 	Note string
-	// Markdown says Text is Markdown (a broadcast's): Teams renders it,
-	// Meta channels get the plain text a reader would see.
-	Markdown bool
 }
 
 // Fact is a name/value line of a card (a count in a report, a time).

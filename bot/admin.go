@@ -102,7 +102,7 @@ func (b *Bot) deleteSegment(ctx context.Context, u *segmentbot.User, id int64) (
 func (b *Bot) AdminUsers(ctx context.Context) ([]*segmentbot.User, error) {
 	var out []*segmentbot.User
 	seen := map[int64]bool{}
-	for id := range b.admins {
+	for _, id := range b.admins.identities() {
 		users, err := b.store.FindUsersByIdentity(ctx, id)
 		if err != nil {
 			return nil, fmt.Errorf("find admin %s: %w", id, err)
@@ -251,11 +251,10 @@ func (b *Bot) setReply(ctx context.Context, arg string) (*segmentbot.Response, e
 	if err != nil {
 		return friendly(err)
 	}
-	if len([]rune(reply)) > 500 {
-		return say(text("Keep the reply under 500 characters."))
-	}
-	if _, err := b.store.UpdateSegment(ctx, seg.ID, segmentbot.SegmentUpdate{Reply: &reply}); err != nil {
+	// The store checks the reply as REST does (segmentbot.CleanText).
+	seg, err = b.store.UpdateSegment(ctx, seg.ID, segmentbot.SegmentUpdate{Reply: &reply})
+	if err != nil {
 		return friendly(err)
 	}
-	return say(text("Done. After opting in to %s, users will read: %s", seg.Name, reply))
+	return say(text("Done. After opting in to %s, users will read: %s", seg.Name, seg.Reply))
 }

@@ -12,7 +12,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -32,10 +31,13 @@ type Importer interface {
 
 // Config is what the bot needs besides its collaborators.
 type Config struct {
-	Admins    []string // emails/UPNs, AAD object ids, Workplace ids
-	Keywords  []string // unsubscribe keywords
-	PublicURL string   // base of download links
-	LinkTTL   time.Duration
+	Admins []string // tenant/objectid, emails/UPNs, AAD object ids, Workplace ids (see adminList)
+	// HomeTenant is the Teams tenant of the bot (MicrosoftAppTenantId):
+	// bare object ids in Admins name users of this tenant. Empty: any.
+	HomeTenant string
+	Keywords   []string // unsubscribe keywords
+	PublicURL  string   // base of download links
+	LinkTTL    time.Duration
 	// ParseWhen turns "tomorrow 9:00" into a time (scheduler.ParseWhen).
 	ParseWhen func(s string, now time.Time, loc *time.Location) (time.Time, error)
 	// BroadcastChanged runs the lead-time check at once (optional).
@@ -57,7 +59,7 @@ type Bot struct {
 	importer    Importer
 	door        *Entrance
 
-	admins       map[string]bool
+	admins       adminList
 	keywords     map[string]bool
 	keywordWords [][]string // keywords as word lists, longest first
 
@@ -90,13 +92,10 @@ func New(cfg Config, store segmentbot.Store, s *signer.Signer, imp Importer, dir
 	}
 	segments := &segmentCache{Store: store, now: cfg.Now, entries: map[int64]cachedSegment{}}
 	b := &Bot{cfg: cfg, store: segments, segments: segments, signer: s, importer: imp, directories: directories, messengers: messengers,
-		admins: map[string]bool{}, keywords: map[string]bool{},
+		admins: parseAdmins(cfg.Admins, cfg.HomeTenant), keywords: map[string]bool{},
 		adminCache: map[int64]adminEntry{}, pendingFile: map[int64]pendingFile{}}
 	b.door = &Entrance{handler: b, users: segments, activities: segments, log: cfg.Logger, now: cfg.Now,
 		senders: newSenderCache(10*time.Minute, 100_000), recordsOnce: isTap, profile: b.profile}
-	for _, a := range cfg.Admins {
-		b.admins[strings.ToLower(strings.TrimSpace(a))] = true
-	}
 	for _, k := range cfg.Keywords {
 		if k = normalize(k); k != "" {
 			b.keywords[k] = true

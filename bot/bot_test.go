@@ -39,6 +39,25 @@ func (f *fakeImporter) ImportValues(ctx context.Context, imp *segmentbot.Import,
 	return nil, nil, segmentbot.Errorf(segmentbot.EINVALID, "not in this test")
 }
 
+// vouchingDirectory confirms every sender's own email, as a directory of
+// the home tenant does.
+type vouchingDirectory struct{}
+
+func (vouchingDirectory) Lookup(context.Context, string, []segmentbot.Miss) ([]segmentbot.LookupResult, error) {
+	return nil, nil
+}
+
+func (vouchingDirectory) Email(_ context.Context, u *segmentbot.User) (string, error) {
+	if u.Email == "" {
+		return "", segmentbot.Errorf(segmentbot.ENOTFOUND, "no email")
+	}
+	return strings.ToLower(u.Email), nil
+}
+
+func vouching() map[string]segmentbot.Directory {
+	return map[string]segmentbot.Directory{segmentbot.ChannelTeams: vouchingDirectory{}}
+}
+
 // recorder is a Messenger that keeps what it sends.
 type recorder struct {
 	mu   sync.Mutex
@@ -68,7 +87,7 @@ func newWorld(t *testing.T, db *store.DB) *world {
 		},
 		BroadcastChanged: func(_ context.Context, b *segmentbot.Broadcast) { w.schedule = append(w.schedule, b) },
 		Now:              func() time.Time { return w.now },
-	}, db, w.signer, w.imports, nil, map[string]segmentbot.Messenger{segmentbot.ChannelTeams: w.sent})
+	}, db, w.signer, w.imports, vouching(), map[string]segmentbot.Messenger{segmentbot.ChannelTeams: w.sent})
 	w.admin = w.user("admin", "admin@contoso.com")
 	return w
 }

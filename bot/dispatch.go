@@ -2,9 +2,6 @@ package bot
 
 import (
 	"context"
-	"fmt"
-	"strings"
-	"time"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -93,46 +90,4 @@ func (b *Bot) adminOnly(ctx context.Context, u *segmentbot.User, fn func() (*seg
 		return say(text("Sorry, only admins can do that."))
 	}
 	return fn()
-}
-
-// isAdmin matches the sender against SEGMENTBOT_ADMINS by AAD object id,
-// channel id, email or UPN; an unknown email is looked up once through the
-// channel's directory and cached.
-func (b *Bot) isAdmin(ctx context.Context, u *segmentbot.User) (bool, error) {
-	if len(b.admins) == 0 {
-		return false, nil
-	}
-	for _, id := range []string{u.AADObjectID, u.ExternalID, u.Email, u.UPN} {
-		if id != "" && b.admins[strings.ToLower(id)] {
-			return true, nil
-		}
-	}
-	b.mu.Lock()
-	e, ok := b.adminCache[u.ID]
-	b.mu.Unlock()
-	if ok && b.now().Before(e.expires) {
-		return e.admin, nil
-	}
-	dir := b.directories[u.Channel]
-	if dir == nil || u.Email != "" {
-		return false, nil
-	}
-	email, err := dir.Email(ctx, u)
-	if err != nil {
-		// Fail closed, but visibly: the sender is told, the log says why.
-		b.cfg.Logger.Warn("cannot look up the sender's email for the admin check", "user", u.ID, "err", err)
-		return false, nil
-	}
-	admin := email != "" && b.admins[strings.ToLower(email)]
-	if email != "" {
-		upd := *u
-		upd.Email = strings.ToLower(email)
-		if err := b.store.UpsertUser(ctx, &upd); err != nil {
-			return false, fmt.Errorf("store the sender's email: %w", err)
-		}
-	}
-	b.mu.Lock()
-	b.adminCache[u.ID] = adminEntry{admin: admin, expires: b.now().Add(10 * time.Minute)}
-	b.mu.Unlock()
-	return admin, nil
 }

@@ -83,12 +83,9 @@ func (b *Bot) wantsAdmin(ctx context.Context, u segmentbot.User) bool {
 	if u.ID == 0 {
 		// Unknown to the directory: only the listed identities count, and
 		// nothing is cached or looked up for a user without an id.
-		for _, id := range []string{u.AADObjectID, u.ExternalID, u.Email, u.UPN} {
-			if id != "" && b.admins[strings.ToLower(id)] {
-				return true
-			}
-		}
-		return false
+		// Routing only: HandleEvent checks again, strictly.
+		ok, _ := b.admins.byID(&u)
+		return ok || b.admins.claimed(&u) != ""
 	}
 	admin, err := b.isAdmin(ctx, &u)
 	return err == nil && admin

@@ -23,7 +23,8 @@ type Attachment struct {
 }
 
 // Adaptive renders msg as one Adaptive Card 1.5. Its Carousel is ignored;
-// use Attachments for a message that may have one. A message with a Card
+// use Attachments for a message that may have one. Plain parts are
+// Markdown-escaped (see segmentbot.Message.Markdown). A message with a Card
 // is that card with the Note and Buttons added (see CheckCard); should the
 // Card not be one, the rest of msg is rendered instead, so callers that
 // send it check it with CheckCard first.
@@ -34,6 +35,8 @@ type Attachment struct {
 // five buttons they form the card's actions; with more they go into the body
 // as ActionSets of five, so Teams shows every one.
 func Adaptive(msg segmentbot.Message) map[string]any {
+	alt := msg.Title
+	msg = plain(msg)
 	if len(msg.Card) > 0 {
 		if card, err := givenCard(msg); err == nil {
 			return card
@@ -48,8 +51,8 @@ func Adaptive(msg segmentbot.Message) map[string]any {
 	body = append(body, textBlocks(msg.Text)...)
 	if msg.ImageURL != "" {
 		image := map[string]any{"type": "Image", "url": msg.ImageURL}
-		if msg.Title != "" {
-			image["altText"] = msg.Title
+		if alt != "" {
+			image["altText"] = alt
 		}
 		body = append(body, image)
 	}
@@ -149,7 +152,7 @@ func LeadText(msg segmentbot.Message) string {
 	if len(msg.Carousel) == 0 {
 		return ""
 	}
-	return leadText(msg)
+	return leadText(plain(msg))
 }
 
 func leadText(msg segmentbot.Message) string {

@@ -15,6 +15,32 @@ import (
 	"github.com/segmentbot/segmentbot"
 )
 
+// plain returns msg with its plain parts escaped for a Markdown renderer
+// (Teams text blocks and activity text, Workplace text): Title, Facts, and
+// Text unless msg.Markdown; the carousel's cards likewise.
+func plain(msg segmentbot.Message) segmentbot.Message {
+	msg.Title = segmentbot.EscapeMarkdown(msg.Title)
+	msg.Note = segmentbot.EscapeMarkdown(msg.Note)
+	if !msg.Markdown {
+		msg.Text = segmentbot.EscapeMarkdown(msg.Text)
+	}
+	if len(msg.Facts) > 0 {
+		facts := make([]segmentbot.Fact, len(msg.Facts))
+		for i, f := range msg.Facts {
+			facts[i] = segmentbot.Fact{Name: segmentbot.EscapeMarkdown(f.Name), Value: segmentbot.EscapeMarkdown(f.Value)}
+		}
+		msg.Facts = facts
+	}
+	if len(msg.Carousel) > 0 {
+		cards := make([]segmentbot.Message, len(msg.Carousel))
+		for i, c := range msg.Carousel {
+			cards[i] = plain(c)
+		}
+		msg.Carousel = cards
+	}
+	return msg
+}
+
 // factLines renders facts as "Name: Value" lines.
 func factLines(facts []segmentbot.Fact) []string {
 	lines := make([]string, 0, len(facts))

@@ -43,13 +43,15 @@ const moreText = "More options:"
 //     characters, image_url, up to three buttons; a card with more buttons
 //     continues in the next element under the same title).
 //
-// Every cut is at a rune boundary; titles cut short end with "…". Payloads
+// Plain parts are Markdown-escaped first (Workplace renders Markdown in
+// text; see segmentbot.Message.Markdown). Every cut is at a rune boundary; titles cut short end with "…". Payloads
 // are never cut (that would break the signature): the Send API takes at most
 // 1000 characters, so an Action's Arg must stay short.
 func Meta(msg segmentbot.Message) []map[string]any {
 	if msg.Markdown {
 		msg.Text = plainMarkdown(msg.Text)
 	}
+	msg = plain(msg)
 	var out []map[string]any
 	if msg.ImageURL != "" && len(msg.Buttons) > 0 && len(msg.Carousel) == 0 {
 		return imageWithButtons(msg)

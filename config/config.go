@@ -41,6 +41,7 @@ type Config struct {
 
 	Admins         []string
 	APIKeys        []string
+	MetricsKey     string
 	PublicURL      string
 	SigningKey     []byte
 	SigningKeySet  bool // false: a random key was made at start (logged as a warning)
@@ -133,6 +134,7 @@ func load(lookup func(string) string) (*Config, map[string]bool, error) {
 		WorkplaceGroups:      r.list("WORKPLACE_GROUPS", ""),
 		Admins:               r.list("SEGMENTBOT_ADMINS", ""),
 		APIKeys:              r.list("SEGMENTBOT_API_KEYS", ""),
+		MetricsKey:           r.str("SEGMENTBOT_METRICS_KEY", ""),
 		DownloadAllow:        r.list("SEGMENTBOT_DOWNLOAD_ALLOW", ""),
 		MaxCSVBytes:          int64(r.int("SEGMENTBOT_MAX_CSV_BYTES", 52428800, 1, 1<<40)),
 		LargeUpload:          int64(r.int("SEGMENTBOT_LARGE_UPLOAD", 2000, 1, 1<<40)),

@@ -14,7 +14,7 @@ var errNoKey = segmentbot.Errorf(segmentbot.EUNAUTHORIZED, "Send a valid API key
 // requireKey lets a /v1 request through only with one of the API keys.
 func (s *server) requireKey(c *gin.Context) {
 	key, ok := bearer(c.GetHeader("Authorization"))
-	if !ok || !s.knownKey(key) {
+	if !ok || !keyIn(key, s.APIKeys) {
 		c.Header("WWW-Authenticate", `Bearer realm="segmentbot"`)
 		writeError(c, s.log, errNoKey)
 		return
@@ -32,12 +32,28 @@ func bearer(header string) (string, bool) {
 	return token, token != ""
 }
 
-// knownKey compares against every key in constant time; hashing first makes
-// the comparison independent of the keys' lengths too.
-func (s *server) knownKey(key string) bool {
+// requireMetricsKey guards /metrics with SEGMENTBOT_METRICS_KEY as a
+// bearer key; without one configured /metrics stays open.
+func (s *server) requireMetricsKey(c *gin.Context) {
+	if s.MetricsKey == "" {
+		c.Next()
+		return
+	}
+	key, ok := bearer(c.GetHeader("Authorization"))
+	if !ok || !keyIn(key, []string{s.MetricsKey}) {
+		c.Header("WWW-Authenticate", `Bearer realm="segmentbot-metrics"`)
+		writeError(c, s.log, segmentbot.Errorf(segmentbot.EUNAUTHORIZED, "Send the metrics key as \"Authorization: Bearer <key>\"."))
+		return
+	}
+	c.Next()
+}
+
+// keyIn compares key against every one of keys in constant time; hashing
+// first makes the comparison independent of the keys' lengths too.
+func keyIn(key string, keys []string) bool {
 	got := sha256.Sum256([]byte(key))
 	found := 0
-	for _, k := range s.APIKeys {
+	for _, k := range keys {
 		want := sha256.Sum256([]byte(k))
 		found |= subtle.ConstantTimeCompare(got[:], want[:])
 	}

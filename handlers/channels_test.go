@@ -1,15 +1,20 @@
 package handlers
 
 import (
+	"bufio"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -178,4 +183,55 @@ func TestWorkplaceWebhook(t *testing.T) {
 			}
 		}
 	})
+}
+
+// Issue 15.8: a channel body trickled slowly (slow loris) is cut off after
+// BodyTimeout with 400, never reaching the channel; a body that arrives in
+// time is handled.
+func TestChannelBodiesMustArriveQuickly(t *testing.T) {
+	db := openSQLite(t)
+	for _, path := range []string{"/api/messages", "/webhooks/workplace"} {
+		t.Run(path, func(t *testing.T) {
+			teams, wp := &fakeTeams{}, &fakeWorkplace{}
+			f := newFixture(t, db, func(d *Deps) { d.Teams, d.Workplace, d.BodyTimeout = teams, wp, 300*time.Millisecond })
+			conn, err := net.Dial("tcp", strings.TrimPrefix(f.srv.URL, "http://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			fmt.Fprintf(conn, "POST %s HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"type\":", path)
+			start := time.Now()
+			_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+			resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+			if err != nil {
+				t.Fatalf("no answer to a trickled body: %v", err)
+			}
+			if resp.StatusCode != http.StatusBadRequest || time.Since(start) > 3*time.Second {
+				t.Fatalf("status %d after %s, want 400 soon after the 300ms budget", resp.StatusCode, time.Since(start))
+			}
+			if teams.calls != 0 || wp.accepted != 0 {
+				t.Fatal("a partial body reached the channel")
+			}
+		})
+	}
+}
+
+// Issue 15.6: one failing webhook of thousands of events logs one short
+// line, not half a megabyte.
+func TestInternalErrorLogLinesAreCapped(t *testing.T) {
+	db := openSQLite(t)
+	huge := errors.New(strings.Repeat("event failed: database is down; ", 20000))
+	f := newFixture(t, db, func(d *Deps) { d.Teams = &fakeTeams{err: huge} })
+	resp := f.do("POST", "/api/messages", strings.NewReader(`{"type":"message"}`))
+	if resp.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", resp.StatusCode)
+	}
+	for _, line := range strings.Split(f.logs.String(), "\n") {
+		if len(line) > 8<<10 {
+			t.Fatalf("a log line of %d bytes", len(line))
+		}
+	}
+	if !strings.Contains(f.logs.String(), "more bytes)") {
+		t.Fatal("the cut is not said")
+	}
 }

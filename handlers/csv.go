@@ -7,6 +7,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+	"github.com/segmentbot/segmentbot"
 )
 
 // flushEvery is how many rows go out between flushes: often enough that a
@@ -14,7 +15,7 @@ import (
 const flushEvery = 1000
 
 // csvWriter is the one way the service writes CSV. It escapes cells a
-// spreadsheet would run as formulas, and flushes as it goes so memory stays
+// spreadsheet would run as formulas (segmentbot.CSVCell), and flushes as it goes so memory stays
 // constant however many rows are streamed.
 type csvWriter struct {
 	c    *gin.Context
@@ -42,7 +43,7 @@ func newCSV(c *gin.Context, fileName string, attachment bool) *csvWriter {
 func (w *csvWriter) Write(cells ...string) error {
 	w.cell = w.cell[:0]
 	for _, v := range cells {
-		w.cell = append(w.cell, escapeCell(v))
+		w.cell = append(w.cell, segmentbot.CSVCell(v))
 	}
 	if err := w.w.Write(w.cell); err != nil {
 		return fmt.Errorf("write csv row: %w", err)
@@ -62,19 +63,6 @@ func (w *csvWriter) Flush() error {
 	}
 	w.c.Writer.Flush()
 	return nil
-}
-
-// escapeCell defuses formula injection: a cell that a spreadsheet would
-// read as a formula gets a leading apostrophe (OWASP "CSV injection").
-func escapeCell(v string) string {
-	if v == "" {
-		return v
-	}
-	switch v[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + v
-	}
-	return v
 }
 
 // streamCSV writes header and the rows produced by each, then flushes. If

@@ -24,6 +24,9 @@ func (s *server) decodeJSON(c *gin.Context, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return segmentbot.Errorf(segmentbot.EINVALID, "The request body must be a JSON object.")
 	}
+	if segmentbot.ContainsNUL(body) {
+		return segmentbot.Errorf(segmentbot.EINVALID, "The request body holds a NUL character (\\u0000), which no field may contain.")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {

@@ -15,11 +15,13 @@ import (
 const (
 	DefaultMaxBody     = 1 << 20  // 1 MiB: Bot Framework activities and webhooks
 	DefaultMaxCSVBytes = 50 << 20 // SEGMENTBOT_MAX_CSV_BYTES default
+	DefaultBodyTimeout = 10 * time.Second
 )
 
 // ActivityProcessor authenticates and handles one Bot Framework activity.
 // The result, when not nil, is the invoke response written as JSON.
-// Errors carry EUNAUTHORIZED, EFORBIDDEN, EINVALID or ETOOLARGE.
+// Errors carry EUNAUTHORIZED, EFORBIDDEN, EINVALID, ETOOLARGE, or
+// EUNAVAILABLE when the request cannot be checked just now (503).
 type ActivityProcessor interface {
 	ProcessActivity(ctx context.Context, authorization string, body []byte) (any, error)
 }
@@ -84,7 +86,13 @@ type Deps struct {
 	MaxBody int64
 	// MaxCSVBytes caps uploaded CSV files (default 50 MiB).
 	MaxCSVBytes int64
+	// BodyTimeout bounds reading the body of /api/messages and
+	// /webhooks/workplace (default 10 s); uploads keep the server's own.
+	BodyTimeout time.Duration
 	// Now is the clock (default time.Now).
 	Now     func() time.Time
 	Metrics *metrics.Metrics
+	// MetricsKey, when set, is the bearer key /metrics requires
+	// (SEGMENTBOT_METRICS_KEY); empty leaves /metrics open.
+	MetricsKey string
 }

@@ -2,8 +2,10 @@ package handlers
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/segmentbot/segmentbot"
@@ -31,6 +33,8 @@ func statusOf(code string) int {
 		return http.StatusRequestEntityTooLarge
 	case segmentbot.EUNAVAILABLE:
 		return http.StatusServiceUnavailable
+	case segmentbot.EUNSUPPORTED:
+		return http.StatusUnsupportedMediaType
 	}
 	return http.StatusInternalServerError
 }
@@ -81,5 +85,22 @@ func logInternal(c *gin.Context, log *slog.Logger, err error) {
 	log.ErrorContext(c.Request.Context(), "internal error",
 		"request_id", c.GetString(requestIDKey),
 		"route", c.FullPath(),
-		"error", err.Error())
+		"error", clipLog(err.Error()))
+}
+
+// maxLoggedError bounds the error text of one log line: a failure that
+// joins thousands of others must not write a line of half a megabyte.
+const maxLoggedError = 4096
+
+// clipLog cuts s to maxLoggedError bytes, at a rune boundary, saying how
+// much was cut.
+func clipLog(s string) string {
+	if len(s) <= maxLoggedError {
+		return s
+	}
+	cut := maxLoggedError
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", s[:cut], len(s)-cut)
 }

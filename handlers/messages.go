@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"mime"
 	"net/http"
 	"reflect"
 
@@ -11,7 +12,13 @@ import (
 // postMessages is the Bot Framework endpoint: bytes in, the channel
 // authenticates and handles them, the invoke response (if any) goes back.
 func (s *server) postMessages(c *gin.Context) {
-	body, err := readBody(c, s.MaxBody)
+	// A web page can post text/plain across origins without asking; the
+	// Bot Connector always sends JSON.
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
+		writeError(c, s.log, segmentbot.Errorf(segmentbot.EUNSUPPORTED, "Send the activity as application/json."))
+		return
+	}
+	body, err := s.readChannelBody(c)
 	if err != nil {
 		s.channelError(c, err)
 		return
@@ -43,10 +50,15 @@ func isNil(v any) bool {
 
 // channelError answers a channel endpoint. The channel owns the meaning of
 // its errors; only the codes it may return map to a status of their own,
-// anything else is a 500 so the sender retries.
+// anything else is a 500 so the sender retries. EUNAVAILABLE (the signing
+// keys cannot be loaded) is a 503 with Retry-After, which the Bot
+// Connector retries.
 func (s *server) channelError(c *gin.Context, err error) {
 	switch codeOf(err) {
-	case segmentbot.EUNAUTHORIZED, segmentbot.EFORBIDDEN, segmentbot.EINVALID, segmentbot.ETOOLARGE:
+	case segmentbot.EUNAVAILABLE:
+		c.Header("Retry-After", "10")
+		writeError(c, s.log, err)
+	case segmentbot.EUNAUTHORIZED, segmentbot.EFORBIDDEN, segmentbot.EINVALID, segmentbot.ETOOLARGE, segmentbot.EUNSUPPORTED:
 		writeError(c, s.log, err)
 	default:
 		writeError(c, s.log, internal(err))

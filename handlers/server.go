@@ -28,6 +28,9 @@ func newEngine(d Deps) *gin.Engine {
 	if d.MaxCSVBytes <= 0 {
 		d.MaxCSVBytes = DefaultMaxCSVBytes
 	}
+	if d.BodyTimeout <= 0 {
+		d.BodyTimeout = DefaultBodyTimeout
+	}
 	if d.Now == nil {
 		d.Now = time.Now
 	}
@@ -48,7 +51,7 @@ func newEngine(d Deps) *gin.Engine {
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
 	if s.Metrics != nil {
-		e.GET("/metrics", gin.WrapH(s.Metrics.Handler()))
+		e.GET("/metrics", s.requireMetricsKey, gin.WrapH(s.Metrics.Handler()))
 	}
 	if s.Teams != nil {
 		e.POST("/api/messages", s.postMessages)
@@ -69,7 +72,7 @@ func newEngine(d Deps) *gin.Engine {
 // mountAPI adds the /v1 REST routes (DESIGN §3).
 func (s *server) mountAPI(v1 *gin.RouterGroup) {
 	v1.GET("/segments", s.listSegments)
-	v1.POST("/segments", s.createSegment)
+	v1.POST("/segments", s.idempotent(s.replaySegment), s.createSegment)
 	v1.PATCH("/segments/:id", s.updateSegment)
 	v1.DELETE("/segments/:id", s.deleteSegment)
 	v1.GET("/segments/:id/members", s.listMembers)
@@ -86,7 +89,7 @@ func (s *server) mountAPI(v1 *gin.RouterGroup) {
 	v1.GET("/imports/:id", s.getImport)
 	v1.GET("/imports/:id/report.csv", s.importReport)
 	v1.GET("/broadcasts", s.listBroadcasts)
-	v1.POST("/broadcasts", s.createBroadcast)
+	v1.POST("/broadcasts", s.idempotent(nil), s.createBroadcast)
 	v1.DELETE("/broadcasts/:id", s.cancelBroadcast)
 	v1.GET("/warnings", s.listWarnings)
 	v1.GET("/users/:id/events", s.listUserEvents)

@@ -19,7 +19,7 @@ func (s *server) verifyWebhook(c *gin.Context) {
 // postWebhook hands the raw body and its signatures to the channel, which
 // verifies them before parsing anything.
 func (s *server) postWebhook(c *gin.Context) {
-	body, err := readBody(c, s.MaxBody)
+	body, err := s.readChannelBody(c)
 	if err != nil {
 		s.channelError(c, err)
 		return

@@ -20,7 +20,7 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	var opts []goose.ProviderOption
+	opts := []goose.ProviderOption{goose.WithGoMigrations(skeletonMigration(db.db.Rebind))}
 	if db.dialect == postgres {
 		locker, err := lock.NewPostgresSessionLocker()
 		if err != nil {

@@ -2,11 +2,8 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -28,11 +25,11 @@ SELECT s.id, s.name, s.description, s.reply, s.created_at, s.visibility,
 FROM segments s`
 
 // CreateSegment stores seg and fills its ID and CreatedAt; an empty
-// Visibility becomes invite. EINVALID for a bad name or visibility,
-// ECONFLICT for a taken name.
+// Visibility becomes invite. EINVALID for a bad name, description, reply
+// (segmentbot.ValidateName, CleanText) or visibility, ECONFLICT for a
+// taken name or one that looks like a taken one.
 func (db *DB) CreateSegment(ctx context.Context, seg *segmentbot.Segment) error {
-	name, err := segmentName(seg.Name)
-	if err != nil {
+	if err := cleanSegment(seg); err != nil {
 		return err
 	}
 	if seg.Visibility == "" {
@@ -40,21 +37,36 @@ func (db *DB) CreateSegment(ctx context.Context, seg *segmentbot.Segment) error 
 	} else if err := checkVisibility(seg.Visibility); err != nil {
 		return err
 	}
-	seg.Name, seg.CreatedAt = name, db.now()
-	return db.inTx(ctx, func(tx *sqlx.Tx) error {
-		err := tx.GetContext(ctx, &seg.ID, tx.Rebind(`
-			INSERT INTO segments (name, name_key, description, reply, created_at, visibility)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (name_key) DO NOTHING
+	seg.CreatedAt = db.now()
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		if err := tx.GetContext(ctx, &seg.ID, tx.Rebind(`
+			INSERT INTO segments (name, name_key, name_skeleton, description, reply, created_at, visibility)
+			VALUES (?, ?, ?, ?, ?, ?, ?)
 			RETURNING id`),
-			seg.Name, nameKey(seg.Name), seg.Description, seg.Reply, seg.CreatedAt, seg.Visibility)
-		if errors.Is(err, sql.ErrNoRows) {
-			return segmentbot.Errorf(segmentbot.ECONFLICT, "A segment named %q exists already.", seg.Name)
-		} else if err != nil {
-			return fmt.Errorf("create segment: %w", err)
+			seg.Name, nameKey(seg.Name), nameSkeleton(seg.Name), seg.Description, seg.Reply, seg.CreatedAt, seg.Visibility); err != nil {
+			return err
 		}
-		return nil
+		return recordResource(ctx, tx, seg.ID)
 	})
+	if db.dialect.isUniqueViolation(err) {
+		return db.nameTaken(ctx, seg.Name, 0)
+	} else if err != nil {
+		return fmt.Errorf("create segment: %w", err)
+	}
+	return nil
+}
+
+// cleanSegment validates and normalises what people will see of seg.
+func cleanSegment(seg *segmentbot.Segment) error {
+	var err error
+	if seg.Name, err = segmentbot.ValidateName("segment name", seg.Name); err != nil {
+		return err
+	}
+	if seg.Description, err = segmentbot.CleanText("description", seg.Description, segmentbot.MaxDescription); err != nil {
+		return err
+	}
+	seg.Reply, err = segmentbot.CleanText("reply", seg.Reply, segmentbot.MaxReply)
+	return err
 }
 
 // FindSegmentByID returns ENOTFOUND if there is none.
@@ -93,7 +105,8 @@ func (db *DB) SegmentsOfUser(ctx context.Context, userID int64) ([]*segmentbot.S
 	return findSegments(ctx, db.read, "s.id IN (SELECT segment_id FROM memberships WHERE user_id = ?) ORDER BY s.id", userID)
 }
 
-// UpdateSegment applies upd; ENOTFOUND, EINVALID, ECONFLICT.
+// UpdateSegment applies upd; ENOTFOUND, EINVALID, ECONFLICT (as
+// CreateSegment).
 func (db *DB) UpdateSegment(ctx context.Context, id int64, upd segmentbot.SegmentUpdate) (*segmentbot.Segment, error) {
 	var seg *segmentbot.Segment
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -102,9 +115,7 @@ func (db *DB) UpdateSegment(ctx context.Context, id int64, upd segmentbot.Segmen
 			return err
 		}
 		if upd.Name != nil {
-			if seg.Name, err = segmentName(*upd.Name); err != nil {
-				return err
-			}
+			seg.Name = *upd.Name
 		}
 		if upd.Description != nil {
 			seg.Description = *upd.Description
@@ -118,20 +129,23 @@ func (db *DB) UpdateSegment(ctx context.Context, id int64, upd segmentbot.Segmen
 			}
 			seg.Visibility = *upd.Visibility
 		}
-		_, err = tx.ExecContext(ctx, tx.Rebind(`
-			UPDATE segments SET name = ?, name_key = ?, description = ?, reply = ?, visibility = ? WHERE id = ?`),
-			seg.Name, nameKey(seg.Name), seg.Description, seg.Reply, seg.Visibility, id)
-		if db.dialect.isUniqueViolation(err) {
-			return segmentbot.Errorf(segmentbot.ECONFLICT, "A segment named %q exists already.", seg.Name)
-		} else if err != nil {
-			return fmt.Errorf("update segment %d: %w", id, err)
+		if err := cleanSegment(seg); err != nil {
+			return err
 		}
-		return nil
+		_, err = tx.ExecContext(ctx, tx.Rebind(`
+			UPDATE segments SET name = ?, name_key = ?, name_skeleton = ?, description = ?, reply = ?, visibility = ? WHERE id = ?`),
+			seg.Name, nameKey(seg.Name), nameSkeleton(seg.Name), seg.Description, seg.Reply, seg.Visibility, id)
+		return err
 	})
-	if err != nil {
+	switch {
+	case err == nil:
+		return seg, nil
+	case db.dialect.isUniqueViolation(err):
+		return nil, db.nameTaken(ctx, seg.Name, id)
+	case segmentbot.ErrorCode(err) != segmentbot.EINTERNAL:
 		return nil, err
 	}
-	return seg, nil
+	return nil, fmt.Errorf("update segment %d: %w", id, err)
 }
 
 // DeleteSegment removes the segment with its memberships and opt-outs,
@@ -200,17 +214,6 @@ func findSegments(ctx context.Context, q queryer, where string, args ...any) ([]
 		segs[i] = &seg
 	}
 	return segs, nil
-}
-
-// segmentName trims name and checks its length.
-func segmentName(name string) (string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
-		return "", segmentbot.Errorf(segmentbot.EINVALID, "A segment needs a name.")
-	} else if n := utf8.RuneCountInString(name); n > segmentbot.MaxSegmentName {
-		return "", segmentbot.Errorf(segmentbot.EINVALID, "A segment name can have at most %d characters; this one has %d.", segmentbot.MaxSegmentName, n)
-	}
-	return name, nil
 }
 
 // nameKey is the case-insensitive form of a segment name.

@@ -90,6 +90,10 @@ func (c *Channel) authenticate(ctx context.Context, in *inbound, header string) 
 		return nil
 	}
 	_, err := c.adapter.TokenValidator.AuthenticateRequest(ctx, in.Activity, header, c.adapter.CredentialProvider, "")
+	if errors.Is(err, errKeysUnavailable) {
+		c.log.Error("teams: cannot check a request: signing keys unavailable", "activity", in.ID, "err", err)
+		return segmentbot.Errorf(segmentbot.EUNAVAILABLE, "The signing keys cannot be loaded just now; retry later.")
+	}
 	if err != nil {
 		c.log.Warn("teams: request refused", "activity", in.ID, "err", err)
 		return segmentbot.Errorf(segmentbot.EUNAUTHORIZED, "The request is not authenticated.")

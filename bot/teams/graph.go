@@ -31,6 +31,7 @@ type Graph struct {
 	err     error // configuration error, reported by every call
 	tokens  *tokenSource
 	limiter *limiter
+	conn    *Connector // the member API; nil: Graph only
 }
 
 var _ segmentbot.Directory = (*Graph)(nil)
@@ -44,7 +45,7 @@ func NewGraph(cfg Config) *Graph {
 // Graph returns a Graph client sharing the channel's configuration and
 // token cache.
 func (c *Channel) Graph() *Graph {
-	return &Graph{cfg: c.cfg, tokens: c.tokens, limiter: newLimiter(c.cfg.GraphRate)}
+	return &Graph{cfg: c.cfg, tokens: c.tokens, limiter: newLimiter(c.cfg.GraphRate), conn: c.conn}
 }
 
 // graphUser is the part of a Graph user that is selected.
@@ -292,14 +293,34 @@ func batchRetryAfter(headers map[string]string, attempt int) time.Duration {
 	return backoff(attempt)
 }
 
-// Email returns the mail address, or else the UPN, of a directory user
-// known by AAD object id. ENOTFOUND when Graph does not know the user.
+// Email returns the sign-in name of a user of the bot's home tenant
+// (MicrosoftAppTenantId), for admin checks. It never answers for a user of
+// another tenant (EFORBIDDEN): there, a tenant admin can give anyone any
+// address; the name the member API shows for them comes back with the
+// error, unverified, to explain the refusal. It asks the member API first (the email or UPN of the user's
+// personal chat with the bot), then Graph, whose UPN it returns: Graph's
+// mail attribute is never used, since it is not verified. ENOTFOUND when
+// neither knows the user.
 func (g *Graph) Email(ctx context.Context, u *segmentbot.User) (string, error) {
 	if g.err != nil {
 		return "", g.err
 	}
-	if u == nil || u.AADObjectID == "" {
-		return "", segmentbot.Errorf(segmentbot.EINVALID, "The user has no Azure AD object id.")
+	if u == nil {
+		return "", segmentbot.Errorf(segmentbot.EINVALID, "No user to look up.")
+	}
+	if g.cfg.TenantID == "" || !strings.EqualFold(u.TenantID, g.cfg.TenantID) {
+		// Only the member API is asked, so the refusal can say who the
+		// sender claims to be.
+		claimed, _ := g.memberName(ctx, u)
+		return claimed, segmentbot.Errorf(segmentbot.EFORBIDDEN, "The user's tenant %q is not the bot's home tenant %q.", u.TenantID, g.cfg.TenantID)
+	}
+	if name, err := g.memberName(ctx, u); err != nil {
+		g.cfg.Logger.Warn("teams: member API lookup for the admin check failed; asking Graph", "user", u.ExternalID, "err", err)
+	} else if name != "" {
+		return name, nil
+	}
+	if u.AADObjectID == "" {
+		return "", segmentbot.Errorf(segmentbot.ENOTFOUND, "The user has no Azure AD object id.")
 	}
 	var gu graphUser
 	target := g.cfg.GraphURL + "/users/" + url.PathEscape(u.AADObjectID) + "?$select=" + graphSelect
@@ -313,10 +334,25 @@ func (g *Graph) Email(ctx context.Context, u *segmentbot.User) (string, error) {
 		}
 		return "", fmt.Errorf("teams: graph lookup of %s: %w", u.AADObjectID, err)
 	}
-	if gu.Mail != "" {
-		return strings.ToLower(gu.Mail), nil
-	}
 	return strings.ToLower(gu.UserPrincipalName), nil
+}
+
+// memberName is the email, else the UPN, the member API gives for u in u's
+// personal chat with the bot (in the conversation's tenant, which is u's);
+// "" when there is no such chat to ask about.
+func (g *Graph) memberName(ctx context.Context, u *segmentbot.User) (string, error) {
+	if g.conn == nil || u.ConvRef == "" {
+		return "", nil
+	}
+	ref, err := parseConvRef(u)
+	if err != nil || ref.ConversationID == "" {
+		return "", nil
+	}
+	m, err := g.conn.Member(ctx, ref.ServiceURL, ref.ConversationID, ref.UserID)
+	if err != nil {
+		return "", err
+	}
+	return strings.ToLower(cmp.Or(m.Email, m.UserPrincipalName)), nil
 }
 
 func (g *Graph) request(method, u, userTenant string, body any) request {

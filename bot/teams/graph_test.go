@@ -136,19 +136,23 @@ func TestGraphLookupBatchesAndRetriesThrottledRequests(t *testing.T) {
 
 func TestGraphEmail(t *testing.T) {
 	kit := teamstest.New(t)
-	kit.AddGraphUser(teamstest.GraphUser{ID: "id-1", UPN: "ann@contoso.com", Mail: "Ann@Contoso.com"})
+	kit.AddGraphUser(teamstest.GraphUser{ID: "id-1", UPN: "ann@contoso.com", Mail: "Ada@Contoso.com"})
 	kit.AddGraphUser(teamstest.GraphUser{ID: "id-2", UPN: "bo@contoso.com"})
-	g := teams.NewGraph(kit.Config())
+	kit.AddGraphUser(teamstest.GraphUser{ID: "id-3", UPN: "eve@fabrikam.com", Mail: "ada@contoso.com", Tenant: teamstest.OtherTenantID})
+	cfg := kit.Config()
+	cfg.AppType = teams.AppTypeMultiTenant
+	g := teams.NewGraph(cfg)
 	tests := []struct {
-		name, aad, want, code string
+		name, aad, tenant, want, code string
 	}{
-		{"mail when there is one", "id-1", "ann@contoso.com", ""},
-		{"UPN when there is no mail", "id-2", "bo@contoso.com", ""},
-		{"an unknown user is ENOTFOUND", "id-9", "", segmentbot.ENOTFOUND},
+		{"the UPN, never the unverified mail", "id-1", teamstest.TenantID, "ann@contoso.com", ""},
+		{"the UPN when there is no mail", "id-2", teamstest.TenantID, "bo@contoso.com", ""},
+		{"an unknown user is ENOTFOUND", "id-9", teamstest.TenantID, "", segmentbot.ENOTFOUND},
+		{"a user of another tenant is not vouched for", "id-3", teamstest.OtherTenantID, "", segmentbot.EFORBIDDEN},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := g.Email(context.Background(), &segmentbot.User{AADObjectID: tt.aad, TenantID: teamstest.TenantID})
+			got, err := g.Email(context.Background(), &segmentbot.User{AADObjectID: tt.aad, TenantID: tt.tenant})
 			if got != tt.want || segmentbot.ErrorCode(err) != tt.code {
 				t.Fatalf("Email = %q, %v; want %q, code %q", got, err, tt.want, tt.code)
 			}

@@ -38,16 +38,23 @@ type keySource struct {
 	stop      context.CancelFunc
 }
 
+// errKeysUnavailable marks a failure to load the signing keys: the request
+// may be fine, so the sender should retry (503), not give up (401).
+var errKeysUnavailable = errors.New("signing keys unavailable")
+
+// unavailable wraps err as errKeysUnavailable.
+func unavailable(err error) error { return fmt.Errorf("%w: %w", errKeysUnavailable, err) }
+
 // key returns the signing key kid, refreshing the set once in a while
 // when kid is unknown (keys rotate).
 func (k *keySource) key(ctx context.Context, kid string) (jwk.Key, error) {
 	cache, u, err := k.setup(ctx)
 	if err != nil {
-		return nil, err
+		return nil, unavailable(err)
 	}
 	set, err := cache.Lookup(ctx, u)
 	if err != nil {
-		return nil, fmt.Errorf("signing keys: %w", err)
+		return nil, unavailable(err)
 	}
 	if key, ok := set.LookupKeyID(kid); ok {
 		return key, nil
@@ -59,7 +66,7 @@ func (k *keySource) key(ctx context.Context, kid string) (jwk.Key, error) {
 	}
 	k.refreshed = time.Now()
 	if set, err = cache.Refresh(ctx, u); err != nil {
-		return nil, fmt.Errorf("refreshing signing keys for kid %q: %w", kid, err)
+		return nil, unavailable(fmt.Errorf("refreshing for kid %q: %w", kid, err))
 	}
 	if key, ok := set.LookupKeyID(kid); ok {
 		return key, nil
@@ -91,6 +98,14 @@ func (k *keySource) start(ctx context.Context) (*jwk.Cache, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	// One plain GET first: the cache would wait out its whole timeout on
+	// a JWKS endpoint that is down, and the connector gives up sooner.
+	var probe struct {
+		Keys []json.RawMessage `json:"keys"`
+	}
+	if err := k.getJSON(ctx, u, &probe); err != nil {
+		return nil, "", fmt.Errorf("loading signing keys: %w", err)
+	}
 	bg, stop := context.WithCancel(context.Background())
 	cache, err := jwk.NewCache(bg, httprc.NewClient(httprc.WithHTTPClient(k.cfg.HTTPClient)))
 	if err != nil {
@@ -116,28 +131,39 @@ func (k *keySource) start(ctx context.Context) (*jwk.Cache, string, error) {
 
 // jwksURI reads jwks_uri from the OpenID metadata document.
 func (k *keySource) jwksURI(ctx context.Context) (string, error) {
+	var md struct {
+		JWKSURI string `json:"jwks_uri"`
+	}
+	if err := k.getJSON(ctx, k.cfg.OpenIDMetadataURL, &md); err != nil {
+		return "", fmt.Errorf("OpenID metadata: %w", err)
+	}
+	if md.JWKSURI == "" {
+		return "", fmt.Errorf("OpenID metadata %s: no jwks_uri", k.cfg.OpenIDMetadataURL)
+	}
+	return md.JWKSURI, nil
+}
+
+// getJSON GETs u and decodes its JSON; any status but 200 is an error.
+func (k *keySource) getJSON(ctx context.Context, u string, out any) error {
 	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, k.cfg.OpenIDMetadataURL, nil)
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
-		return "", fmt.Errorf("OpenID metadata: %w", err)
+		return err
 	}
 	resp, err := k.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("OpenID metadata: %w", err)
+		return err
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil || resp.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("OpenID metadata %s: status %d: %v", k.cfg.OpenIDMetadataURL, resp.StatusCode, err)
+		return fmt.Errorf("%s: status %d: %v", u, resp.StatusCode, err)
 	}
-	var md struct {
-		JWKSURI string `json:"jwks_uri"`
+	if err := json.Unmarshal(body, out); err != nil {
+		return fmt.Errorf("%s: %w", u, err)
 	}
-	if err := json.Unmarshal(body, &md); err != nil || md.JWKSURI == "" {
-		return "", fmt.Errorf("OpenID metadata %s: no jwks_uri", k.cfg.OpenIDMetadataURL)
-	}
-	return md.JWKSURI, nil
+	return nil
 }
 
 // close stops the background refresh.

@@ -12,8 +12,10 @@ import (
 // ProcessActivity authenticates and handles one POST /api/messages body.
 // It returns the JSON body to answer with (an invoke response) or nil for
 // an empty 200. Errors: EUNAUTHORIZED for any authentication failure,
-// EINVALID for a malformed activity, anything else when a change could not
-// be stored (so the channel retries).
+// EINVALID for a malformed activity, EUNAVAILABLE while the signing keys
+// cannot be loaded, anything else when a change could not be stored (so
+// the channel retries). An authenticated activity holding a NUL character
+// anywhere is dropped with a log line and answered 200.
 func (c *Channel) ProcessActivity(ctx context.Context, authorization string, body []byte) (any, error) {
 	in, err := parseActivity(body)
 	if err != nil {
@@ -21,6 +23,12 @@ func (c *Channel) ProcessActivity(ctx context.Context, authorization string, bod
 	}
 	if err := c.authenticate(ctx, in, authorization); err != nil {
 		return nil, err
+	}
+	if segmentbot.ContainsNUL(body) {
+		// PostgreSQL stores no NUL; answering an error would make the
+		// connector redeliver it forever. Handled: dropped, logged.
+		c.log.Warn("teams: activity with a NUL character dropped", "activity", in.ID, "type", in.Type)
+		return nil, nil
 	}
 	kind, err := classify(in)
 	if err != nil || kind == "" {

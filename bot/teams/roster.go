@@ -55,6 +55,21 @@ func (c *Connector) TeamMembers(ctx context.Context, serviceURL, teamID string) 
 	}
 }
 
+// Member asks the member API (GET /v3/conversations/{id}/members/{user})
+// about one member of a conversation: it gives the user's email and UPN
+// in the conversation's tenant.
+func (c *Connector) Member(ctx context.Context, serviceURL, conversationID, userID string) (Member, error) {
+	var m Member
+	u, err := conversationURL(serviceURL, conversationID, "members", userID)
+	if err != nil {
+		return m, err
+	}
+	if err := do(ctx, c.cfg.HTTPClient, c.request(http.MethodGet, u, nil), &m); err != nil {
+		return m, fmt.Errorf("member %s of conversation %s: %w", userID, conversationID, err)
+	}
+	return m, nil
+}
+
 // rosterUsers turns roster members into directory users of tenant. Guests
 // and anonymous members without an AAD object id are kept: they can still
 // be reached by their Teams id.

@@ -3,7 +3,6 @@ package workplace
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -17,8 +16,11 @@ const webhookBudget = 18 * time.Second
 // ProcessWebhook verifies and handles one webhook POST: the signature over
 // the raw body first (EFORBIDDEN when missing or wrong), then the JSON
 // (EINVALID when malformed), then every event in it, each exactly once
-// across redeliveries. It returns only when every event is handled and
-// answered; any other error means Meta should deliver the webhook again.
+// across redeliveries. With a durable queue (the store's EventQueue) the
+// events are stored first and handled for up to inlineBudget, the rest by
+// the queue workers (RunQueue), so even 5,000 events are answered in time;
+// without one, it returns when every event is handled and answered. An
+// error means Meta should deliver the webhook again.
 func (c *Channel) ProcessWebhook(ctx context.Context, sig256, sig1 string, body []byte) error {
 	if err := c.checkSignature(sig256, sig1, body); err != nil {
 		return err
@@ -29,6 +31,9 @@ func (c *Channel) ProcessWebhook(ctx context.Context, sig256, sig1 string, body 
 	}
 	ctx, cancel := context.WithTimeout(ctx, webhookBudget)
 	defer cancel()
+	if q := c.queue(); q != nil {
+		return c.enqueue(ctx, q, &wh)
+	}
 	var errs []error
 	for _, e := range wh.Entry {
 		for i := range e.Messaging {
@@ -37,7 +42,7 @@ func (c *Channel) ProcessWebhook(ctx context.Context, sig256, sig1 string, body 
 			}
 		}
 	}
-	return errors.Join(errs...)
+	return joinCapped(errs)
 }
 
 // processEvent hands the event to the bot's entrance, which runs it
@@ -47,6 +52,12 @@ func (c *Channel) ProcessWebhook(ctx context.Context, sig256, sig1 string, body 
 // to deliver the webhook again.
 func (c *Channel) processEvent(ctx context.Context, m *messaging) error {
 	if !m.relevant() {
+		return nil
+	}
+	if raw, _ := json.Marshal(m); segmentbot.ContainsNUL(raw) {
+		// PostgreSQL stores no NUL, and an error would make Meta redeliver
+		// the batch: the event is dropped, with a log line.
+		c.log.Warn("workplace: event with a NUL character dropped", "sender", m.Sender.ID)
 		return nil
 	}
 	key := m.key()

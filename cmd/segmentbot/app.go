@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/segmentbot/segmentbot"
@@ -66,6 +67,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 
 	a.bot = bot.New(bot.Config{
 		Admins:            cfg.Admins,
+		HomeTenant:        cfg.AppTenantID,
 		Keywords:          cfg.OptOutKeywords,
 		PublicURL:         cfg.PublicURL,
 		LinkTTL:           cfg.LinkTTL,
@@ -138,7 +140,7 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 	deps := handlers.Deps{
 		Store: a.store, Teams: tc, APIKeys: cfg.APIKeys, Signer: sign,
 		Cards: a.bot, Members: a.bot, Uploads: imports, Logger: log,
-		MaxCSVBytes: cfg.MaxCSVBytes, Now: now, Metrics: m,
+		MaxCSVBytes: cfg.MaxCSVBytes, Now: now, Metrics: m, MetricsKey: cfg.MetricsKey,
 		Hooks: handlers.Hooks{BroadcastChanged: a.broadcastChanged, SegmentDeleted: a.bot.TellCancelled},
 	}
 	if wp != nil {
@@ -148,15 +150,26 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 	return nil
 }
 
-// start runs the import workers and the scheduler until stop.
+// webhookWorkers handle the queued Workplace events of a large webhook.
+const webhookWorkers = 2
+
+// start runs the import workers, the webhook queue workers and the
+// scheduler until stop.
 func (a *app) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel, a.done = cancel, make(chan struct{})
-	go func() {
-		defer close(a.done)
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		if err := a.runner.Run(ctx); err != nil && ctx.Err() == nil {
 			a.log.Error("import workers stopped", "err", err)
 		}
+	})
+	if a.workplace != nil {
+		wg.Go(func() { a.workplace.RunQueue(ctx, webhookWorkers) })
+	}
+	go func() {
+		defer close(a.done)
+		wg.Wait()
 	}()
 	a.sched.Start()
 }

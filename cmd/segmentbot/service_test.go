@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,12 +26,31 @@ type service struct {
 	app   *app
 	srv   *httptest.Server
 	admin teamstest.User
+	logs  *logBuffer // every log line, JSON
+}
+
+// logBuffer collects log lines safely across goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
 func startService(t *testing.T, dsn string, env map[string]string) *service {
 	t.Helper()
 	kit := teamstest.New(t)
-	s := &service{t: t, kit: kit, admin: teamstest.NewUser("Ada Admin")}
+	s := &service{t: t, kit: kit, admin: teamstest.NewUser("Ada Admin"), logs: &logBuffer{}}
 	s.srv = httptest.NewUnstartedServer(nil)
 	vars := map[string]string{
 		"SEGMENTBOT_ADMINS":         s.admin.AADObjectID,
@@ -45,10 +65,11 @@ func startService(t *testing.T, dsn string, env map[string]string) *service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	var out io.Writer = s.logs
 	if testing.Verbose() {
-		log = slog.New(slog.NewTextHandler(&testWriter{t}, nil))
+		out = io.MultiWriter(s.logs, &testWriter{t})
 	}
+	log := slog.New(slog.NewJSONHandler(out, nil))
 	s.app, err = newApp(context.Background(), cfg, log, &http.Client{Timeout: 10 * time.Second}, time.Now)
 	if err != nil {
 		t.Fatal(err)

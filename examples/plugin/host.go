@@ -51,7 +51,7 @@ func newHost(ctx context.Context, cfg *config.Config) (*host, error) {
 	// Imports of CSV files run in the background; without a Messenger the
 	// runner applies them but reports nowhere.
 	runner := &importer.Runner{Store: db, Fetcher: &importer.Fetcher{AllowHosts: cfg.DownloadAllow, MaxBytes: cfg.MaxCSVBytes, Timeout: time.Minute}}
-	segments := bot.New(bot.Config{Admins: cfg.Admins, Keywords: cfg.OptOutKeywords, PublicURL: cfg.PublicURL},
+	segments := bot.New(bot.Config{Admins: cfg.Admins, HomeTenant: cfg.AppTenantID, Keywords: cfg.OptOutKeywords, PublicURL: cfg.PublicURL},
 		db, signer.New(cfg.SigningKey), imports{runner}, nil, nil)
 	work, stopWork := context.WithCancel(context.Background())
 	go runner.Run(work)

@@ -14,6 +14,7 @@ type User struct {
 	ID          string // Teams user id, 29:...
 	Name        string
 	AADObjectID string
+	Tenant      string // "" is TenantID; OtherTenantID for a user of the second tenant
 }
 
 // NewUser makes a user with ids derived from name.
@@ -26,9 +27,22 @@ func NewUser(name string) User {
 	return User{ID: "29:kit-" + slug, Name: name, AADObjectID: fmt.Sprintf("%08x-0000-4000-8000-%012x", sum, sum)}
 }
 
+// InTenant is u as a user of tenant.
+func (u User) InTenant(tenant string) User {
+	u.Tenant = tenant
+	return u
+}
+
+func (u User) tenant() string {
+	if u.Tenant == "" {
+		return TenantID
+	}
+	return u.Tenant
+}
+
 // Member is u as a roster entry.
 func (u User) Member(email string) teams.Member {
-	return teams.Member{ID: u.ID, Name: u.Name, ObjectID: u.AADObjectID, Email: email, UserPrincipalName: email, TenantID: TenantID, UserRole: "user"}
+	return teams.Member{ID: u.ID, Name: u.Name, ObjectID: u.AADObjectID, Email: email, UserPrincipalName: email, TenantID: u.tenant(), UserRole: "user"}
 }
 
 // Activity is an inbound activity as JSON fields; change any of them before
@@ -64,10 +78,10 @@ func (k *Kit) base(from User, typ string) Activity {
 		"serviceUrl": k.ServiceURL(),
 		"from":       map[string]any{"id": from.ID, "name": from.Name, "aadObjectId": from.AADObjectID},
 		"conversation": map[string]any{
-			"id": PersonalConversation(from), "conversationType": "personal", "tenantId": TenantID,
+			"id": PersonalConversation(from), "conversationType": "personal", "tenantId": from.tenant(),
 		},
 		"recipient":   map[string]any{"id": BotID, "name": BotName},
-		"channelData": map[string]any{"tenant": map[string]any{"id": TenantID}},
+		"channelData": map[string]any{"tenant": map[string]any{"id": from.tenant()}},
 		"entities": []any{map[string]any{
 			"type": "clientInfo", "locale": "en-US", "country": "US", "platform": "Web", "timezone": "Europe/Berlin",
 		}},

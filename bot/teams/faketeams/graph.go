@@ -18,6 +18,7 @@ type GraphUser struct {
 	Name     string
 	Disabled bool   // accountEnabled=false
 	Employee string // employeeId, an HR system's id
+	Tenant   string // the tenant whose Graph knows the user; "" is TenantID
 }
 
 // AddGraphUser makes u findable as Graph finds users: GET /users/{key}
@@ -27,9 +28,12 @@ type GraphUser struct {
 func (k *Kit) AddGraphUser(u GraphUser) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	if u.Tenant == "" {
+		u.Tenant = TenantID
+	}
 	for _, key := range []string{"id:" + u.ID, "upn:" + u.UPN, "mail:" + u.Mail, "employee:" + u.Employee} {
 		if !strings.HasSuffix(key, ":") {
-			k.graphUsers[strings.ToLower(key)] = u
+			k.graphUsers[graphKey(u.Tenant, key)] = u
 		}
 	}
 }
@@ -60,21 +64,22 @@ func (k *Kit) serveGraph(w http.ResponseWriter, r *http.Request) {
 		k.serveInstalledApps(w, r, m)
 		return
 	}
+	tenant := k.tenantOf(r)
 	switch {
 	case r.Method == http.MethodPost && path == "/$batch":
-		k.serveBatch(w, r)
+		k.serveBatch(w, r, tenant)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/users/"):
-		status, body, _ := k.graphUser(strings.TrimPrefix(path, "/users/"), false)
+		status, body, _ := k.graphUser(tenant, strings.TrimPrefix(path, "/users/"), false)
 		writeJSON(w, status, body)
 	case r.Method == http.MethodGet && path == "/users":
-		status, body, _ := k.graphFilter(r.URL.Query().Get("$filter"), false)
+		status, body, _ := k.graphFilter(tenant, r.URL.Query().Get("$filter"), false)
 		writeJSON(w, status, body)
 	default:
 		writeJSON(w, http.StatusNotFound, graphError("Request_ResourceNotFound", path))
 	}
 }
 
-func (k *Kit) serveBatch(w http.ResponseWriter, r *http.Request) {
+func (k *Kit) serveBatch(w http.ResponseWriter, r *http.Request, tenant string) {
 	var in struct {
 		Requests []struct {
 			ID     string `json:"id"`
@@ -97,9 +102,9 @@ func (k *Kit) serveBatch(w http.ResponseWriter, r *http.Request) {
 		var body any
 		var headers map[string]string
 		if u.Path == "/users" {
-			status, body, headers = k.graphFilter(u.Query().Get("$filter"), true)
+			status, body, headers = k.graphFilter(tenant, u.Query().Get("$filter"), true)
 		} else {
-			status, body, headers = k.graphUser(strings.TrimPrefix(u.Path, "/users/"), true)
+			status, body, headers = k.graphUser(tenant, strings.TrimPrefix(u.Path, "/users/"), true)
 		}
 		resp := map[string]any{"id": q.ID, "status": status, "body": body}
 		if headers != nil {
@@ -110,17 +115,21 @@ func (k *Kit) serveBatch(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{"responses": out})
 }
 
-// graphUser answers GET /users/{key}: key is an id or a UPN.
-func (k *Kit) graphUser(key string, inBatch bool) (int, any, map[string]string) {
+// graphKey is the key of a user's id, UPN or mail in tenant's Graph.
+func graphKey(tenant, key string) string { return strings.ToLower(tenant + "/" + key) }
+
+// graphUser answers GET /users/{key} in tenant's Graph: key is an id or a
+// UPN.
+func (k *Kit) graphUser(tenant, key string, inBatch bool) (int, any, map[string]string) {
 	key = strings.ToLower(key)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if status, body, headers, failed := k.graphFailure([]string{key}, inBatch); failed {
 		return status, body, headers
 	}
-	u, ok := k.graphUsers["id:"+key]
+	u, ok := k.graphUsers[graphKey(tenant, "id:"+key)]
 	if !ok {
-		u, ok = k.graphUsers["upn:"+key]
+		u, ok = k.graphUsers[graphKey(tenant, "upn:"+key)]
 	}
 	if !ok {
 		return http.StatusNotFound, graphError("Request_ResourceNotFound", "Resource '"+key+"' does not exist."), nil
@@ -131,11 +140,11 @@ func (k *Kit) graphUser(key string, inBatch bool) (int, any, map[string]string) 
 // filterTerm is one "property eq 'value'" of a $filter.
 var filterTerm = regexp.MustCompile(`^(mail|userPrincipalName|employeeId) eq '((?:[^']|'')*)'$`)
 
-// graphFilter answers GET /users?$filter= for terms "mail eq 'x'",
-// "userPrincipalName eq 'x'" and "employeeId eq 'x'", joined by " or "
-// (a quote inside a value is doubled, as OData writes it); any other
-// filter is refused as Graph refuses an unsupported query.
-func (k *Kit) graphFilter(filter string, inBatch bool) (int, any, map[string]string) {
+// graphFilter answers GET /users?$filter= in tenant's Graph for terms
+// "mail eq 'x'", "userPrincipalName eq 'x'" and "employeeId eq 'x'",
+// joined by " or " (a quote inside a value is doubled, as OData writes
+// it); any other filter is refused as Graph refuses an unsupported query.
+func (k *Kit) graphFilter(tenant, filter string, inBatch bool) (int, any, map[string]string) {
 	var keys, values []string
 	for _, term := range strings.Split(filter, " or ") {
 		m := filterTerm.FindStringSubmatch(term)
@@ -153,7 +162,7 @@ func (k *Kit) graphFilter(filter string, inBatch bool) (int, any, map[string]str
 	found := []any{}
 	seen := map[string]bool{}
 	for _, key := range keys {
-		if u, ok := k.graphUsers[key]; ok && !seen[u.ID] {
+		if u, ok := k.graphUsers[graphKey(tenant, key)]; ok && !seen[u.ID] {
 			seen[u.ID] = true
 			found = append(found, graphUserJSON(u))
 		}

@@ -34,6 +34,9 @@ const (
 	BotID    = "28:" + AppID
 	BotName  = "Segment Bot"
 	TenantID = "72f988bf-0000-0000-0000-00000000ten"
+	// OtherTenantID is a second tenant: its users can talk to a
+	// MultiTenant bot, but it is not the bot's home tenant.
+	OtherTenantID = "0f0f0f0f-0000-0000-0000-0000000other"
 )
 
 // Kit is a set of fake Microsoft services for one test.
@@ -51,10 +54,12 @@ type Kit struct {
 	connectorCalls   atomic.Int64
 	installs         atomic.Int64
 	seq              atomic.Int64
+	keysDown         atomic.Bool
 
 	mu            sync.Mutex
 	expiresIn     int
 	tokens        map[string]string // issued token -> scope
+	tokenOf       map[string]string // issued token -> tenant it was issued for
 	tokenAsks     []TokenRequest
 	sent          []Sent
 	calls         []Call
@@ -94,6 +99,7 @@ func Start() *Kit {
 	k := &Kit{
 		expiresIn:     3600,
 		tokens:        map[string]string{},
+		tokenOf:       map[string]string{},
 		roster:        map[string][]teams.Member{},
 		profiles:      map[string]teams.Member{},
 		pageSize:      500,

@@ -52,6 +52,10 @@ func (k *Kit) serveLogin(w http.ResponseWriter, r *http.Request) {
 		})
 	case strings.HasSuffix(r.URL.Path, "/keys"):
 		k.jwksRequests.Add(1)
+		if k.keysDown.Load() {
+			writeJSON(w, http.StatusServiceUnavailable, map[string]string{"error": "temporarily_unavailable"})
+			return
+		}
 		main, unendorsed, _ := signingKeys()
 		writeJSON(w, http.StatusOK, map[string]any{"keys": []any{
 			publicJWK(KeyID, &main.PublicKey, "msteams"),
@@ -61,6 +65,10 @@ func (k *Kit) serveLogin(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 	}
 }
+
+// KeysDown makes the JWKS endpoint answer 503 (down) or serve the keys
+// again.
+func (k *Kit) KeysDown(down bool) { k.keysDown.Store(down) }
 
 // publicJWK is a Bot Framework style key with endorsements.
 func publicJWK(kid string, pub *rsa.PublicKey, endorsements ...string) map[string]any {

@@ -25,11 +25,11 @@ func (k *Kit) serveToken(w http.ResponseWriter, r *http.Request) {
 	}
 	scope := r.PostForm.Get("scope")
 	tok := fmt.Sprintf("kit-token-%d", k.next())
+	tenant := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0]
 	k.mu.Lock()
 	k.tokens[tok] = scope
-	k.tokenAsks = append(k.tokenAsks, TokenRequest{
-		Tenant: strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")[0], ClientID: r.PostForm.Get("client_id"), Scope: scope,
-	})
+	k.tokenOf[tok] = tenant
+	k.tokenAsks = append(k.tokenAsks, TokenRequest{Tenant: tenant, ClientID: r.PostForm.Get("client_id"), Scope: scope})
 	expires := k.expiresIn
 	k.mu.Unlock()
 	writeJSON(w, http.StatusOK, map[string]any{
@@ -42,6 +42,14 @@ func (k *Kit) TokenAsks() []TokenRequest {
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	return append([]TokenRequest(nil), k.tokenAsks...)
+}
+
+// tenantOf is the tenant the token of r was issued for.
+func (k *Kit) tenantOf(r *http.Request) string {
+	tok, _ := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.tokenOf[tok]
 }
 
 // authorized reports whether r carries a token the kit issued for scope.

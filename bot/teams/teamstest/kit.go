@@ -30,6 +30,7 @@ const (
 	BotID           = faketeams.BotID
 	BotName         = faketeams.BotName
 	TenantID        = faketeams.TenantID
+	OtherTenantID   = faketeams.OtherTenantID
 	KeyID           = faketeams.KeyID
 	UnendorsedKeyID = faketeams.UnendorsedKeyID
 	UnknownKeyID    = faketeams.UnknownKeyID

@@ -1,0 +1,47 @@
+package bot
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// FuzzParseCommand feeds the chat command parser arbitrary text: it never
+// panics, and what it finds is one of the known verbs, with an argument and
+// body lines that are trimmed and come from the text.
+func FuzzParseCommand(f *testing.F) {
+	for _, seed := range []string{
+		"create segment New starters", "rename segment A to B", "delete segment \"Old\"",
+		"add to Sales\nann@example.com\r\nbob@example.com", "remove from Sales\n\n x@y.z ",
+		"set reply Sales: Welcome!", "schedule Sales at tomorrow 9:00 as News", "my segments",
+		"SEGMENTS", "help", "", "\n", "create segment", "create segmentX", "import into ‘Sales’",
+		"cancel broadcast  weekly   news", "card \x00", "users \u202eSales", "create segment Ѕales",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		cmd, ok := parseCommand(text)
+		if !ok {
+			if cmd.verb != "" || cmd.arg != "" || cmd.body != nil {
+				t.Fatalf("no command, yet %+v", cmd)
+			}
+			return
+		}
+		if !slices.Contains(verbs, cmd.verb) {
+			t.Fatalf("verb %q is not a known one", cmd.verb)
+		}
+		if cmd.arg != strings.TrimSpace(cmd.arg) {
+			t.Fatalf("arg %q is not trimmed", cmd.arg)
+		}
+		for _, l := range cmd.body {
+			if l == "" || l != strings.TrimSpace(l) || !strings.Contains(text, l) {
+				t.Fatalf("body line %q is empty, untrimmed or not from the text", l)
+			}
+		}
+		if utf8.ValidString(text) && !utf8.ValidString(cmd.arg) {
+			t.Fatalf("arg %q of valid text is not valid UTF-8", cmd.arg)
+		}
+		_ = cleanName(cmd.arg) // must not panic either
+	})
+}
