@@ -35,7 +35,7 @@ type delivery struct {
 	// dispatched is closed when the dispatcher returned.
 	dispatched chan struct{}
 	sends      sync.WaitGroup
-	started time.Time
+	started    time.Time
 }
 
 // retry is a recipient to try again at a time.
@@ -62,7 +62,9 @@ func newDelivery(b *Broadcaster, br *segmentbot.Broadcast, owner bool) *delivery
 // lease while helping.
 func (d *delivery) promote() { d.owner.Store(true) }
 
-func (d *delivery) log() *slog.Logger { return d.b.cfg.Logger.With("broadcast", d.id, "worker", d.b.worker) }
+func (d *delivery) log() *slog.Logger {
+	return d.b.cfg.Logger.With("broadcast", d.id, "worker", d.b.worker)
+}
 
 // run delivers the broadcast as far as this replica can: the owner fixes
 // the audience first and finishes and reports it at the end.
