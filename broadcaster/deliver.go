@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -137,7 +138,8 @@ func (d *delivery) dispatch(ctx context.Context) error {
 		waiting = d.collectRetries(waiting)
 		var r *segmentbot.Recipient
 		if i := dueRetry(waiting, cfg.Now()); i >= 0 {
-			r, waiting = waiting[i].r, append(waiting[:i], waiting[i+1:]...)
+			r = waiting[i].r
+			waiting = slices.Delete(waiting, i, i+1)
 		} else if len(queue) > 0 {
 			r, queue = queue[0], queue[1:]
 		} else {

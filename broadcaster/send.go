@@ -99,11 +99,12 @@ func classify(err error) (status, reason string, again bool, wait time.Duration)
 	return status, reason, f.Retry, f.RetryAfter
 }
 
-// throttled reports whether err says the tenant sends too fast (429, or
-// any answer naming a time to wait).
+// throttled reports whether err says the tenant sends too fast (a 429).
+// Other waits (a 503's Retry-After, an app install settling) concern the
+// one send only.
 func throttled(err error) bool {
 	var f *segmentbot.DeliveryFailure
-	return errors.As(err, &f) && (f.Reason == segmentbot.DeliveryThrottled || f.RetryAfter > 0)
+	return errors.As(err, &f) && f.Reason == segmentbot.DeliveryThrottled
 }
 
 // backoff is the delay before try attempts+1: base doubled per try
