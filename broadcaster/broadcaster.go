@@ -141,7 +141,7 @@ func New(cfg Config) (*Broadcaster, error) {
 		wake:   make(chan struct{}, 1),
 		active: map[int64]*delivery{},
 	}
-	b.pace = newPacer(cfg.Store, cfg.Rate, cfg.Now)
+	b.pace = newPacer(cfg.Store, cfg.Rate)
 	return b, nil
 }
 

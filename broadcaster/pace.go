@@ -20,7 +20,9 @@ const late = 50 * time.Millisecond
 const chunkTime = 100 * time.Millisecond
 
 // pacer hands out send slots of each tenant, every 1/rate apart, reserved
-// in the store in chunks so that every replica shares one pace.
+// in the store in chunks so that every replica shares one pace. Slots are
+// wall-clock times (the store's clock and the replicas' must agree, as
+// for every lease).
 type pacer struct {
 	store segmentbot.DeliveryService
 	every time.Duration
@@ -41,11 +43,11 @@ type slots struct {
 	next  int
 }
 
-func newPacer(store segmentbot.DeliveryService, rate float64, now func() time.Time) *pacer {
+func newPacer(store segmentbot.DeliveryService, rate float64) *pacer {
 	every := time.Duration(math.Ceil(float64(time.Second) / rate))
 	every = (every + time.Microsecond - 1).Truncate(time.Microsecond) // the store keeps microseconds
 	chunk := max(1, int(chunkTime/every))
-	return &pacer{store: store, every: every, chunk: chunk, now: now, keys: map[string]*slots{}, sleep: sleepCtx}
+	return &pacer{store: store, every: every, chunk: chunk, now: time.Now, keys: map[string]*slots{}, sleep: sleepCtx}
 }
 
 // wait blocks until the next send slot of key and returns then.
