@@ -225,9 +225,9 @@ type DeliveryService interface {
 	// opted_out instead and are not returned. Nothing is returned for a
 	// broadcast that is not sending.
 	ClaimDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, after int64, limit int) ([]*Recipient, error)
-	// RenewDeliveries extends the lease of every pending row worker holds
-	// in the broadcast.
-	RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration) error
+	// RenewDeliveries extends worker's lease on those of the users' rows
+	// it still holds pending in the broadcast.
+	RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, users []int64) error
 	// MarkDeliveries records sends in one transaction: each row that is
 	// still pending moves to its result's status (sent_at set for sent)
 	// and the counters follow; a row no longer pending is left as it is.

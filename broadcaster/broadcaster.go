@@ -50,8 +50,8 @@ type Compose func(ctx context.Context, b *segmentbot.Broadcast, seg *segmentbot.
 // Defaults of Config.
 const (
 	DefaultRate          = 40
-	DefaultWindow        = 64
-	DefaultBatch         = 200
+	DefaultWindow        = 256
+	DefaultBatch         = 500
 	DefaultLease         = 30 * time.Second
 	DefaultPoll          = time.Second
 	DefaultMaxAttempts   = 5

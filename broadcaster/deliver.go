@@ -36,6 +36,7 @@ type delivery struct {
 	// dispatched is closed when the dispatcher returned.
 	dispatched chan struct{}
 	sends      sync.WaitGroup
+	held       heldRows // rows claimed here and not recorded yet
 	started    time.Time
 }
 
@@ -53,6 +54,7 @@ func newDelivery(b *Broadcaster, br *segmentbot.Broadcast, owner bool) *delivery
 		retries: make(chan *retry, b.cfg.Window),
 
 		dispatched: make(chan struct{}),
+		held:       heldRows{ids: map[int64]struct{}{}},
 	}
 	d.owner.Store(owner)
 	d.br.Store(br)
@@ -127,52 +129,94 @@ func (d *delivery) send(ctx context.Context) error {
 }
 
 // dispatch claims rows in batches and starts each send at its slot.
-// Retries come back through d.retries. A helper stops when nothing is
-// left to claim; the owner goes on until no row is pending anywhere.
+// The next batch is claimed while the current one is half sent, so
+// sending never waits for the database. Retries come back through
+// d.retries. A helper stops when nothing is left to claim; the owner goes
+// on until no row is pending anywhere.
 func (d *delivery) dispatch(ctx context.Context) error {
 	cfg := &d.b.cfg
 	var queue []*segmentbot.Recipient
 	var waiting []*retry
 	var after int64
+	var fetch chan claimed
+	drained := false // the last claim from the start found nothing
 	for ctx.Err() == nil && !d.stop.Load() {
 		waiting = d.collectRetries(waiting)
-		var r *segmentbot.Recipient
 		if i := dueRetry(waiting, cfg.Now()); i >= 0 {
-			r = waiting[i].r
+			r := waiting[i].r
 			waiting = slices.Delete(waiting, i, i+1)
-		} else if len(queue) > 0 {
-			r, queue = queue[0], queue[1:]
-		} else {
-			batch, err := cfg.Store.ClaimDeliveries(ctx, d.id, d.b.worker, cfg.Lease, after, cfg.Batch)
-			if err != nil {
-				return fmt.Errorf("claim deliveries: %w", err)
-			}
-			if len(batch) == 0 && after > 0 {
-				after = 0 // rows released behind us: leases of replicas that died
-				continue
-			}
-			if len(batch) > 0 {
-				queue, after = batch, batch[len(batch)-1].User.ID
-				continue
-			}
-			if len(waiting) == 0 && d.idle() {
-				if !d.owner.Load() {
-					return nil
-				}
-				if done, err := d.nothingPending(ctx); err != nil || done {
-					return err
-				}
-			}
-			if err := sleepCtx(ctx, d.nextWake(waiting)); err != nil {
-				return nil
+			if err := d.start(ctx, r); err != nil {
+				return err
 			}
 			continue
 		}
-		if err := d.start(ctx, r); err != nil {
-			return err
+		if fetch == nil && !drained && len(queue) <= cfg.Batch/2 {
+			fetch = d.claim(ctx, after)
 		}
+		if len(queue) > 0 {
+			r := queue[0]
+			queue = queue[1:]
+			if err := d.start(ctx, r); err != nil {
+				return err
+			}
+			continue
+		}
+		if fetch != nil {
+			var got claimed
+			select {
+			case got = <-fetch:
+			case <-ctx.Done():
+				return nil
+			}
+			fetch = nil
+			switch {
+			case got.err != nil:
+				return got.err
+			case len(got.batch) > 0:
+				queue, after = got.batch, got.batch[len(got.batch)-1].User.ID
+				d.held.add(got.batch)
+			case after > 0:
+				after = 0 // rows released behind us: leases of replicas that died
+			default:
+				drained = true
+			}
+			continue
+		}
+		if len(waiting) == 0 && d.idle() {
+			if !d.owner.Load() {
+				return nil
+			}
+			if done, err := d.nothingPending(ctx); err != nil || done {
+				return err
+			}
+		}
+		if err := sleepCtx(ctx, d.nextWake(waiting)); err != nil {
+			return nil
+		}
+		drained = false
 	}
 	return nil
+}
+
+// claimed is the outcome of one claim of rows.
+type claimed struct {
+	batch []*segmentbot.Recipient
+	err   error
+}
+
+// claim claims the next batch after user id after in a goroutine and
+// delivers it on the channel returned.
+func (d *delivery) claim(ctx context.Context, after int64) chan claimed {
+	cfg := &d.b.cfg
+	out := make(chan claimed, 1)
+	go func() {
+		batch, err := cfg.Store.ClaimDeliveries(ctx, d.id, d.b.worker, cfg.Lease, after, cfg.Batch)
+		if err != nil {
+			err = fmt.Errorf("claim deliveries: %w", err)
+		}
+		out <- claimed{batch, err}
+	}()
+	return out
 }
 
 // start waits for a token and the recipient's slot, then sends in a
@@ -277,8 +321,41 @@ func (d *delivery) flush() {
 			d.log().Error("record deliveries", "rows", len(batch), "try", try+1, "err", err)
 			time.Sleep(min(time.Duration(try+1)*100*time.Millisecond, 2*time.Second))
 		}
+		d.held.remove(batch)
 		for range batch {
 			<-d.tokens
 		}
 	}
+}
+
+// heldRows is the set of rows a delivery holds a lease on, for renewal.
+type heldRows struct {
+	mu  sync.Mutex
+	ids map[int64]struct{}
+}
+
+func (h *heldRows) add(batch []*segmentbot.Recipient) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range batch {
+		h.ids[r.User.ID] = struct{}{}
+	}
+}
+
+func (h *heldRows) remove(results []segmentbot.DeliveryResult) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range results {
+		delete(h.ids, r.UserID)
+	}
+}
+
+func (h *heldRows) list() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make([]int64, 0, len(h.ids))
+	for id := range h.ids {
+		ids = append(ids, id)
+	}
+	return ids
 }

@@ -117,7 +117,7 @@ func (r *fakeReporter) Finished(ctx context.Context, b *segmentbot.Broadcast) er
 }
 
 // wait waits for the Finished report and returns it.
-func (r *fakeReporter) wait(t *testing.T, timeout time.Duration) *segmentbot.Broadcast {
+func (r *fakeReporter) wait(t testing.TB, timeout time.Duration) *segmentbot.Broadcast {
 	t.Helper()
 	select {
 	case <-r.done:
@@ -176,7 +176,7 @@ func compose(ctx context.Context, b *segmentbot.Broadcast, seg *segmentbot.Segme
 }
 
 // start runs a broadcaster with test timings until the test ends.
-func start(t *testing.T, cfg broadcaster.Config) *broadcaster.Broadcaster {
+func start(t testing.TB, cfg broadcaster.Config) *broadcaster.Broadcaster {
 	t.Helper()
 	if cfg.Compose == nil {
 		cfg.Compose = compose

@@ -38,7 +38,7 @@ func (d *delivery) watch(ctx context.Context) {
 			continue
 		}
 		renewed = time.Now()
-		if err := cfg.Store.RenewDeliveries(ctx, d.id, d.b.worker, cfg.Lease); err != nil && ctx.Err() == nil {
+		if err := cfg.Store.RenewDeliveries(ctx, d.id, d.b.worker, cfg.Lease, d.held.list()); err != nil && ctx.Err() == nil {
 			d.log().Error("renew delivery leases", "err", err)
 		}
 		if d.owner.Load() {

@@ -117,6 +117,11 @@ func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast,
 		if err != nil {
 			return fmt.Errorf("fix audience of broadcast %d: %w", id, err)
 		}
+		if a := db.dialect.afterAudience; a != "" {
+			if _, err := tx.ExecContext(ctx, a); err != nil {
+				return fmt.Errorf("fix audience of broadcast %d: %s: %w", id, a, err)
+			}
+		}
 		now := db.now()
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE broadcasts SET status = ?, started_at = ?, audience = ? WHERE id = ?`),
 			segmentbot.BroadcastSending, now, n, id); err != nil {
@@ -224,13 +229,20 @@ func (db *DB) skipOptedOut(ctx context.Context, tx *sqlx.Tx, id, segment int64, 
 	return slices.DeleteFunc(ids, func(u int64) bool { return gone[u] }), nil
 }
 
-// RenewDeliveries extends the lease of the pending rows worker holds.
-func (db *DB) RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration) error {
-	_, err := db.db.ExecContext(ctx, db.db.Rebind(`
-		UPDATE deliveries SET claimed_until = ? WHERE broadcast_id = ? AND claimed_by = ? AND status = 'pending'`),
-		db.now().Add(lease), id, worker)
-	if err != nil {
-		return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
+// RenewDeliveries extends worker's lease on the pending rows of users it
+// holds, by key: a replica names its rows rather than having every row of
+// a large broadcast scanned for its name.
+func (db *DB) RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, users []int64) error {
+	until := db.now().Add(lease)
+	for chunk := range slices.Chunk(users, 1000) {
+		query, args, err := sqlx.In(`UPDATE deliveries SET claimed_until = ?
+			WHERE broadcast_id = ? AND user_id IN (?) AND claimed_by = ? AND status = 'pending'`, until, id, chunk, worker)
+		if err != nil {
+			return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
+		}
+		if _, err := db.db.ExecContext(ctx, db.db.Rebind(query), args...); err != nil {
+			return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
+		}
 	}
 	return nil
 }

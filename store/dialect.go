@@ -37,6 +37,11 @@ type dialect struct {
 	// million-row import looks like one row, and the set-based statements
 	// that follow get nested-loop plans that never finish.
 	afterStage string
+	// afterAudience runs after an audience is fixed, in the same
+	// transaction, for the same reason: without fresh statistics on a
+	// deliveries table that just grew by a million rows, the planner reads
+	// every row of the broadcast to mark or claim a few hundred of them.
+	afterAudience string
 	// bulkSettings run first in the transactions of the set-based import
 	// statements. On PostgreSQL: enough memory that a million-row import
 	// hashes and sorts in memory instead of spilling to disk, and no merge
@@ -74,6 +79,7 @@ var postgres = &dialect{
 		"SET LOCAL max_parallel_workers_per_gather = 0"},
 	stageRows:         copyStagedRows,
 	afterStage:        "ANALYZE import_rows",
+	afterAudience:     "ANALYZE deliveries",
 	applyRows:         pgApplyRows,
 	isUniqueViolation: pqUniqueViolation,
 }

@@ -63,6 +63,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, httpClien
 
 func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 	cfg, log := a.cfg, a.log
+	if httpClient == nil {
+		httpClient = outboundClient()
+	}
 	sign := signer.New(cfg.SigningKey)
 	m := metrics.New()
 	messengers := map[string]segmentbot.Messenger{}
@@ -283,6 +286,18 @@ func (i *importAdapter) StartUpload(ctx context.Context, segmentID int64, body i
 	}
 	i.runner.Wake()
 	return imp, nil
+}
+
+// outboundClient is the HTTP client of every outbound call. A broadcast
+// keeps up to the broadcaster's window of sends in flight to one Bot
+// Connector host; the default transport keeps only two idle connections
+// per host, and would open (and leave in TIME_WAIT) a new one for nearly
+// every send.
+func outboundClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 2 * broadcaster.DefaultWindow
+	t.MaxIdleConnsPerHost = broadcaster.DefaultWindow
+	return &http.Client{Timeout: 30 * time.Second, Transport: t}
 }
 
 // redact hides a password in a database URL for logs.

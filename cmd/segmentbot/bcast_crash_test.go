@@ -40,8 +40,8 @@ func deliveryEnv(kit *teamstest.Kit, dsn string, rate int) map[string]string {
 }
 
 // seedRecipients makes users 1..n members of segment, each with a known
-// personal conversation a:conv-<i> on the kit's connector.
-func seedRecipients(t testing.TB, db *testDB, kit *teamstest.Kit, segment int64, n int) {
+// personal conversation a:conv-<i> on the connector at serviceURL.
+func seedRecipients(t testing.TB, db *testDB, serviceURL string, segment int64, n int) {
 	t.Helper()
 	now := time.Now().UTC()
 	db.exec(t, `
@@ -50,7 +50,7 @@ func seedRecipients(t testing.TB, db *testDB, kit *teamstest.Kit, segment int64,
 		SELECT i, ?, ?, '29:user' || i, 'user' || i || '@contoso.com', 'User ' || i, TRUE, TRUE,
 			'{"serviceUrl":"' || ? || '","conversationId":"a:conv-' || i || '","tenantId":"' || ? || '","userId":"29:user' || i || '"}', ?
 		FROM g`,
-		n, segmentbot.ChannelTeams, teamstest.TenantID, kit.ServiceURL(), teamstest.TenantID, now)
+		n, segmentbot.ChannelTeams, teamstest.TenantID, serviceURL, teamstest.TenantID, now)
 	if db.postgres {
 		db.exec(t, `SELECT setval(pg_get_serial_sequence('users', 'id'), (SELECT max(id) FROM users))`)
 	}
@@ -119,7 +119,7 @@ func TestDeliverySurvivesAKillMidSend(t *testing.T) {
 			p := startProcess(t, bin, env)
 			db := openSQL(t, dsn)
 			seg := p.createSegment("Crash")
-			seedRecipients(t, db, kit, seg, n)
+			seedRecipients(t, db, kit.ServiceURL(), seg, n)
 			id := createDelivered(t, dsn, seg)
 
 			for len(received(kit)) < n/3 {
@@ -183,7 +183,7 @@ func TestTwoServiceReplicasShareOneBroadcast(t *testing.T) {
 	replicas := []*process{startProcess(t, bin, env), startProcess(t, bin, env)}
 	db := openSQL(t, dsn)
 	seg := replicas[0].createSegment("Replicas")
-	seedRecipients(t, db, kit, seg, n)
+	seedRecipients(t, db, kit.ServiceURL(), seg, n)
 	id := createDelivered(t, dsn, seg)
 	if status := waitBroadcast(t, db, id, 2*time.Minute); status != segmentbot.BroadcastSent {
 		t.Fatalf("status %s, want sent", status)
