@@ -162,13 +162,7 @@ func (db *DB) FindBroadcasts(ctx context.Context, now time.Time, upcomingOnly bo
 // returns it; one cancelled already is returned as it is. ENOTFOUND, and
 // ECONFLICT for a finished one.
 func (db *DB) CancelBroadcast(ctx context.Context, id int64) (*segmentbot.Broadcast, error) {
-	var b *segmentbot.Broadcast
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		b, err = getBroadcast(ctx, tx, id, `SELECT `+broadcastColumns+` FROM broadcasts WHERE id = ?`+db.dialect.lockRow, id)
-		if err != nil {
-			return err
-		}
+	b, err := db.changeBroadcast(ctx, id, func(tx *sqlx.Tx, b *segmentbot.Broadcast) error {
 		switch b.Status {
 		case segmentbot.BroadcastCancelled:
 			return nil
@@ -186,6 +180,24 @@ func (db *DB) CancelBroadcast(ctx context.Context, id int64) (*segmentbot.Broadc
 		return nil, err
 	}
 	return b, db.fillCounts(ctx, db.db, b)
+}
+
+// changeBroadcast runs fn in a transaction with broadcast id locked and
+// loaded, and returns the broadcast as fn left it. ENOTFOUND.
+func (db *DB) changeBroadcast(ctx context.Context, id int64, fn func(tx *sqlx.Tx, b *segmentbot.Broadcast) error) (*segmentbot.Broadcast, error) {
+	var b *segmentbot.Broadcast
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var err error
+		b, err = getBroadcast(ctx, tx, id, `SELECT `+broadcastColumns+` FROM broadcasts WHERE id = ?`+db.dialect.lockRow, id)
+		if err != nil {
+			return err
+		}
+		return fn(tx, b)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
 }
 
 // deliveryCount is one counter of delivery_counts.

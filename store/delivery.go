@@ -80,13 +80,7 @@ func (db *DB) FindSendingBroadcasts(ctx context.Context) ([]*segmentbot.Broadcas
 // broadcast's row, so a second call (another replica, a restart) finds it
 // sending and does nothing. See audienceFilter for the filter.
 func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast, error) {
-	var b *segmentbot.Broadcast
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		b, err = getBroadcast(ctx, tx, id, `SELECT `+broadcastColumns+` FROM broadcasts WHERE id = ?`+db.dialect.lockRow, id)
-		if err != nil {
-			return err
-		}
+	return db.changeBroadcast(ctx, id, func(tx *sqlx.Tx, b *segmentbot.Broadcast) error {
 		if b.Message == nil {
 			return segmentbot.Errorf(segmentbot.EINVALID, "Broadcast %d has no message: it is a placeholder and is never sent.", id)
 		} else if b.Status != segmentbot.BroadcastScheduled {
@@ -130,7 +124,6 @@ func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast,
 		b.Status, b.StartedAt, b.Audience, b.Pending = segmentbot.BroadcastSending, &now, n, n
 		return nil
 	})
-	return b, err
 }
 
 // ClaimDeliveries leases up to limit pending rows of a sending broadcast
@@ -334,13 +327,7 @@ func addDeliveryCounts(ctx context.Context, tx *sqlx.Tx, id int64, counts map[[2
 // its final status from the counters; a cancelled one only gets its
 // finish time. ECONFLICT while rows are pending, ENOTFOUND.
 func (db *DB) FinishBroadcast(ctx context.Context, id int64) (*segmentbot.Broadcast, error) {
-	var b *segmentbot.Broadcast
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var err error
-		b, err = getBroadcast(ctx, tx, id, `SELECT `+broadcastColumns+` FROM broadcasts WHERE id = ?`+db.dialect.lockRow, id)
-		if err != nil {
-			return err
-		}
+	return db.changeBroadcast(ctx, id, func(tx *sqlx.Tx, b *segmentbot.Broadcast) error {
 		if err := db.fillCounts(ctx, tx, b); err != nil {
 			return err
 		}
@@ -370,7 +357,6 @@ func (db *DB) FinishBroadcast(ctx context.Context, id int64) (*segmentbot.Broadc
 		}
 		return nil
 	})
-	return b, err
 }
 
 // MarkBroadcastReported records that the final report was delivered.
