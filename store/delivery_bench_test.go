@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,6 +42,7 @@ func BenchmarkFixAudience(b *testing.B) {
 				b.Fatal(err)
 			}
 			seedAudience(b, dialect, dsn, seg.ID, benchAudience)
+			var took []time.Duration
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				br := &segmentbot.Broadcast{SegmentID: seg.ID, Name: "bench", ScheduledAt: time.Now(),
@@ -53,11 +55,13 @@ func BenchmarkFixAudience(b *testing.B) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				b.ReportMetric(time.Since(start).Seconds(), "s/fix")
+				took = append(took, time.Since(start))
 				if got.Audience != int64(benchAudience) {
 					b.Fatalf("audience %d, want %d", got.Audience, benchAudience)
 				}
 			}
+			slices.Sort(took)
+			b.ReportMetric(took[len(took)/2].Seconds(), "median_s/fix")
 		})
 	}
 }
