@@ -111,11 +111,6 @@ func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast,
 		if err != nil {
 			return fmt.Errorf("fix audience of broadcast %d: %w", id, err)
 		}
-		if a := db.dialect.afterAudience; a != "" {
-			if _, err := tx.ExecContext(ctx, a); err != nil {
-				return fmt.Errorf("fix audience of broadcast %d: %s: %w", id, a, err)
-			}
-		}
 		now := db.now()
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE broadcasts SET status = ?, started_at = ?, audience = ? WHERE id = ?`),
 			segmentbot.BroadcastSending, now, n, id); err != nil {
@@ -133,7 +128,7 @@ func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast,
 // skipped / opted_out in the same transaction.
 func (db *DB) ClaimDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, after int64, limit int) ([]*segmentbot.Recipient, error) {
 	var claimed []*segmentbot.Recipient
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err := db.inKeyedTx(ctx, func(tx *sqlx.Tx) error {
 		var segment []int64
 		if err := tx.SelectContext(ctx, &segment, tx.Rebind(`SELECT segment_id FROM broadcasts WHERE id = ? AND status = ?`),
 			id, segmentbot.BroadcastSending); err != nil {
@@ -227,17 +222,31 @@ func (db *DB) skipOptedOut(ctx context.Context, tx *sqlx.Tx, id, segment int64, 
 // a large broadcast scanned for its name.
 func (db *DB) RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, users []int64) error {
 	until := db.now().Add(lease)
-	for chunk := range slices.Chunk(users, 1000) {
-		query, args, err := sqlx.In(`UPDATE deliveries SET claimed_until = ?
-			WHERE broadcast_id = ? AND user_id IN (?) AND claimed_by = ? AND status = 'pending'`, until, id, chunk, worker)
-		if err != nil {
-			return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
+	return db.inKeyedTx(ctx, func(tx *sqlx.Tx) error {
+		for chunk := range slices.Chunk(users, 1000) {
+			query, args, err := sqlx.In(`UPDATE deliveries SET claimed_until = ?
+				WHERE broadcast_id = ? AND user_id IN (?) AND claimed_by = ? AND status = 'pending'`, until, id, chunk, worker)
+			if err != nil {
+				return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
+			}
+			if _, err := tx.ExecContext(ctx, tx.Rebind(query), args...); err != nil {
+				return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
+			}
 		}
-		if _, err := db.db.ExecContext(ctx, db.db.Rebind(query), args...); err != nil {
-			return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
+		return nil
+	})
+}
+
+// inKeyedTx is inTx with the dialect's keyedSettings applied first.
+func (db *DB) inKeyedTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
+	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+		for _, s := range db.dialect.keyedSettings {
+			if _, err := tx.ExecContext(ctx, s); err != nil {
+				return fmt.Errorf("%s: %w", s, err)
+			}
 		}
-	}
-	return nil
+		return fn(tx)
+	})
 }
 
 // MarkDeliveries records sends in one transaction (see markDeliveries).
@@ -245,7 +254,7 @@ func (db *DB) MarkDeliveries(ctx context.Context, id int64, results []segmentbot
 	if len(results) == 0 {
 		return nil
 	}
-	return db.inTx(ctx, func(tx *sqlx.Tx) error { return db.markDeliveries(ctx, tx, id, results) })
+	return db.inKeyedTx(ctx, func(tx *sqlx.Tx) error { return db.markDeliveries(ctx, tx, id, results) })
 }
 
 // resultGroup is the results that one UPDATE writes.
