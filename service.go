@@ -313,6 +313,7 @@ type Store interface {
 	ImportService
 	BroadcastService
 	DeliveryService
+	DraftService
 	WarningService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
