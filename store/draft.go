@@ -103,7 +103,7 @@ func (db *DB) ConfirmDraft(ctx context.Context, id int64, at time.Time, by int64
 			return nil
 		}
 		b = &segmentbot.Broadcast{SegmentID: d.SegmentID, Name: d.Name, ScheduledAt: at, CreatedBy: by, Message: &d.Message, Filter: d.Filter}
-		if err := db.insertBroadcast(ctx, tx, b); err != nil {
+		if err := db.insertDraftBroadcast(ctx, tx, id, b); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE broadcast_drafts SET state = ?, broadcast_id = ? WHERE id = ?`),
@@ -152,18 +152,20 @@ func (db *DB) CountRecipients(ctx context.Context, segmentID int64) (int64, erro
 	return n, nil
 }
 
-// insertBroadcast stores b as scheduled inside tx; ENOTFOUND when its
+// insertDraftBroadcast stores draft id as the scheduled broadcast b
+// inside tx, copying its message and filter as stored; ENOTFOUND when its
 // segment is gone.
-func (db *DB) insertBroadcast(ctx context.Context, tx *sqlx.Tx, b *segmentbot.Broadcast) error {
+func (db *DB) insertDraftBroadcast(ctx context.Context, tx *sqlx.Tx, id int64, b *segmentbot.Broadcast) error {
 	b.ScheduledAt = b.ScheduledAt.UTC().Truncate(time.Microsecond)
-	b.Status, b.CreatedAt = segmentbot.BroadcastScheduled, db.now()
+	b.Status, b.CreatedAt, b.FailedByReason = segmentbot.BroadcastScheduled, db.now(), map[string]int64{}
 	var ids []int64
 	err := tx.SelectContext(ctx, &ids, tx.Rebind(`
-		INSERT INTO broadcasts (segment_id, name, scheduled_at, created_by, status, created_at)
-		SELECT id, ?, ?, ?, ?, ? FROM segments WHERE id = ?
-		RETURNING id`), b.Name, b.ScheduledAt, b.CreatedBy, b.Status, b.CreatedAt, b.SegmentID)
+		INSERT INTO broadcasts (segment_id, name, scheduled_at, created_by, status, created_at, message, filter)
+		SELECT d.segment_id, d.name, ?, ?, ?, ?, d.message, NULLIF(d.filter, '')
+		FROM broadcast_drafts d JOIN segments s ON s.id = d.segment_id WHERE d.id = ?
+		RETURNING id`), b.ScheduledAt, b.CreatedBy, b.Status, b.CreatedAt, id)
 	if err != nil {
-		return fmt.Errorf("create broadcast: %w", err)
+		return fmt.Errorf("create broadcast from draft %d: %w", id, err)
 	} else if len(ids) == 0 {
 		return segmentbot.Errorf(segmentbot.ENOTFOUND, "The segment of this broadcast was deleted.")
 	}
