@@ -181,4 +181,8 @@ type DraftService interface {
 	// CountRecipients counts the members of a segment who have not opted
 	// out: who a broadcast to it would reach now.
 	CountRecipients(ctx context.Context, segmentID int64) (int64, error)
+	// FindChatUsers returns the users that have a chat with the bot and
+	// match one of identities (SEGMENTBOT_ADMINS' emails/UPNs, AAD object
+	// ids, channel ids): whom a broadcast made through REST reports to.
+	FindChatUsers(ctx context.Context, identities []string) ([]*User, error)
 }
