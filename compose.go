@@ -92,8 +92,10 @@ func checkCard(raw json.RawMessage) error {
 	if card["type"] != "AdaptiveCard" {
 		return Errorf(EINVALID, "The card must be an Adaptive Card: its \"type\" must be \"AdaptiveCard\", not %v.", quoteAny(card["type"]))
 	}
-	if _, ok := card["body"].([]any); card["body"] != nil && !ok {
-		return Errorf(EINVALID, "The card's \"body\" must be a list of elements.")
+	for _, list := range []string{"body", "actions"} {
+		if _, ok := card[list].([]any); card[list] != nil && !ok {
+			return Errorf(EINVALID, "The card's %q must be a list.", list)
+		}
 	}
 	return nil
 }

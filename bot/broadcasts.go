@@ -162,12 +162,13 @@ func (b *Bot) cancelBroadcast(ctx context.Context, arg string) (*segmentbot.Resp
 		target = br
 	}
 	if target == nil {
-		list, err := b.store.FindBroadcasts(ctx, b.now(), true)
+		list, err := b.store.FindBroadcasts(ctx, b.now(), false)
 		if err != nil {
 			return nil, fmt.Errorf("list broadcasts: %w", err)
 		}
 		for _, br := range list {
-			if strings.EqualFold(br.Name, arg) {
+			live := br.Status == segmentbot.BroadcastSending || (br.Status == segmentbot.BroadcastScheduled && (br.ScheduledAt.After(b.now()) || !br.IsPlaceholder()))
+			if live && strings.EqualFold(br.Name, arg) {
 				if target != nil {
 					return say(text("Several broadcasts are called %s; cancel one by its id (type broadcasts to see them).", arg))
 				}
@@ -176,10 +177,14 @@ func (b *Bot) cancelBroadcast(ctx context.Context, arg string) (*segmentbot.Resp
 		}
 	}
 	if target == nil {
-		return say(text("I found no upcoming broadcast called %s.", arg))
+		return say(text("I found no upcoming or sending broadcast called %s.", arg))
 	}
-	if _, err := b.store.CancelBroadcast(ctx, target.ID); err != nil {
+	cancelled, err := b.store.CancelBroadcast(ctx, target.ID)
+	if err != nil {
 		return friendly(err)
 	}
-	return say(text("Cancelled %s (#%d).", target.Name, target.ID))
+	if target.Status == segmentbot.BroadcastSending {
+		return say(text("Cancelled %s (#%d): sending stops now; the report will say who got it.", cancelled.Name, cancelled.ID))
+	}
+	return say(text("Cancelled %s (#%d).", cancelled.Name, cancelled.ID))
 }

@@ -33,6 +33,7 @@ func TestBroadcastWithMessageValidation(t *testing.T) {
 			{"a card of another type", body(`"message":{"card":{"type":"MessageCard"}}`), `its "type" must be "AdaptiveCard", not "MessageCard"`},
 			{"a card without a type", body(`"message":{"card":{"body":[]}}`), "not missing"},
 			{"a card with a body that is no list", body(`"message":{"card":{"type":"AdaptiveCard","body":"x"}}`), `"body" must be a list`},
+			{"a card with actions that are no list", body(`"message":{"card":{"type":"AdaptiveCard","actions":{}}}`), `"actions" must be a list`},
 			{"a card over the cap", body(`"message":{"card":{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"` + strings.Repeat("x", segmentbot.MaxBroadcastCard) + `"}]}}`), "keep it to 24000"},
 			{"a past time", body(`"message":{"text":"x"},"scheduled_at":"2020-01-01T00:00:00Z"`), "in the past"},
 			{"a time that is not RFC 3339", body(`"message":{"text":"x"},"scheduled_at":"tomorrow"`), "RFC 3339"},

@@ -142,8 +142,9 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 		Compose: func(_ context.Context, b *segmentbot.Broadcast, seg *segmentbot.Segment) (segmentbot.Message, error) {
 			return broadcaster.Copy(b, seg, sign), nil
 		},
-		Rate:  cfg.SendRate,
-		Lease: cfg.SendLease,
+		Reporter: a.bot.Reporter(),
+		Rate:     cfg.SendRate,
+		Lease:    cfg.SendLease,
 		OnSend: func(channel, status string, took time.Duration) {
 			m.BroadcastSends.WithLabelValues(channel, status).Inc()
 			m.BroadcastSendLatency.WithLabelValues(channel).Observe(took.Seconds())
