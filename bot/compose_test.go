@@ -95,7 +95,7 @@ func TestBroadcastConfirmation(t *testing.T) {
 		t.Run("Send now makes one broadcast due now; a second tap does nothing more", func(t *testing.T) {
 			r := preview("broadcast Sales as Now\nHello")
 			send := button(t, r, "Send now")
-			wantContains(t, render(w.tap(w.admin, send, false)), "Sending Now (#", "to 2 people now")
+			wantContains(t, render(w.tap(w.admin, send, false)), "On its way: Now (#", "goes to 2 people now")
 			list := broadcastsOf(t, w)
 			if len(list) != 1 || !list[0].ScheduledAt.Equal(w.now) || list[0].CreatedBy != w.admin.ID {
 				t.Fatalf("broadcasts %+v", list)

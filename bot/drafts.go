@@ -56,7 +56,7 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 		if err != nil {
 			return nil, err
 		}
-		return say(text("Sending %s (#%d) to %s now. I'll show the progress here; type cancel broadcast %d to stop it.",
+		return say(text("On its way: %s (#%d) goes to %s now. I'll show the progress here; type cancel broadcast %d to stop it.",
 			br.Name, br.ID, people(audience), br.ID))
 	}
 	return say(text("Scheduled %s (#%d) for %s. Type broadcasts to see it, or cancel broadcast %d to call it off.",
