@@ -270,3 +270,32 @@ func eachAction(card map[string]any, fn func(map[string]any)) {
 	}
 	walk(card)
 }
+
+func TestCancelBroadcastInChatStopsASendingOne(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, map[string]string{"SEGMENTBOT_SEND_RATE": "10"})
+		audience(t, s, 40)
+		before := len(s.kit.Sent())
+		s.post(s.kit.Message(s.admin, "broadcast Sales as Slow news\nSlowly **now**."))
+		decision := s.kit.WaitSent(t, before+2)[before+1]
+		s.post(s.kit.Submit(s.admin, action(t, decision.Card(), "Send now")))
+		s.waitForWithin("Sending Slow news", 10*time.Second)
+		for len(copies(s, "Slowly **now**.")) < 5 {
+			time.Sleep(20 * time.Millisecond)
+		}
+		if code, _ := s.post(s.kit.Message(s.admin, "cancel broadcast slow news")); code != 200 {
+			t.Fatal(code)
+		}
+		wantIn(t, replyText(s.waitFor("Cancelled Slow news")), "sending stops now")
+		report := replyText(s.waitForWithin("Slow news: cancelled", 10*time.Second))
+		got := len(copies(s, "Slowly **now**.")) - 1 // the admin's preview
+		wantIn(t, report, "Cancelled while sending", "Not sent (cancelled)", "Download deliveries.csv")
+		if got >= 40 {
+			t.Fatalf("%d of 40 members got it after the cancel", got)
+		}
+		time.Sleep(1500 * time.Millisecond)
+		if after := len(copies(s, "Slowly **now**.")) - 1; after != got {
+			t.Errorf("copies went on after the report: %d, then %d", got, after)
+		}
+	})
+}
