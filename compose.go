@@ -3,6 +3,7 @@ package segmentbot
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -95,6 +96,32 @@ func checkCard(raw json.RawMessage) error {
 	for _, list := range []string{"body", "actions"} {
 		if _, ok := card[list].([]any); card[list] != nil && !ok {
 			return Errorf(EINVALID, "The card's %q must be a list.", list)
+		}
+	}
+	return checkCardLinks(card)
+}
+
+// checkCardLinks holds every link of a card (url, iconUrl, backgroundImage
+// and the like) to https, as the message's own links are.
+func checkCardLinks(v any) error {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			s, isText := e.(string)
+			lk := strings.ToLower(k)
+			if isText && (strings.HasSuffix(lk, "url") || lk == "backgroundimage") {
+				if err := checkHTTPS(fmt.Sprintf("The card's %q", k), s); err != nil {
+					return err
+				}
+			} else if err := checkCardLinks(e); err != nil {
+				return err
+			}
+		}
+	case []any:
+		for _, e := range x {
+			if err := checkCardLinks(e); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -33,6 +33,8 @@ func TestBroadcastWithMessageValidation(t *testing.T) {
 			{"a card of another type", body(`"message":{"card":{"type":"MessageCard"}}`), `its "type" must be "AdaptiveCard", not "MessageCard"`},
 			{"a card without a type", body(`"message":{"card":{"body":[]}}`), "not missing"},
 			{"a card with a body that is no list", body(`"message":{"card":{"type":"AdaptiveCard","body":"x"}}`), `"body" must be a list`},
+			{"a card with a javascript link", body(`"message":{"card":{"type":"AdaptiveCard","actions":[{"type":"Action.OpenUrl","title":"x","url":"javascript:alert(1)"}]}}`), `The card's "url" must be an https:// link`},
+			{"a card with an http image deep inside", body(`"message":{"card":{"type":"AdaptiveCard","body":[{"type":"Container","items":[{"type":"Image","url":"http://example.com/a.png"}]}]}}`), `The card's "url" must be an https:// link`},
 			{"a card with actions that are no list", body(`"message":{"card":{"type":"AdaptiveCard","actions":{}}}`), `"actions" must be a list`},
 			{"a card over the cap", body(`"message":{"card":{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"` + strings.Repeat("x", segmentbot.MaxBroadcastCard) + `"}]}}`), "keep it to 24000"},
 			{"a past time", body(`"message":{"text":"x"},"scheduled_at":"2020-01-01T00:00:00Z"`), "in the past"},
@@ -70,7 +72,7 @@ func TestBroadcastWithMessageValidation(t *testing.T) {
 		})
 		t.Run("a whole Adaptive Card is accepted, named after the segment", func(t *testing.T) {
 			var b segmentbot.Broadcast
-			if st := f.call("POST", "/v1/broadcasts", body(`"scheduled_at":"`+future+`","message":{"card":{"type":"AdaptiveCard","version":"1.5","body":[{"type":"TextBlock","text":"Hi"}]}}`), &b); st != 201 {
+			if st := f.call("POST", "/v1/broadcasts", body(`"scheduled_at":"`+future+`","message":{"card":{"type":"AdaptiveCard","version":"1.5","body":[{"type":"TextBlock","text":"Hi"},{"type":"Image","url":"https://example.com/a.png"}],"actions":[{"type":"Action.OpenUrl","title":"Go","url":"https://example.com"}]}}`), &b); st != 201 {
 				t.Fatalf("status %d", st)
 			}
 			if b.Name != "Launch list broadcast" || !strings.Contains(string(b.Message.Card), "AdaptiveCard") {
