@@ -168,7 +168,7 @@ func TestBroadcastConfirmation(t *testing.T) {
 func TestBroadcastsMarksPlaceholders(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w, _ := composeWorld(t, db)
-		w.say(w.admin, "schedule Sales at 2026-12-01T09:00:00Z as Board meeting")
+		wantContains(t, w.say(w.admin, "schedule Sales at 2026-12-01T09:00:00Z as Board meeting"), "placeholder for a broadcast sent elsewhere: I send nothing")
 		r := w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "broadcast Sales at 2026-12-02T09:00:00Z as Real one\nHello"})
 		w.tap(w.admin, button(t, r, "Schedule"), false)
 		list := w.say(w.admin, "broadcasts")
