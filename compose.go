@@ -27,7 +27,7 @@ const (
 	MaxBroadcastButtons = 5      // link buttons; the Opt out button makes six
 	MaxButtonTitle      = 50
 	MaxURL              = 2048
-	MaxBroadcastCard    = 24_000 // bytes of a whole Adaptive Card
+	MaxBroadcastCard    = 24 << 10 // bytes of a whole Adaptive Card (as cards.MaxCardBytes)
 )
 
 // Validate checks a message before it is stored: text or a card, https

@@ -36,7 +36,7 @@ func TestBroadcastWithMessageValidation(t *testing.T) {
 			{"a card with a javascript link", body(`"message":{"card":{"type":"AdaptiveCard","actions":[{"type":"Action.OpenUrl","title":"x","url":"javascript:alert(1)"}]}}`), `The card's "url" must be an https:// link`},
 			{"a card with an http image deep inside", body(`"message":{"card":{"type":"AdaptiveCard","body":[{"type":"Container","items":[{"type":"Image","url":"http://example.com/a.png"}]}]}}`), `The card's "url" must be an https:// link`},
 			{"a card with actions that are no list", body(`"message":{"card":{"type":"AdaptiveCard","actions":{}}}`), `"actions" must be a list`},
-			{"a card over the cap", body(`"message":{"card":{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"` + strings.Repeat("x", segmentbot.MaxBroadcastCard) + `"}]}}`), "keep it to 24000"},
+			{"a card over the cap", body(`"message":{"card":{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"` + strings.Repeat("x", segmentbot.MaxBroadcastCard) + `"}]}}`), "keep it to 24576"},
 			{"a past time", body(`"message":{"text":"x"},"scheduled_at":"2020-01-01T00:00:00Z"`), "in the past"},
 			{"a time that is not RFC 3339", body(`"message":{"text":"x"},"scheduled_at":"tomorrow"`), "RFC 3339"},
 			{"a filter without a message", body(`"name":"x","scheduled_at":"` + future + `","filter":{"all":[{"attribute":"a","op":"exists"}]}`), "needs a \"message\""},
