@@ -51,7 +51,7 @@ func parseCompose(arg string, lines []string) (composed, error) {
 	if c.segment == "" {
 		return c, segmentbot.Errorf(segmentbot.EINVALID, "Name the segment. %s", composeUsage)
 	}
-	if strings.HasSuffix(strings.ToLower(head), " at") || (atAt >= 0 && c.when == "" && c.name == "") {
+	if strings.HasSuffix(strings.ToLower(head), " at") {
 		return c, segmentbot.Errorf(segmentbot.EINVALID, "Say when after at, e.g. at tomorrow 9:00. %s", composeUsage)
 	}
 	if utf8.RuneCountInString(c.name) > segmentbot.MaxBroadcastName {
