@@ -16,6 +16,7 @@ import (
 // opted out.
 func composeWorld(t *testing.T, db *store.DB) (*world, *segmentbot.Segment) {
 	w := newWorld(t, db)
+	db.Now = func() time.Time { return w.now } // drafts are dated by the bot's clock
 	seg := w.segment("Sales")
 	for i, id := range []string{"anna", "bob", "cleo"} {
 		u := w.user(id, id+"@contoso.com")
@@ -138,6 +139,16 @@ func TestBroadcastConfirmation(t *testing.T) {
 			wantContains(t, render(w.tap(w.admin, button(t, r, "Schedule"), false)), "has passed", "Tap Send now")
 			if len(broadcastsOf(t, w)) != before {
 				t.Fatal("a stale Schedule made a broadcast")
+			}
+		})
+		t.Run("a preview older than a week is not sent", func(t *testing.T) {
+			r := preview("broadcast Sales as Old\nHello")
+			w.now = w.now.Add(8 * 24 * time.Hour)
+			defer func() { w.now = w.now.Add(-8 * 24 * time.Hour) }()
+			before := len(broadcastsOf(t, w))
+			wantContains(t, render(w.tap(w.admin, button(t, r, "Send now"), false)), "more than a week old")
+			if len(broadcastsOf(t, w)) != before {
+				t.Fatal("an old preview made a broadcast")
 			}
 		})
 		t.Run("Cancel sends nothing, and Send now after it neither", func(t *testing.T) {

@@ -3,9 +3,14 @@ package bot
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 )
+
+// draftTTL is how long a preview can be confirmed: an old preview tapped
+// by mistake must not send what was written a month ago.
+const draftTTL = 7 * 24 * time.Hour
 
 // draftID reads the draft id a preview button carries (signed, so it is
 // one the bot handed out).
@@ -28,6 +33,9 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 	}
 	at := b.now()
 	loc := location(ev)
+	if d.State == segmentbot.DraftOpen && b.now().Sub(d.CreatedAt) > draftTTL {
+		return say(text("This preview is more than a week old, so I did not send it. Write the broadcast again to see it as it would go out today."))
+	}
 	if schedule {
 		if d.ScheduledAt == nil {
 			return say(text("This preview has no time; tap Send now, or write it again with at <time>."))
