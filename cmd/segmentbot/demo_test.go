@@ -62,6 +62,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"the confirmation says it is on its way", "On its way: Welcome week"},
 			{"the progress card is posted", "** Sending Welcome week **"},
 			{"Ben gets the broadcast with its Opt out", "Segment Bot → Ben Brown:\n    ** Welcome to Contoso **"},
+			{"the progress card is updated in place", "Segment Bot → Ada Admin (card updated):\n    ** Sending Welcome week **"},
 			{"the report replaces the progress card", "Segment Bot → Ada Admin (card updated):\n    ** Welcome week: sent with errors **"},
 			{"the report says why in words", "• they blocked the bot: 1"},
 			{"the report counts the sent", "Sent: 2,401"},
