@@ -74,7 +74,7 @@ func (b *Bot) schedule(ctx context.Context, ev segmentbot.Event, arg string) (*s
 			{Name: "Id", Value: strconv.FormatInt(br.ID, 10)},
 		},
 		Text: "I'll warn you if a large upload into this segment lands too close to it. " +
-			"This is a placeholder for a broadcast sent elsewhere: I send nothing for it. To send a message yourself, write broadcast " + seg.Name + " at <time>, then the message.",
+			"This is a placeholder for a broadcast sent elsewhere: I send nothing for it. To send a message yourself, write broadcast " + seg.Name + " at _time_, then the message.",
 		Buttons: []segmentbot.Button{{Title: "Broadcasts", Say: "broadcasts"}},
 	})
 }

@@ -13,7 +13,8 @@ import (
 )
 
 // composeUsage is how to write a broadcast, for the admin who got it wrong.
-const composeUsage = "Write it as broadcast <segment> [at <time>] [as <name>], then the message on the next lines:\n" +
+// What the admin fills in is in italics: Teams drops <...> as HTML.
+const composeUsage = "Write it as broadcast _segment_, optionally at _time_ and as _name_, then the message on the next lines:\n" +
 	"broadcast Sales at tomorrow 9:00 as Weekly news\n" +
 	"# An optional title\n" +
 	"The text, in **Markdown**.\n" +
@@ -115,7 +116,7 @@ func parseButton(s string) (segmentbot.LinkButton, error) {
 	}
 	b := segmentbot.LinkButton{Title: strings.TrimSpace(title), URL: strings.TrimSpace(link)}
 	if b.Title == "" || b.URL == "" {
-		return b, segmentbot.Errorf(segmentbot.EINVALID, "Write a button as button: <title> | https://link, not button:%s.", s)
+		return b, segmentbot.Errorf(segmentbot.EINVALID, "Write a button as button: _title_ | https://link, not button:%s.", s)
 	}
 	return b, nil
 }

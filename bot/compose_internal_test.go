@@ -62,7 +62,7 @@ func TestParseCompose(t *testing.T) {
 		{"an http image", "broadcast Sales\nHi\nimage: http://example.com/a.png", "The image URL must be an https:// link"},
 		{"an image with no link", "broadcast Sales\nHi\nimage:", "Put the picture's https:// link after image:"},
 		{"two images", "broadcast Sales\nHi\nimage: https://a.example/1.png\nimage: https://a.example/2.png", "one image"},
-		{"a button without a link", "broadcast Sales\nHi\nbutton: Read", "Write a button as button: <title> | https://link"},
+		{"a button without a link", "broadcast Sales\nHi\nbutton: Read", "Write a button as button: _title_ | https://link"},
 		{"a button to a javascript link", "broadcast Sales\nHi\nbutton: Click | javascript:alert(1)", "The link of button Click must be an https:// link"},
 		{"too many buttons", "broadcast Sales\nHi" + strings.Repeat("\nbutton: B | https://example.com", 6), "at most 5"},
 		{"text over the cap", "broadcast Sales\n" + strings.Repeat("x", segmentbot.MaxBroadcastText+1), "keep it to 10000"},
