@@ -149,7 +149,7 @@ func (b *Bot) statusLine(br *segmentbot.Broadcast) string {
 		return "scheduled"
 	}
 	return fmt.Sprintf("%s: %s sent, %s failed, %s pending", segmentbot.BroadcastStatusText(br.Status),
-		count(br.Sent), count(br.Failed), count(br.Pending))
+		segmentbot.Count(br.Sent), segmentbot.Count(br.Failed), segmentbot.Count(br.Pending))
 }
 
 func (b *Bot) cancelBroadcast(ctx context.Context, arg string) (*segmentbot.Response, error) {

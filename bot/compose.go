@@ -151,7 +151,7 @@ func (b *Bot) compose(ctx context.Context, ev segmentbot.Event, arg string) (*se
 			return friendly(err)
 		}
 		if !t.After(b.now()) {
-			return say(text("%s is in the past. Pick a time from now on, or leave out at to send it now.", t.In(loc).Format(whenLayout)))
+			return say(text("%s is in the past. Pick a time from now on, or leave out at to send it now.", showTime(t, loc)))
 		}
 		at = &t
 	}
@@ -170,9 +170,6 @@ func (b *Bot) compose(ctx context.Context, ev segmentbot.Event, arg string) (*se
 	return say(preview, b.draftCard(d, seg, audience, loc))
 }
 
-// whenLayout is how chat shows a broadcast's time.
-const whenLayout = "Mon 2 Jan 2006 15:04 MST"
-
 // draftCard is the card under a preview: what it is, whom it reaches,
 // and the buttons that decide.
 func (b *Bot) draftCard(d *segmentbot.BroadcastDraft, seg *segmentbot.Segment, audience int64, loc *time.Location) segmentbot.Message {
@@ -184,7 +181,7 @@ func (b *Bot) draftCard(d *segmentbot.BroadcastDraft, seg *segmentbot.Segment, a
 	}
 	buttons := []segmentbot.Button{{Title: "Send now", Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbSendDraft, SegmentID: seg.ID, Arg: id})}}
 	if d.ScheduledAt != nil {
-		when = d.ScheduledAt.In(loc).Format(whenLayout) + ", when you tap Schedule"
+		when = showTime(*d.ScheduledAt, loc) + ", when you tap Schedule"
 		msg.Text = "Above is exactly what each recipient will get, with its Opt out button. Nothing is sent or scheduled until you tap Send now or Schedule."
 		buttons = append(buttons, segmentbot.Button{Title: "Schedule", Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbScheduleDraft, SegmentID: seg.ID, Arg: id})})
 	}
@@ -199,18 +196,4 @@ func (b *Bot) draftCard(d *segmentbot.BroadcastDraft, seg *segmentbot.Segment, a
 }
 
 // people says a count of people.
-func people(n int64) string {
-	if n == 1 {
-		return "1 person"
-	}
-	return count(n) + " people"
-}
-
-// count writes n with thousands separators.
-func count(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
+func people(n int64) string { return segmentbot.Counted(n, "person", "people") }

@@ -129,7 +129,7 @@ func TestBroadcastConfirmation(t *testing.T) {
 			if list := broadcastsOf(t, w); !list[0].ScheduledAt.Equal(time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)) {
 				t.Fatalf("scheduled at %s", list[0].ScheduledAt)
 			}
-			wantContains(t, w.say(w.admin, "broadcasts"), "Later", "scheduled, Tue 1 Dec 09:00 UTC to Sales")
+			wantContains(t, w.say(w.admin, "broadcasts"), "Later", "scheduled, Tue 1 Dec 2026 09:00 UTC to Sales")
 		})
 		t.Run("a time that passed while the preview waited is refused", func(t *testing.T) {
 			r := preview("broadcast Sales at 2026-11-28T12:30:00Z as Stale\nHello")
@@ -183,7 +183,7 @@ func TestBroadcastsMarksPlaceholders(t *testing.T) {
 		r := w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "broadcast Sales at 2026-12-02T09:00:00Z as Real one\nHello"})
 		w.tap(w.admin, button(t, r, "Schedule"), false)
 		list := w.say(w.admin, "broadcasts")
-		wantContains(t, list, "Board meeting", "placeholder (no message: nothing is sent; made with schedule)", "Real one", "scheduled, Wed 2 Dec 09:00 UTC")
+		wantContains(t, list, "Board meeting", "placeholder (no message: nothing is sent; made with schedule)", "Real one", "scheduled, Wed 2 Dec 2026 09:00 UTC")
 		if strings.Count(list, "placeholder") != 1 {
 			t.Errorf("only the placeholder is marked: %s", list)
 		}

@@ -41,7 +41,7 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 			return say(text("This preview has no time; tap Send now, or write it again with at _time_."))
 		}
 		if d.State == segmentbot.DraftOpen && !d.ScheduledAt.After(b.now()) {
-			return say(text("%s has passed. Tap Send now to send it anyway, or write it again with a later time.", d.ScheduledAt.In(loc).Format(whenLayout)))
+			return say(text("%s has passed. Tap Send now to send it anyway, or write it again with a later time.", showTime(*d.ScheduledAt, loc)))
 		}
 		at = *d.ScheduledAt
 	}
@@ -68,7 +68,7 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 			br.Name, br.ID, people(audience), br.ID))
 	}
 	return say(text("Scheduled %s (#%d) for %s. Type broadcasts to see it, or cancel broadcast %d to call it off.",
-		br.Name, br.ID, br.ScheduledAt.In(loc).Format(whenLayout), br.ID))
+		br.Name, br.ID, showTime(br.ScheduledAt, loc), br.ID))
 }
 
 // alreadyText says where a confirmed broadcast stands.
@@ -76,7 +76,7 @@ func (b *Bot) alreadyText(br *segmentbot.Broadcast) string {
 	switch br.Status {
 	case segmentbot.BroadcastScheduled:
 		if br.ScheduledAt.After(b.now()) {
-			return "scheduled for " + br.ScheduledAt.UTC().Format(whenLayout)
+			return "scheduled for " + showTime(br.ScheduledAt, time.UTC)
 		}
 		return "on its way"
 	case segmentbot.BroadcastSending:

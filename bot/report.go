@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -192,30 +191,27 @@ func progressCard(br *segmentbot.Broadcast, segment string, left time.Duration) 
 		Title: "Sending " + br.Name,
 		Text:  fmt.Sprintf("To %s: %s. This card follows the sending; type cancel broadcast %d to stop it.", segment, people(br.Audience), br.ID),
 		Facts: []segmentbot.Fact{
-			{Name: "Sent", Value: count(br.Sent)},
-			{Name: "Failed", Value: count(br.Failed)},
-			{Name: "Left", Value: count(br.Pending)},
+			{Name: "Sent", Value: segmentbot.Count(br.Sent)},
+			{Name: "Failed", Value: segmentbot.Count(br.Failed)},
+			{Name: "Left", Value: segmentbot.Count(br.Pending)},
 			{Name: "Time left", Value: timeLeft(left)},
 		},
 	}
 	if br.Skipped > 0 {
-		msg.Facts = append(msg.Facts[:2], append([]segmentbot.Fact{{Name: "Skipped (opted out)", Value: count(br.Skipped)}}, msg.Facts[2:]...)...)
+		msg.Facts = append(msg.Facts[:2], append([]segmentbot.Fact{{Name: "Skipped (opted out)", Value: segmentbot.Count(br.Skipped)}}, msg.Facts[2:]...)...)
 	}
 	return msg
 }
 
-// timeLeft says an estimate the way people say it.
+// timeLeft says an estimate the way people say it: "about 5 minutes".
 func timeLeft(d time.Duration) string {
 	switch {
 	case d <= 0:
 		return "almost done"
 	case d < time.Minute:
 		return "less than a minute"
-	case d < time.Hour:
-		return fmt.Sprintf("about %d min", int((d+30*time.Second)/time.Minute))
 	}
-	d = d.Round(time.Minute)
-	return fmt.Sprintf("about %d h %d min", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	return "about " + segmentbot.Duration(d.Round(time.Minute))
 }
 
 // reportCard is the final report: the status, the counts, why copies did
@@ -225,15 +221,15 @@ func reportCard(br *segmentbot.Broadcast, segment, deliveriesURL string) segment
 		Title: br.Name + ": " + segmentbot.BroadcastStatusText(br.Status),
 		Facts: []segmentbot.Fact{
 			{Name: "Segment", Value: segment},
-			{Name: "Recipients", Value: count(br.Audience)},
-			{Name: "Sent", Value: count(br.Sent)},
-			{Name: "Failed", Value: count(br.Failed)},
-			{Name: "Skipped (opted out)", Value: count(br.Skipped)},
+			{Name: "Recipients", Value: segmentbot.Count(br.Audience)},
+			{Name: "Sent", Value: segmentbot.Count(br.Sent)},
+			{Name: "Failed", Value: segmentbot.Count(br.Failed)},
+			{Name: "Skipped (opted out)", Value: segmentbot.Count(br.Skipped)},
 		},
 		Buttons: []segmentbot.Button{{Title: "Download deliveries.csv", URL: deliveriesURL}},
 	}
 	if br.Status == segmentbot.BroadcastCancelled {
-		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Not sent (cancelled)", Value: count(br.Pending)})
+		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Not sent (cancelled)", Value: segmentbot.Count(br.Pending)})
 	}
 	if br.StartedAt != nil && br.FinishedAt != nil {
 		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Took", Value: took(br.FinishedAt.Sub(*br.StartedAt))})
@@ -262,22 +258,22 @@ func failureLines(byReason map[string]int64) []string {
 	seen := map[string]bool{}
 	for _, r := range segmentbot.DeliveryReasons {
 		if n := byReason[r]; n > 0 {
-			lines = append(lines, fmt.Sprintf("• %s: %s", segmentbot.DeliveryReasonText(r), count(n)))
+			lines = append(lines, fmt.Sprintf("• %s: %s", segmentbot.DeliveryReasonText(r), segmentbot.Count(n)))
 		}
 		seen[r] = true
 	}
 	for r, n := range byReason {
 		if !seen[r] && n > 0 {
-			lines = append(lines, fmt.Sprintf("• %s: %s", segmentbot.DeliveryReasonText(r), count(n)))
+			lines = append(lines, fmt.Sprintf("• %s: %s", segmentbot.DeliveryReasonText(r), segmentbot.Count(n)))
 		}
 	}
 	return lines
 }
 
-// took says how long sending took.
+// took says how long sending took: "11 seconds", "1 hour 5 minutes".
 func took(d time.Duration) string {
-	if d < time.Minute {
-		return strconv.Itoa(int(d.Round(time.Second)/time.Second)) + " s"
+	if d >= time.Minute {
+		d = d.Round(time.Minute)
 	}
-	return strings.TrimPrefix(timeLeft(d), "about ")
+	return segmentbot.Duration(d)
 }

@@ -87,8 +87,8 @@ func TestBroadcastProgressCard(t *testing.T) {
 				t.Fatalf("sent %v and %d updates; want one card updated 4 times", log.sent, log.updates)
 			}
 			versions := log.cards["msg-1"]
-			wantContains(t, versions[0], "Sending Monday news", "2,400 people", "cancel broadcast", "Sent: 0", "Left: 2,400", "Time left: about 5 min")
-			wantContains(t, versions[4], "Sent: 1,600", "Failed: 4", "Left: 796", "Time left: about 1 min")
+			wantContains(t, versions[0], "Sending Monday news", "2,400 people", "cancel broadcast", "Sent: 0", "Left: 2,400", "Time left: about 5 minutes")
+			wantContains(t, versions[4], "Sent: 1,600", "Failed: 4", "Left: 796", "Time left: about 1 minute")
 		})
 		t.Run("calls closer than a second apart are not shown", func(t *testing.T) {
 			before := log.updates
@@ -127,7 +127,7 @@ func TestBroadcastProgressCard(t *testing.T) {
 			}
 			report := log.cards["msg-1"][len(log.cards["msg-1"])-1]
 			wantContains(t, report, "Monday news: sent with errors", "Recipients: 2,400", "Sent: 2,390", "Failed: 8", "Skipped (opted out): 2",
-				"Took: 1 min", "Why copies did not go out:",
+				"Took: 1 minute", "Why copies did not go out:",
 				"• the bot cannot reach them (not in its teams, or it was removed): 4",
 				"• they blocked the bot: 3",
 				"• Teams kept refusing (too many requests) after every retry: 1",

@@ -95,7 +95,7 @@ func (s *story) followBroadcast() error {
 			s.t.bot(x)
 		}
 		if done {
-			s.t.note("and the same message, with its Opt out button, to %s other members", thousands(len(others)))
+			s.t.note("and the same message, with its Opt out button, to %s", segmentbot.Counted(int64(len(others)), "other member"))
 			s.bcastCopies = len(others)
 			return nil
 		}
@@ -134,6 +134,6 @@ func (s *story) showBroadcast() error {
 		return err
 	}
 	s.deliveryRows = lines - 1
-	s.t.note("Download deliveries.csv (signed /downloads link) -> deliveries.csv: %s rows", thousands(lines-1))
+	s.t.note("Download deliveries.csv (signed /downloads link) -> deliveries.csv: %s", segmentbot.Counted(int64(lines-1), "row"))
 	return nil
 }
