@@ -129,7 +129,7 @@ func demoTypo(i int, name string) string {
 	local := strings.ToLower(strings.ReplaceAll(name, " ", "."))
 	switch i % 5 {
 	case 0:
-		return local + "." + demoDomain // lost the @
+		return local + "@" // lost the domain (without an @ it would be an employee id, not_found)
 	case 1:
 		return local + "@@" + demoDomain
 	case 2:
