@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/segmentbot/segmentbot"
-	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
+	"github.com/segmentbot/segmentbot/bot/teams/faketeams"
 )
 
 // demoBroadcast is the message Ada writes in the last chapter.
@@ -27,7 +27,7 @@ const demoSendRate = "1000"
 func (s *story) sendBroadcast() error {
 	s.t.chapter("7. Ada writes a broadcast in chat, checks the preview and sends it")
 	blocked := s.p.roster[10]
-	s.w.kit.FailOpen(blocked.ID, teamstest.Blocked)
+	s.w.kit.FailOpen(blocked.ID, faketeams.Blocked)
 	s.t.note("%s blocked Segment Bot in Teams some time ago", blocked.Name)
 	sent, err := s.sayUntil(s.p.admin, demoBroadcast, saying("Preview: Welcome week"))
 	if err != nil {
@@ -79,7 +79,7 @@ func (s *story) followBroadcast() error {
 				others[x.ConversationID] = true
 				continue
 			}
-			if x.ConversationID == teamstest.PersonalConversation(s.p.newcomer) && strings.Contains(lines, "Welcome to Contoso") {
+			if x.ConversationID == faketeams.PersonalConversation(s.p.newcomer) && strings.Contains(lines, "Welcome to Contoso") {
 				s.benCopy = x.Card()
 			}
 			if strings.Contains(lines, "Welcome week: sent") {
