@@ -83,6 +83,7 @@ func TestManifestMatchesTheOfficialSchema(t *testing.T) {
 		}},
 		{"with webApplicationInfo", manifest.Options{
 			AppID: appID, PublicURL: "https://bot.example.com", TeamsAppID: "99999999-8888-4777-8666-555555555555",
+			PrivacyURL: privacyURL, TermsURL: termsURL,
 		}},
 	}
 	for _, tt := range tests {
