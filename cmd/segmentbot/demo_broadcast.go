@@ -17,6 +17,10 @@ const demoBroadcast = "broadcast " + demoSegment + " as Welcome week\n" +
 	"Bring your badge; breakfast is on us.\n" +
 	"button: Read the handbook | https://contoso.example/handbook"
 
+// demoSendWait bounds the wait for the broadcast's report: 2,402 sends
+// take a few seconds, several times that under the race detector.
+const demoSendWait = 2 * time.Minute
+
 // demoSendRate is the demo's SEGMENTBOT_SEND_RATE: the fake connector
 // takes what Teams would not (50 requests a second per tenant), so 2,400
 // copies go out in a few seconds instead of a minute.
@@ -66,7 +70,7 @@ func (s *story) sendBroadcast() error {
 // (A second tap on Send now would change nothing: the preview is turned
 // into a broadcast once.)
 func (s *story) followBroadcast() error {
-	deadline := time.Now().Add(demoWait)
+	deadline := time.Now().Add(demoSendWait)
 	others := map[string]bool{}
 	updates := 0 // progress updates; only the first is in the transcript
 	for {
@@ -100,7 +104,7 @@ func (s *story) followBroadcast() error {
 			return nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("demo: no broadcast report after %s (%d copies seen)", demoWait, len(others))
+			return fmt.Errorf("demo: no broadcast report after %s (%d copies seen)", demoSendWait, len(others))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
