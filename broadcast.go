@@ -36,6 +36,9 @@ type Broadcast struct {
 	Filter     *Filter    `json:"filter"`
 	StartedAt  *time.Time `json:"started_at"`
 	FinishedAt *time.Time `json:"finished_at"`
+	// ProgressMessage is the channel message id of the progress card the
+	// admin sees, once it was posted (updated in place afterwards).
+	ProgressMessage string `json:"-" db:"progress_msg"`
 	// Counts are filled by the finders from the delivery rows.
 	BroadcastCounts
 }
@@ -98,6 +101,23 @@ type Delivery struct {
 	Reason      string     `json:"reason,omitempty" db:"reason"`
 	Attempts    int        `json:"attempts" db:"attempts"`
 	SentAt      *time.Time `json:"sent_at" db:"sent_at"`
+}
+
+// Recipient is one delivery row a broadcaster claimed, with the user it
+// goes to. Attempts counts the sends tried before this claim.
+type Recipient struct {
+	User     *User
+	Attempts int
+}
+
+// DeliveryResult is the outcome of one recipient's send: Status sent,
+// failed or skipped, with a Reason for the last two, and the number of
+// sends tried in all.
+type DeliveryResult struct {
+	UserID   int64
+	Status   string
+	Reason   string
+	Attempts int
 }
 
 // Warning statuses.

@@ -191,17 +191,94 @@ type ImportService interface {
 	DeleteImportsBefore(ctx context.Context, t time.Time) (int64, error)
 }
 
-// BroadcastService keeps scheduled broadcasts.
+// BroadcastService keeps broadcasts. The finders fill the counts
+// (BroadcastCounts) from per-status counters, never by counting rows.
 type BroadcastService interface {
-	// CreateBroadcast stores b as scheduled; ENOTFOUND for a missing
+	// CreateBroadcast stores b as scheduled, with its Message and Filter
+	// (nil Message: a placeholder, never sent); ENOTFOUND for a missing
 	// segment, EINVALID for a bad one.
 	CreateBroadcast(ctx context.Context, b *Broadcast) error
+	// FindBroadcastByID returns ENOTFOUND if there is none.
 	FindBroadcastByID(ctx context.Context, id int64) (*Broadcast, error)
 	// FindBroadcasts lists scheduled broadcasts after now, soonest first
 	// (all of them, newest first, when upcomingOnly is false).
 	FindBroadcasts(ctx context.Context, now time.Time, upcomingOnly bool) ([]*Broadcast, error)
-	// CancelBroadcast marks it cancelled; ENOTFOUND.
+	// CancelBroadcast marks a scheduled or sending broadcast cancelled and
+	// returns it: sending stops, and rows not sent stay pending. One that
+	// is cancelled already is returned as it is. ENOTFOUND; ECONFLICT for
+	// one that finished (sent, sent_with_errors, failed, past).
 	CancelBroadcast(ctx context.Context, id int64) (*Broadcast, error)
+}
+
+// DeliveryService is the store side of delivering broadcasts (DESIGN §7),
+// used by the broadcaster. A broadcast with a message goes scheduled ->
+// sending (FixAudience) -> sent | sent_with_errors | failed
+// (FinishBroadcast), or cancelled. Its owner (ClaimBroadcast, a lease)
+// fixes the audience, reports and finishes it; every replica may send its
+// rows (ClaimDeliveries, a lease per row).
+type DeliveryService interface {
+	// ClaimBroadcast leases to worker the oldest broadcast that needs an
+	// owner and whose lease is free: one with a message that is due
+	// (scheduled at or before now), one sending, or one that finished
+	// after it started and whose report was not delivered. It returns nil,
+	// nil when there is none.
+	ClaimBroadcast(ctx context.Context, worker string, now time.Time, lease time.Duration) (*Broadcast, error)
+	// RenewBroadcast extends worker's lease and returns the broadcast as
+	// it is now (a cancel shows in its status). ECONFLICT if worker lost
+	// the lease, ENOTFOUND.
+	RenewBroadcast(ctx context.Context, id int64, worker string, lease time.Duration) (*Broadcast, error)
+	// FindSendingBroadcasts lists the broadcasts being sent, oldest first,
+	// for replicas that help send them.
+	FindSendingBroadcasts(ctx context.Context) ([]*Broadcast, error)
+	// FixAudience writes, in one set-based statement, a pending delivery
+	// row for every member of the broadcast's segment who has not opted
+	// out (and matches its filter), each user once, and makes a scheduled
+	// broadcast sending with StartedAt and Audience set. A second call
+	// does nothing. It returns the broadcast as it is then (a cancelled
+	// one is returned unchanged). ENOTFOUND; EINVALID for a placeholder or
+	// a filter the store cannot apply.
+	FixAudience(ctx context.Context, id int64) (*Broadcast, error)
+	// ClaimDeliveries leases to worker up to limit pending rows of a
+	// sending broadcast whose lease is free, in user id order after the
+	// user id after (0: from the start; SKIP LOCKED on PostgreSQL, so
+	// replicas never claim one row together). Rows of users who opted out
+	// of the segment since the audience was fixed become skipped /
+	// opted_out instead and are not returned. Nothing is returned for a
+	// broadcast that is not sending.
+	ClaimDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, after int64, limit int) ([]*Recipient, error)
+	// RenewDeliveries extends worker's lease on those of the users' rows
+	// it still holds pending in the broadcast.
+	RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, users []int64) error
+	// MarkDeliveries records sends in one transaction: each row that is
+	// still pending moves to its result's status (sent_at set for sent)
+	// and the counters follow; a row no longer pending is left as it is.
+	MarkDeliveries(ctx context.Context, id int64, results []DeliveryResult) error
+	// FinishBroadcast ends a sending broadcast with no pending row left:
+	// sent when every row was sent or skipped, failed when none was sent
+	// and some failed, else sent_with_errors; FinishedAt is set. A
+	// cancelled broadcast gets FinishedAt only. It returns the broadcast
+	// with its counts. ECONFLICT while rows are pending, ENOTFOUND.
+	FinishBroadcast(ctx context.Context, id int64) (*Broadcast, error)
+	// MarkBroadcastReported records that the final report was delivered,
+	// so no owner reports it again.
+	MarkBroadcastReported(ctx context.Context, id int64) error
+	// SetBroadcastMessage records the channel message id of the progress
+	// card.
+	SetBroadcastMessage(ctx context.Context, id int64, messageID string) error
+	// EachDelivery streams the broadcast's rows in user id order, with the
+	// user's name and email (deliveries.csv). ENOTFOUND for no broadcast.
+	EachDelivery(ctx context.Context, id int64, fn func(*Delivery) error) error
+	// TakeSendSlots reserves n consecutive send slots, every apart, on the
+	// pace of key (a tenant), shared by every replica: it returns the time
+	// of the first; slot i is at first + i*every. No slot lies before now
+	// or before the time HoldSending set.
+	TakeSendSlots(ctx context.Context, key string, every time.Duration, n int) (time.Time, error)
+	// HoldSending moves the pace of key to until at the earliest (a 429's
+	// Retry-After slows the whole tenant).
+	HoldSending(ctx context.Context, key string, until time.Time) error
+	// ExpirePlaceholders marks scheduled broadcasts without a message
+	// whose time is at or before now past, and returns how many.
+	ExpirePlaceholders(ctx context.Context, now time.Time) (int64, error)
 }
 
 // LateUpload is a broadcast and a large import into its segment that
@@ -239,6 +316,8 @@ type Store interface {
 	ActivityService
 	ImportService
 	BroadcastService
+	DeliveryService
+	DraftService
 	WarningService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error

@@ -73,20 +73,32 @@ func (b *Bot) schedule(ctx context.Context, ev segmentbot.Event, arg string) (*s
 			{Name: "When", Value: showTime(at, loc)},
 			{Name: "Id", Value: strconv.FormatInt(br.ID, 10)},
 		},
-		Text:    "I'll warn you if a large upload into this segment lands too close to it.",
+		Text: "I'll warn you if a large upload into this segment lands too close to it. " +
+			"This is a placeholder for a broadcast sent elsewhere: I send nothing for it. To send a message yourself, write broadcast " + seg.Name + " at _time_, then the message.",
 		Buttons: []segmentbot.Button{{Title: "Broadcasts", Say: "broadcasts"}},
 	})
 }
 
-// listBroadcasts lists the upcoming broadcasts, their times in the admin's
-// zone (loc), as the confirmation shows them.
+// recentDays is how far back broadcasts lists finished broadcasts.
+const recentDays = 7
+
+// listBroadcasts shows the upcoming broadcasts, those sending, and those
+// finished in the last week, each with its status and counts and its time
+// in the admin's zone (loc); a placeholder (no message) says that nothing
+// is sent for it.
 func (b *Bot) listBroadcasts(ctx context.Context, loc *time.Location) (*segmentbot.Response, error) {
-	list, err := b.store.FindBroadcasts(ctx, b.now(), true)
+	all, err := b.store.FindBroadcasts(ctx, b.now(), false)
 	if err != nil {
 		return nil, fmt.Errorf("list broadcasts: %w", err)
 	}
+	var list []*segmentbot.Broadcast
+	for _, br := range all {
+		if b.listed(br) {
+			list = append(list, br)
+		}
+	}
 	if len(list) == 0 {
-		return say(text("No broadcasts scheduled. Type schedule _segment_ at _time_ to plan one."))
+		return say(text("No broadcasts scheduled or sent lately. Type broadcast _segment_ and the message on the next lines to send one, or schedule _segment_ at _time_ for a placeholder."))
 	}
 	warnings, err := b.store.FindWarnings(ctx, 500)
 	if err != nil {
@@ -96,19 +108,48 @@ func (b *Bot) listBroadcasts(ctx context.Context, loc *time.Location) (*segmentb
 	for _, w := range warnings {
 		warned[w.BroadcastID]++
 	}
-	msg := segmentbot.Message{Title: "Upcoming broadcasts"}
-	for _, br := range list {
+	msg := segmentbot.Message{Title: "Broadcasts"}
+	for i := len(list) - 1; i >= 0; i-- { // oldest first, the next one last
+		br := list[i]
 		seg := "deleted segment"
 		if s, err := b.store.FindSegmentByID(ctx, br.SegmentID); err == nil {
 			seg = fmt.Sprintf("%s (%s)", s.Name, segmentbot.Counted(s.Members, "member"))
 		}
-		v := fmt.Sprintf("%s to %s", showTime(br.ScheduledAt, loc), seg)
+		v := fmt.Sprintf("%s, %s to %s", b.statusLine(br), showTime(br.ScheduledAt, loc), seg)
 		if n := warned[br.ID]; n > 0 {
 			v += ", " + segmentbot.Counted(int64(n), "late-upload warning")
 		}
 		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: fmt.Sprintf("#%d %s", br.ID, br.Name), Value: v})
 	}
 	return say(msg)
+}
+
+// listed keeps what an admin wants to see: everything not finished, and
+// what finished (or started and was cancelled) in the last week.
+func (b *Bot) listed(br *segmentbot.Broadcast) bool {
+	recent := br.ScheduledAt.After(b.now().AddDate(0, 0, -recentDays))
+	switch br.Status {
+	case segmentbot.BroadcastScheduled, segmentbot.BroadcastSending:
+		return !br.IsPlaceholder() || br.ScheduledAt.After(b.now()) || recent
+	case segmentbot.BroadcastCancelled:
+		return br.StartedAt != nil && recent
+	}
+	return recent
+}
+
+// statusLine is a broadcast's status in words with its counts.
+func (b *Bot) statusLine(br *segmentbot.Broadcast) string {
+	if br.IsPlaceholder() {
+		if br.Status == segmentbot.BroadcastPast || (br.Status == segmentbot.BroadcastScheduled && !br.ScheduledAt.After(b.now())) {
+			return "past placeholder (no message: nothing was sent)"
+		}
+		return "placeholder (no message: nothing is sent; made with schedule)"
+	}
+	if br.Status == segmentbot.BroadcastScheduled {
+		return "scheduled"
+	}
+	return fmt.Sprintf("%s: %s sent, %s failed, %s pending", segmentbot.BroadcastStatusText(br.Status),
+		segmentbot.Count(br.Sent), segmentbot.Count(br.Failed), segmentbot.Count(br.Pending))
 }
 
 func (b *Bot) cancelBroadcast(ctx context.Context, arg string) (*segmentbot.Response, error) {
@@ -122,12 +163,13 @@ func (b *Bot) cancelBroadcast(ctx context.Context, arg string) (*segmentbot.Resp
 		target = br
 	}
 	if target == nil {
-		list, err := b.store.FindBroadcasts(ctx, b.now(), true)
+		list, err := b.store.FindBroadcasts(ctx, b.now(), false)
 		if err != nil {
 			return nil, fmt.Errorf("list broadcasts: %w", err)
 		}
 		for _, br := range list {
-			if strings.EqualFold(br.Name, arg) {
+			live := br.Status == segmentbot.BroadcastSending || (br.Status == segmentbot.BroadcastScheduled && (br.ScheduledAt.After(b.now()) || !br.IsPlaceholder()))
+			if live && strings.EqualFold(br.Name, arg) {
 				if target != nil {
 					return say(text("Several broadcasts are called %s; cancel one by its id (type broadcasts to see them).", arg))
 				}
@@ -136,10 +178,14 @@ func (b *Bot) cancelBroadcast(ctx context.Context, arg string) (*segmentbot.Resp
 		}
 	}
 	if target == nil {
-		return say(text("I found no upcoming broadcast called %s.", arg))
+		return say(text("I found no upcoming or sending broadcast called %s.", arg))
 	}
-	if _, err := b.store.CancelBroadcast(ctx, target.ID); err != nil {
+	cancelled, err := b.store.CancelBroadcast(ctx, target.ID)
+	if err != nil {
 		return friendly(err)
 	}
-	return say(text("Cancelled %s (#%d).", target.Name, target.ID))
+	if target.Status == segmentbot.BroadcastSending {
+		return say(text("Cancelled %s (#%d): sending stops now; the report will say who got it.", cancelled.Name, cancelled.ID))
+	}
+	return say(text("Cancelled %s (#%d).", cancelled.Name, cancelled.ID))
 }

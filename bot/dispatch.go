@@ -72,6 +72,8 @@ func (b *Bot) adminCommand(ctx context.Context, ev segmentbot.Event, cmd command
 		return b.importPending(ctx, ev, cleanName(cmd.arg))
 	case "schedule":
 		return b.schedule(ctx, ev, cmd.arg)
+	case "broadcast":
+		return b.compose(ctx, ev, cmd.arg)
 	case "broadcasts":
 		return b.listBroadcasts(ctx, location(ev))
 	case "cancel broadcast":

@@ -35,6 +35,8 @@ func (b *Bot) handleAction(ctx context.Context, ev segmentbot.Event) (*segmentbo
 		return b.adminOnly(ctx, &ev.Sender, func() (*segmentbot.Response, error) { return b.importPicked(ctx, ev, a) })
 	case segmentbot.VerbCreateImport:
 		return b.adminOnly(ctx, &ev.Sender, func() (*segmentbot.Response, error) { return b.createAndImport(ctx, ev, a) })
+	case segmentbot.VerbSendDraft, segmentbot.VerbScheduleDraft, segmentbot.VerbDiscardDraft:
+		return b.draftAction(ctx, ev, a)
 	}
 	return say(text("I don't know the button %q. Ask an admin for a new card.", a.Verb))
 }

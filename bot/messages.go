@@ -100,7 +100,8 @@ func helpCard() segmentbot.Message {
 		"history _email_: that person's joins and leaves",
 		"send a CSV file (one column of emails or ids), with import into _segment_",
 		"imports",
-		"schedule _segment_ at _time_, or schedule _segment_ at _time_ as _name_",
+		"broadcast _segment_, then the message on the next lines (optionally at _time_ and as _name_): a preview first, sent when you confirm",
+		"schedule _segment_ at _time_, or schedule _segment_ at _time_ as _name_: a placeholder for a broadcast sent elsewhere",
 		"broadcasts; cancel broadcast _name or id_",
 	}
 	return segmentbot.Message{

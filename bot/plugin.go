@@ -39,7 +39,8 @@ func ownVerb(verb string) bool {
 	switch verb {
 	case segmentbot.VerbOptIn, segmentbot.VerbOptOut, segmentbot.VerbResubscribe,
 		segmentbot.VerbConfirmDelete, segmentbot.VerbPickSegment, segmentbot.VerbCreateImport,
-		segmentbot.VerbMoreSegments, segmentbot.VerbMoreHistory:
+		segmentbot.VerbMoreSegments, segmentbot.VerbMoreHistory,
+		segmentbot.VerbSendDraft, segmentbot.VerbScheduleDraft, segmentbot.VerbDiscardDraft:
 		return true
 	}
 	return false

@@ -51,7 +51,7 @@ type command struct {
 var verbs = []string{
 	"create segment", "rename segment", "delete segment", "cancel broadcast",
 	"add to", "remove from", "users", "card", "set reply", "imports", "import into",
-	"schedule", "broadcasts", "segments", "my segments", "help",
+	"schedule", "broadcast", "broadcasts", "segments", "my segments", "help",
 	"set segment", "history",
 }
 

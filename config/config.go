@@ -55,6 +55,12 @@ type Config struct {
 	LinkTTL        time.Duration
 	ImportWorkers  int
 	ImportLease    time.Duration
+	// SendRate is the most broadcast sends per second per tenant, shared
+	// by every replica; SendLease how long a replica's claim on a
+	// broadcast or its rows lasts without renewal (the wait before another
+	// replica takes over the sends of one that died).
+	SendRate  float64
+	SendLease time.Duration
 }
 
 // Defaults of DESIGN §2.
@@ -66,6 +72,8 @@ const (
 	DefaultWorkplaceGraph = "https://graph.workplace.com"
 	DefaultKeywords       = "unsubscribe,stop,opt out,optout"
 	DefaultDatabaseWait   = 30 * time.Second
+	DefaultSendRate       = 40
+	MaxSendRate           = 1000000
 )
 
 // Error names the variable that is wrong and why.
@@ -145,6 +153,14 @@ func load(lookup func(string) string) (*Config, map[string]bool, error) {
 		LinkTTL:              r.duration("SEGMENTBOT_LINK_TTL", 24*time.Hour),
 		ImportWorkers:        r.int("SEGMENTBOT_IMPORT_WORKERS", 2, 1, 64),
 		ImportLease:          r.duration("SEGMENTBOT_IMPORT_LEASE", time.Minute),
+		SendRate:             r.float("SEGMENTBOT_SEND_RATE", DefaultSendRate),
+		SendLease:            r.duration("SEGMENTBOT_SEND_LEASE", 30*time.Second),
+	}
+	if c.SendRate > MaxSendRate {
+		r.fail("SEGMENTBOT_SEND_RATE", fmt.Sprintf("%v sends per second is more than %d", c.SendRate, MaxSendRate))
+	}
+	if c.SendLease < 3*time.Second {
+		r.fail("SEGMENTBOT_SEND_LEASE", "must be at least 3s")
 	}
 	if err := c.LogLevel.UnmarshalText([]byte(r.str("SEGMENTBOT_LOG_LEVEL", "info"))); err != nil {
 		r.fail("SEGMENTBOT_LOG_LEVEL", fmt.Sprintf("%q is not debug, info, warn or error", r.str("SEGMENTBOT_LOG_LEVEL", "")))

@@ -33,6 +33,9 @@ func TestDefaultsRunOnSQLiteWithNoSetup(t *testing.T) {
 	if c.TokenURL != "https://login.microsoftonline.com/botframework.com/oauth2/v2.0/token" {
 		t.Errorf("token url %q", c.TokenURL)
 	}
+	if c.SendRate != 40 || c.SendLease != 30*time.Second {
+		t.Errorf("send rate %v, lease %v; want 40/s and 30s", c.SendRate, c.SendLease)
+	}
 }
 
 func TestSingleTenantTokenURLUsesTheBotsTenant(t *testing.T) {
@@ -65,6 +68,11 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"WORKPLACE_APP_SECRET": "s"}, "WORKPLACE_VERIFY_TOKEN"},
 		{map[string]string{"SEGMENTBOT_OPTOUT_KEYWORDS": " , "}, "SEGMENTBOT_OPTOUT_KEYWORDS"},
 		{map[string]string{"SEGMENTBOT_IMPORT_LEASE": "1s"}, "SEGMENTBOT_IMPORT_LEASE"},
+		{map[string]string{"SEGMENTBOT_SEND_RATE": "fast"}, "SEGMENTBOT_SEND_RATE"},
+		{map[string]string{"SEGMENTBOT_SEND_RATE": "0"}, "SEGMENTBOT_SEND_RATE"},
+		{map[string]string{"SEGMENTBOT_SEND_RATE": "-5"}, "SEGMENTBOT_SEND_RATE"},
+		{map[string]string{"SEGMENTBOT_SEND_RATE": "2000000"}, "SEGMENTBOT_SEND_RATE"},
+		{map[string]string{"SEGMENTBOT_SEND_LEASE": "1s"}, "SEGMENTBOT_SEND_LEASE"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.wantVar, func(t *testing.T) {

@@ -7,16 +7,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/segmentbot/segmentbot"
 )
 
-// broadcastInput is the body of POST /v1/broadcasts.
+// broadcastInput is the body of POST /v1/broadcasts. Without a message
+// it is a placeholder, which needs a time; with one it is delivered, now
+// when no time is given.
 type broadcastInput struct {
-	SegmentID   int64  `json:"segment_id"`
-	Name        string `json:"name"`
-	ScheduledAt string `json:"scheduled_at"`
+	SegmentID   int64                        `json:"segment_id"`
+	Name        string                       `json:"name"`
+	ScheduledAt string                       `json:"scheduled_at"`
+	Message     *segmentbot.BroadcastMessage `json:"message"`
+	Filter      *segmentbot.Filter           `json:"filter"`
 }
 
 func (s *server) createBroadcast(c *gin.Context) {
@@ -25,12 +30,15 @@ func (s *server) createBroadcast(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
+	ctx := c.Request.Context()
 	b, err := s.broadcastOf(in)
+	if err == nil && b.Name == "" {
+		err = s.defaultName(ctx, b)
+	}
 	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	ctx := c.Request.Context()
 	if err := s.Store.CreateBroadcast(ctx, b); err != nil {
 		writeError(c, s.log, fmt.Errorf("create broadcast: %w", err))
 		return
@@ -40,26 +48,61 @@ func (s *server) createBroadcast(c *gin.Context) {
 	c.JSON(http.StatusCreated, b)
 }
 
-// broadcastOf checks the input: a segment, a name, and a future RFC 3339
-// time.
+// broadcastOf checks the input: a segment, a name (or a message to name
+// it after), a future RFC 3339 time (optional with a message), a valid
+// message and filter.
 func (s *server) broadcastOf(in broadcastInput) (*segmentbot.Broadcast, error) {
 	name := strings.TrimSpace(in.Name)
 	switch {
 	case in.SegmentID < 1:
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"segment_id\" must be a segment id.")
-	case name == "":
+	case name == "" && in.Message == nil:
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"name\" is required.")
-	case in.ScheduledAt == "":
-		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"scheduled_at\" is required (RFC 3339, e.g. 2026-12-01T09:00:00Z).")
+	case in.ScheduledAt == "" && in.Message == nil:
+		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"scheduled_at\" is required without a \"message\" (RFC 3339, e.g. 2026-12-01T09:00:00Z).")
+	case utf8.RuneCountInString(name) > segmentbot.MaxBroadcastName:
+		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"name\" is %d characters long; keep it to %d.", utf8.RuneCountInString(name), segmentbot.MaxBroadcastName)
 	}
-	at, err := time.Parse(time.RFC3339, in.ScheduledAt)
+	at := s.Now().UTC()
+	if in.ScheduledAt != "" {
+		t, err := time.Parse(time.RFC3339, in.ScheduledAt)
+		if err != nil {
+			return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"scheduled_at\" must be an RFC 3339 time like 2026-12-01T09:00:00Z, not %q.", in.ScheduledAt)
+		}
+		if !t.After(s.Now()) {
+			return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"scheduled_at\" is in the past; schedule broadcasts in the future, or leave it out to send now.")
+		}
+		at = t.UTC()
+	}
+	if in.Message != nil {
+		if err := in.Message.Validate(); err != nil {
+			return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"message\": %s", segmentbot.ErrorMessage(err))
+		}
+	} else if in.Filter != nil {
+		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"filter\" needs a \"message\": a placeholder is never sent.")
+	}
+	if in.Filter != nil {
+		if err := checkFilter(in.Filter); err != nil {
+			return nil, err
+		}
+	}
+	return &segmentbot.Broadcast{SegmentID: in.SegmentID, Name: name, ScheduledAt: at, Status: segmentbot.BroadcastScheduled,
+		Message: in.Message, Filter: in.Filter}, nil
+}
+
+// defaultName names a broadcast given without a name after its title, or
+// its segment.
+func (s *server) defaultName(ctx context.Context, b *segmentbot.Broadcast) error {
+	if b.Message != nil && b.Message.Title != "" {
+		b.Name = b.Message.Title
+		return nil
+	}
+	seg, err := s.Store.FindSegmentByID(ctx, b.SegmentID)
 	if err != nil {
-		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"scheduled_at\" must be an RFC 3339 time like 2026-12-01T09:00:00Z, not %q.", in.ScheduledAt)
+		return fmt.Errorf("find segment %d: %w", b.SegmentID, err)
 	}
-	if !at.After(s.Now()) {
-		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"scheduled_at\" is in the past; schedule broadcasts in the future.")
-	}
-	return &segmentbot.Broadcast{SegmentID: in.SegmentID, Name: name, ScheduledAt: at.UTC(), Status: segmentbot.BroadcastScheduled}, nil
+	b.Name = seg.Name + " broadcast"
+	return nil
 }
 
 // broadcastList is the answer of GET /v1/broadcasts.

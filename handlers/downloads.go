@@ -11,10 +11,13 @@ import (
 const (
 	downloadMembers = "members" // id is a segment id
 	downloadReport  = "report"  // id is an import id
+	// downloadDeliveries is a broadcast's deliveries.csv; id is a
+	// broadcast id.
+	downloadDeliveries = "deliveries"
 )
 
-// download serves a signed link from a chat message: a segment's members or
-// an import's report, as a CSV attachment. People open these in a browser,
+// download serves a signed link from a chat message: a segment's members,
+// an import's report or a broadcast's deliveries, as a CSV attachment. People open these in a browser,
 // so failures are plain sentences.
 func (s *server) download(c *gin.Context) {
 	what, id, err := s.Signer.ParseDownloadToken(c.Param("token"), s.Now())
@@ -38,6 +41,13 @@ func (s *server) download(c *gin.Context) {
 			return
 		}
 		s.reportCSV(c, imp, true)
+	case downloadDeliveries:
+		b, err := s.Store.FindBroadcastByID(ctx, id)
+		if err != nil {
+			s.downloadError(c, fmt.Errorf("download deliveries of broadcast %d: %w", id, err))
+			return
+		}
+		s.deliveriesCSV(c, b, true)
 	default:
 		s.downloadError(c, segmentbot.Errorf(segmentbot.ENOTFOUND, "unknown download kind %q", what))
 	}

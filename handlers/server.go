@@ -90,6 +90,8 @@ func (s *server) mountAPI(v1 *gin.RouterGroup) {
 	v1.GET("/imports/:id/report.csv", s.importReport)
 	v1.GET("/broadcasts", s.listBroadcasts)
 	v1.POST("/broadcasts", s.idempotent(nil), s.createBroadcast)
+	v1.GET("/broadcasts/:id", s.getBroadcast)
+	v1.GET("/broadcasts/:id/deliveries.csv", s.broadcastDeliveries)
 	v1.DELETE("/broadcasts/:id", s.cancelBroadcast)
 	v1.GET("/warnings", s.listWarnings)
 	v1.GET("/users/:id/events", s.listUserEvents)

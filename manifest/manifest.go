@@ -50,6 +50,22 @@ type Options struct {
 	PrivacyURL       string
 	TermsURL         string
 	Version          string // semantic version, e.g. 1.2.0
+	// TeamsAppID is the app's id in the organisation's app catalog
+	// (SEGMENTBOT_TEAMS_APP_ID). Given, the manifest carries
+	// webApplicationInfo, which installing the app for users through
+	// Graph needs (DESIGN §7).
+	TeamsAppID string
+	// AADAppID is the Azure AD app that holds the Graph permission
+	// TeamsAppInstallation.ReadWriteSelfForUser.All; empty means the bot's
+	// AppID. Given, the manifest carries webApplicationInfo too.
+	AADAppID string
+}
+
+// WebApplicationInfo is the manifest's link to the Azure AD app that asks
+// Graph for permissions on the app's behalf.
+type WebApplicationInfo struct {
+	ID       string `json:"id"`
+	Resource string `json:"resource"`
 }
 
 // Command is one entry of the bot's command menu in Teams.
@@ -101,6 +117,7 @@ type manifestData struct {
 	FullDescription  string
 	AccentColor      string
 	Commands         []Command
+	WebApp           *WebApplicationInfo // nil: no webApplicationInfo
 }
 
 // Manifest renders manifest.json for opts. EINVALID names the bad option.
@@ -153,7 +170,12 @@ func (o Options) data() (manifestData, error) {
 	if !semverPattern.MatchString(version) {
 		return manifestData{}, segmentbot.Errorf(segmentbot.EINVALID, "The version %q is not a semantic version such as 1.2.0.", version)
 	}
+	webApp, err := o.webApp(public.Hostname(), appID)
+	if err != nil {
+		return manifestData{}, err
+	}
 	return manifestData{
+		WebApp:           webApp,
 		ManifestVersion:  ManifestVersion,
 		Version:          version,
 		ID:               appID,
@@ -179,6 +201,28 @@ func HTTPSURL(raw string) (*url.URL, error) {
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "%q is not an absolute https URL", raw)
 	}
 	return u, nil
+}
+
+// webApp is the webApplicationInfo for a catalog or AAD app id, or nil
+// when neither is given.
+func (o Options) webApp(host, botID string) (*WebApplicationInfo, error) {
+	catalog := strings.ToLower(strings.TrimSpace(o.TeamsAppID))
+	aad := strings.ToLower(strings.TrimSpace(o.AADAppID))
+	if catalog == "" && aad == "" {
+		return nil, nil
+	}
+	if catalog != "" && !guidPattern.MatchString(catalog) {
+		return nil, segmentbot.Errorf(segmentbot.EINVALID,
+			"The Teams app catalog id %q is not a GUID: find it in the Teams admin center, Manage apps, the app's App ID.", o.TeamsAppID)
+	}
+	if aad != "" && !guidPattern.MatchString(aad) {
+		return nil, segmentbot.Errorf(segmentbot.EINVALID,
+			"The Azure AD app id %q is not a GUID: use the Application (client) ID of the app registration.", o.AADAppID)
+	}
+	if aad == "" {
+		aad = botID
+	}
+	return &WebApplicationInfo{ID: aad, Resource: "api://" + host + "/" + aad}, nil
 }
 
 // jsonValue writes v as JSON for the template, leaving <, > and & as they

@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"io"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/segmentbot/segmentbot"
@@ -311,4 +312,57 @@ func TestIcons(t *testing.T) {
 			t.Errorf("opaque %d, transparent %d pixels: want both a glyph and a background", opaque, clear)
 		}
 	})
+}
+
+func TestManifestWebApplicationInfo(t *testing.T) {
+	const catalogID = "99999999-8888-4777-8666-555555555555"
+	const aadID = "AAAAAAAA-1111-4222-8333-444444444444"
+	webApp := func(t *testing.T, opts manifest.Options) map[string]any {
+		t.Helper()
+		raw, err := manifest.Manifest(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m map[string]any
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatalf("manifest.json is not JSON: %v\n%s", err, raw)
+		}
+		info, _ := m["webApplicationInfo"].(map[string]any)
+		return info
+	}
+	t.Run("absent without a catalog or AAD app id", func(t *testing.T) {
+		if info := webApp(t, goodOptions); info != nil {
+			t.Errorf("webApplicationInfo = %v, want none", info)
+		}
+	})
+	t.Run("a catalog id adds it with the bot's app id", func(t *testing.T) {
+		opts := goodOptions
+		opts.TeamsAppID = catalogID
+		info := webApp(t, opts)
+		want := map[string]any{"id": "0a1b2c3d-1111-2222-3333-444455556666", "resource": "api://bot.example.com/0a1b2c3d-1111-2222-3333-444455556666"}
+		if mustJSON(t, info) != mustJSON(t, want) {
+			t.Errorf("webApplicationInfo = %v, want %v", info, want)
+		}
+	})
+	t.Run("an AAD app id names the app that holds the permission", func(t *testing.T) {
+		opts := goodOptions
+		opts.TeamsAppID, opts.AADAppID = catalogID, aadID
+		info := webApp(t, opts)
+		if info["id"] != "aaaaaaaa-1111-4222-8333-444444444444" || info["resource"] != "api://bot.example.com/aaaaaaaa-1111-4222-8333-444444444444" {
+			t.Errorf("webApplicationInfo = %v", info)
+		}
+	})
+	for _, tt := range []struct{ name, catalog, aad, says string }{
+		{"a catalog id that is not a GUID", "my-app", "", "catalog id"},
+		{"an AAD app id that is not a GUID", "", "client-id", "Azure AD app id"},
+	} {
+		t.Run(tt.name+" is refused", func(t *testing.T) {
+			opts := goodOptions
+			opts.TeamsAppID, opts.AADAppID = tt.catalog, tt.aad
+			_, err := manifest.Manifest(opts)
+			if segmentbot.ErrorCode(err) != segmentbot.EINVALID || !strings.Contains(segmentbot.ErrorMessage(err), tt.says) {
+				t.Errorf("err = %v, want EINVALID naming the %s", err, tt.says)
+			}
+		})
+	}
 }

@@ -81,6 +81,10 @@ func TestManifestMatchesTheOfficialSchema(t *testing.T) {
 			AppID: appID, PublicURL: "https://bot.example.com/teams", PrivacyURL: privacyURL, TermsURL: termsURL,
 			Name: strings.Repeat("n", 30), ShortDescription: strings.Repeat("d", 80), Version: "2.0.0-rc.1+build.5",
 		}},
+		{"with webApplicationInfo", manifest.Options{
+			AppID: appID, PublicURL: "https://bot.example.com", TeamsAppID: "99999999-8888-4777-8666-555555555555",
+			PrivacyURL: privacyURL, TermsURL: termsURL,
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,6 +31,12 @@ type Metrics struct {
 	ImportRows *prometheus.CounterVec
 	// WarningsSent counts late-upload warnings delivered.
 	WarningsSent prometheus.Counter
+	// BroadcastSends counts broadcast send attempts by channel and status
+	// (sent, failed, retried).
+	BroadcastSends *prometheus.CounterVec
+	// BroadcastSendLatency observes how long one broadcast send took, by
+	// channel.
+	BroadcastSendLatency *prometheus.HistogramVec
 }
 
 // New returns Metrics registered in a fresh registry together with the Go
@@ -69,11 +75,23 @@ func New() *Metrics {
 			Name:      "warnings_sent_total",
 			Help:      "Late-upload warnings delivered to admins.",
 		}),
+		BroadcastSends: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "segmentbot",
+			Name:      "broadcast_sends_total",
+			Help:      "Broadcast send attempts by channel and status (sent, failed, retried).",
+		}, []string{"channel", "status"}),
+		BroadcastSendLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "segmentbot",
+			Name:      "broadcast_send_duration_seconds",
+			Help:      "Latency of one broadcast send, by channel.",
+			Buckets:   prometheus.DefBuckets,
+		}, []string{"channel"}),
 	}
 	m.Registry.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.Requests, m.Latency, m.MembershipChanges, m.ImportsFinished, m.ImportRows, m.WarningsSent,
+		m.BroadcastSends, m.BroadcastSendLatency,
 	)
 	return m
 }

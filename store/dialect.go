@@ -41,6 +41,13 @@ type dialect struct {
 	// million-row import looks like one row, and the set-based statements
 	// that follow get nested-loop plans that never finish.
 	afterStage string
+	// keyedSettings run first in the transactions that claim, renew and
+	// mark delivery rows by key. On PostgreSQL: no bitmap scans. Right
+	// after an audience of a million is fixed the table has no statistics
+	// for its new rows, and the planner then picks a bitmap scan of every
+	// row of the broadcast (and a sort) to touch a few hundred of them;
+	// an ANALYZE in the fix instead would cost more than the fix itself.
+	keyedSettings []string
 	// bulkSettings run first in the transactions of the set-based import
 	// statements. On PostgreSQL: enough memory that a million-row import
 	// hashes and sorts in memory instead of spilling to disk, and no merge
@@ -79,6 +86,7 @@ var postgres = &dialect{
 		"SET LOCAL max_parallel_workers_per_gather = 0"},
 	stageRows:         copyStagedRows,
 	afterStage:        "ANALYZE import_rows",
+	keyedSettings:     []string{"SET LOCAL enable_bitmapscan = off"},
 	applyRows:         pgApplyRows,
 	isUniqueViolation: pqUniqueViolation,
 }

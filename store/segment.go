@@ -150,7 +150,7 @@ func (db *DB) UpdateSegment(ctx context.Context, id int64, upd segmentbot.Segmen
 
 // DeleteSegment removes the segment with its memberships and opt-outs,
 // logs a leave event (source "segment") per member, cancels its scheduled
-// broadcasts and returns them. ENOTFOUND.
+// and sending broadcasts and returns them. ENOTFOUND.
 func (db *DB) DeleteSegment(ctx context.Context, id int64, actorID int64) ([]*segmentbot.Broadcast, error) {
 	var cancelled []*segmentbot.Broadcast
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
@@ -166,10 +166,10 @@ func (db *DB) DeleteSegment(ctx context.Context, id int64, actorID int64) ([]*se
 			segmentbot.ActionLeave, segmentbot.SourceSegment, actorID, db.now(), id); err != nil {
 			return fmt.Errorf("log leaves of segment %d: %w", id, err)
 		}
-		if err := tx.SelectContext(ctx, &cancelled, tx.Rebind(`
-			UPDATE broadcasts SET status = ? WHERE segment_id = ? AND status = ?
-			RETURNING `+broadcastColumns),
-			segmentbot.BroadcastCancelled, id, segmentbot.BroadcastScheduled); err != nil {
+		if cancelled, err = selectBroadcasts(ctx, tx, `
+			UPDATE broadcasts SET status = ? WHERE segment_id = ? AND status IN (?, ?)
+			RETURNING `+broadcastColumns,
+			segmentbot.BroadcastCancelled, id, segmentbot.BroadcastScheduled, segmentbot.BroadcastSending); err != nil {
 			return fmt.Errorf("cancel broadcasts of segment %d: %w", id, err)
 		}
 		for _, q := range []string{

@@ -13,6 +13,7 @@ import (
 	"github.com/segmentbot/segmentbot/bot"
 	"github.com/segmentbot/segmentbot/bot/teams"
 	"github.com/segmentbot/segmentbot/bot/workplace"
+	"github.com/segmentbot/segmentbot/broadcaster"
 	"github.com/segmentbot/segmentbot/config"
 	"github.com/segmentbot/segmentbot/handlers"
 	"github.com/segmentbot/segmentbot/importer"
@@ -32,6 +33,7 @@ type app struct {
 	teams     *teams.Channel
 	workplace *workplace.Channel
 	runner    *importer.Runner
+	bcast     *broadcaster.Broadcaster
 	sched     *scheduler.Scheduler
 	handler   http.Handler
 
@@ -59,6 +61,9 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, httpClien
 
 func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 	cfg, log := a.cfg, a.log
+	if httpClient == nil {
+		httpClient = outboundClient()
+	}
 	sign := signer.New(cfg.SigningKey)
 	m := metrics.New()
 	messengers := map[string]segmentbot.Messenger{}
@@ -127,6 +132,31 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 		}
 	}
 
+	// Outbound broadcasts go through the broadcaster alone (one door).
+	senders := map[string]segmentbot.Sender{segmentbot.ChannelTeams: tc}
+	if a.workplace != nil {
+		senders[segmentbot.ChannelWorkplace] = a.workplace
+	}
+	a.bcast, err = broadcaster.New(broadcaster.Config{
+		Store:   a.store,
+		Senders: senders,
+		Compose: func(_ context.Context, b *segmentbot.Broadcast, seg *segmentbot.Segment) (segmentbot.Message, error) {
+			return broadcaster.Copy(b, seg, sign), nil
+		},
+		Reporter: a.bot.Reporter(),
+		Rate:     cfg.SendRate,
+		Lease:    cfg.SendLease,
+		OnSend: func(channel, status string, took time.Duration) {
+			m.BroadcastSends.WithLabelValues(channel, status).Inc()
+			m.BroadcastSendLatency.WithLabelValues(channel).Observe(took.Seconds())
+		},
+		Logger: log,
+		Now:    now,
+	})
+	if err != nil {
+		return fmt.Errorf("broadcaster: %w", err)
+	}
+
 	a.sched, err = scheduler.New(scheduler.Config{
 		WarnSpec: cfg.WarnSchedule, LargeUpload: cfg.LargeUpload, LeadTime: cfg.LeadTime,
 		Retention: cfg.Retention, Now: now, Logger: log, RefreshRosters: a.refreshRosters,
@@ -153,8 +183,8 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 // webhookWorkers handle the queued Workplace events of a large webhook.
 const webhookWorkers = 2
 
-// start runs the import workers, the webhook queue workers and the
-// scheduler until stop.
+// start runs the import workers, the webhook queue workers, the
+// broadcaster and the scheduler until stop.
 func (a *app) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel, a.done = cancel, make(chan struct{})
@@ -167,6 +197,11 @@ func (a *app) start() {
 	if a.workplace != nil {
 		wg.Go(func() { a.workplace.RunQueue(ctx, webhookWorkers) })
 	}
+	wg.Go(func() {
+		if err := a.bcast.Run(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("broadcaster stopped", "err", err)
+		}
+	})
 	go func() {
 		defer close(a.done)
 		wg.Wait()
@@ -196,6 +231,7 @@ func (a *app) stop(ctx context.Context) {
 }
 
 func (a *app) broadcastChanged(ctx context.Context, _ *segmentbot.Broadcast) {
+	a.bcast.Wake()
 	if err := a.sched.CheckNow(ctx); err != nil {
 		a.log.Warn("lead-time check after a broadcast change", "err", err)
 	}
@@ -257,4 +293,16 @@ func (i *importAdapter) StartUpload(ctx context.Context, segmentID int64, body i
 	}
 	i.runner.Wake()
 	return imp, nil
+}
+
+// outboundClient is the HTTP client of every outbound call. A broadcast
+// keeps up to the broadcaster's window of sends in flight to one Bot
+// Connector host; the default transport keeps only two idle connections
+// per host, and would open (and leave in TIME_WAIT) a new one for nearly
+// every send.
+func outboundClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns = 2 * broadcaster.DefaultWindow
+	t.MaxIdleConnsPerHost = broadcaster.DefaultWindow
+	return &http.Client{Timeout: 30 * time.Second, Transport: t}
 }

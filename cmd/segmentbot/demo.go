@@ -30,6 +30,10 @@ type demoResult struct {
 	ImportID   int64
 	ReportRows int // data rows of report.csv
 	MemberRows int // data rows of members.csv
+	// The broadcast of the last chapter.
+	BroadcastID  int64
+	DeliveryRows int // data rows of deliveries.csv
+	OtherCopies  int // copies to members outside the story's cast
 }
 
 func runDemo(ctx context.Context, dir string, stdout io.Writer) (*demoResult, error) {
@@ -61,7 +65,8 @@ func runDemo(ctx context.Context, dir string, stdout io.Writer) (*demoResult, er
 	if err := s.tell(); err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(stdout, "\nDone in %.1f s. Files in %s: %s, report.csv, members.csv, segmentbot.log\n",
+	fmt.Fprintf(stdout, "\nDone in %.1f s. Files in %s: %s, report.csv, members.csv, deliveries.csv, segmentbot.log\n",
 		time.Since(start).Seconds(), dir, demoFileName)
-	return &demoResult{Dir: dir, ImportID: s.importID, ReportRows: s.reportRows, MemberRows: s.memberRows}, nil
+	return &demoResult{Dir: dir, ImportID: s.importID, ReportRows: s.reportRows, MemberRows: s.memberRows,
+		BroadcastID: s.bcastID, DeliveryRows: s.deliveryRows, OtherCopies: s.bcastCopies}, nil
 }

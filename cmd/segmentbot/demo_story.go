@@ -25,10 +25,16 @@ type story struct {
 	importID    int64
 
 	reportRows, memberRows int // data rows of the downloaded files
+
+	benCopy      map[string]any // the broadcast as Ben got it
+	bcastReport  map[string]any // the broadcast's report card
+	bcastID      int64
+	bcastCopies  int // copies to members outside the story's cast
+	deliveryRows int // data rows of deliveries.csv
 }
 
 func (s *story) tell() error {
-	for _, chapter := range []func() error{s.install, s.createSegment, s.upload, s.schedule, s.endUser, s.downloads, s.hrNumbers} {
+	for _, chapter := range []func() error{s.install, s.createSegment, s.upload, s.schedule, s.endUser, s.downloads, s.hrNumbers, s.sendBroadcast} {
 		if err := chapter(); err != nil {
 			return err
 		}

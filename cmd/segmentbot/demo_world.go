@@ -74,6 +74,7 @@ func startDemoWorld(ctx context.Context, dir string, t *transcript) (w *demoWorl
 		"SEGMENTBOT_DOWNLOAD_ALLOW": "127.0.0.1",
 		"SEGMENTBOT_LARGE_UPLOAD":   "2000",
 		"SEGMENTBOT_LEAD_TIME":      "24h",
+		"SEGMENTBOT_SEND_RATE":      demoSendRate,
 	})
 	cfg, err := loadConfig(getenv)
 	if err != nil {

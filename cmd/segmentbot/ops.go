@@ -66,6 +66,8 @@ func manifestFlags(fs *flag.FlagSet, e *env) func(context.Context, []string) err
 	fs.StringVar(&opts.TermsURL, "terms-url", "", "https URL of your organisation's terms of use (required)")
 	fs.StringVar(&opts.Name, "name", manifest.DefaultName, "the app's name in Teams")
 	fs.StringVar(&opts.Version, "version", manifest.DefaultVersion, "the package version")
+	fs.StringVar(&opts.TeamsAppID, "teams-app-id", e.getenv("SEGMENTBOT_TEAMS_APP_ID"), "the app's id in the org's app catalog (default: SEGMENTBOT_TEAMS_APP_ID); adds webApplicationInfo")
+	fs.StringVar(&opts.AADAppID, "aad-app-id", "", "the Azure AD app holding TeamsAppInstallation.ReadWriteSelfForUser.All (default: --app-id); adds webApplicationInfo")
 	out := fs.String("out", "app.zip", "where to write the package")
 	return func(context.Context, []string) error {
 		if opts.AppID == "" {

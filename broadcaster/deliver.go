@@ -1,0 +1,361 @@
+package broadcaster
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// watchEvery is how often a delivery rereads its broadcast: a cancel
+// stops the sends within it.
+const watchEvery = 200 * time.Millisecond
+
+// delivery is one replica's work on one broadcast: the dispatcher claims
+// rows and starts each send at its pace slot, senders run the sends, the
+// flusher records their outcomes, and the watcher follows the broadcast
+// (cancel, leases, progress).
+type delivery struct {
+	b     *Broadcaster
+	id    int64
+	owner atomic.Bool
+	stop  atomic.Bool // cancelled: start no more sends
+	br    atomic.Pointer[segmentbot.Broadcast]
+	msg   segmentbot.Message
+
+	// tokens holds one token per send started and not yet recorded (or
+	// given back as a retry): at most Window.
+	tokens  chan struct{}
+	results chan segmentbot.DeliveryResult
+	retries chan *retry
+	// dispatched is closed when the dispatcher returned.
+	dispatched chan struct{}
+	sends      sync.WaitGroup
+	held       heldRows // rows claimed here and not recorded yet
+	started    time.Time
+}
+
+// retry is a recipient to try again at a time.
+type retry struct {
+	r  *segmentbot.Recipient
+	at time.Time
+}
+
+func newDelivery(b *Broadcaster, br *segmentbot.Broadcast, owner bool) *delivery {
+	d := &delivery{
+		b: b, id: br.ID,
+		tokens:  make(chan struct{}, b.cfg.Window),
+		results: make(chan segmentbot.DeliveryResult, b.cfg.Window),
+		retries: make(chan *retry, b.cfg.Window),
+
+		dispatched: make(chan struct{}),
+		held:       heldRows{ids: map[int64]struct{}{}},
+	}
+	d.owner.Store(owner)
+	d.br.Store(br)
+	return d
+}
+
+// promote makes a helper the owner: this replica took the broadcast's
+// lease while helping.
+func (d *delivery) promote() { d.owner.Store(true) }
+
+func (d *delivery) log() *slog.Logger {
+	return d.b.cfg.Logger.With("broadcast", d.id, "worker", d.b.worker)
+}
+
+// run delivers the broadcast as far as this replica can: the owner fixes
+// the audience first and finishes and reports it at the end.
+func (d *delivery) run(ctx context.Context) {
+	store := d.b.cfg.Store
+	br := d.br.Load()
+	if d.owner.Load() && br.Status == segmentbot.BroadcastScheduled {
+		start := time.Now()
+		fixed, err := store.FixAudience(ctx, d.id)
+		if err != nil {
+			d.log().Error("fix audience", "err", err)
+			return
+		}
+		d.log().Info("audience fixed", "audience", fixed.Audience, "took", time.Since(start))
+		br = fixed
+		d.br.Store(br)
+	}
+	if br.Status == segmentbot.BroadcastSending {
+		if err := d.send(ctx); err != nil {
+			if ctx.Err() == nil {
+				d.log().Error("deliver", "err", err)
+			}
+			return
+		}
+	}
+	if d.owner.Load() && ctx.Err() == nil {
+		d.finish(ctx)
+	}
+}
+
+// send runs the dispatcher with its flusher and watcher until no row is
+// left to send here (or the broadcast stopped), and waits for every send
+// started to be recorded.
+func (d *delivery) send(ctx context.Context) error {
+	br := d.br.Load()
+	seg, err := d.b.cfg.Store.FindSegmentByID(ctx, br.SegmentID)
+	if err != nil {
+		return fmt.Errorf("segment %d of broadcast %d: %w", br.SegmentID, br.ID, err)
+	}
+	if d.msg, err = d.b.cfg.Compose(ctx, br, seg); err != nil {
+		return fmt.Errorf("compose broadcast %d: %w", br.ID, err)
+	}
+	d.started = time.Now()
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	go d.watch(watchCtx)
+	go d.report(watchCtx)
+	flushed := make(chan struct{})
+	go func() {
+		defer close(flushed)
+		d.flush()
+	}()
+	err = d.dispatch(ctx)
+	close(d.dispatched)
+	d.sends.Wait()
+	close(d.results)
+	<-flushed
+	return err
+}
+
+// dispatch claims rows in batches and starts each send at its slot.
+// The next batch is claimed while the current one is half sent, so
+// sending never waits for the database. Retries come back through
+// d.retries. A helper stops when nothing is left to claim; the owner goes
+// on until no row is pending anywhere.
+func (d *delivery) dispatch(ctx context.Context) error {
+	cfg := &d.b.cfg
+	var queue []*segmentbot.Recipient
+	var waiting []*retry
+	var after int64
+	var fetch chan claimed
+	drained := false // the last claim from the start found nothing
+	for ctx.Err() == nil && !d.stop.Load() {
+		waiting = d.collectRetries(waiting)
+		if i := dueRetry(waiting, cfg.Now()); i >= 0 {
+			r := waiting[i].r
+			waiting = slices.Delete(waiting, i, i+1)
+			if err := d.start(ctx, r); err != nil {
+				return err
+			}
+			continue
+		}
+		if fetch == nil && !drained && len(queue) <= cfg.Batch/2 {
+			fetch = d.claim(ctx, after)
+		}
+		if len(queue) > 0 {
+			r := queue[0]
+			queue = queue[1:]
+			if err := d.start(ctx, r); err != nil {
+				return err
+			}
+			continue
+		}
+		if fetch != nil {
+			var got claimed
+			select {
+			case got = <-fetch:
+			case <-ctx.Done():
+				return nil
+			}
+			fetch = nil
+			switch {
+			case got.err != nil:
+				return got.err
+			case len(got.batch) > 0:
+				queue, after = got.batch, got.batch[len(got.batch)-1].User.ID
+				d.held.add(got.batch)
+			case after > 0:
+				after = 0 // rows released behind us: leases of replicas that died
+			default:
+				drained = true
+			}
+			continue
+		}
+		if len(waiting) == 0 && d.idle() {
+			if !d.owner.Load() {
+				return nil
+			}
+			if done, err := d.nothingPending(ctx); err != nil || done {
+				return err
+			}
+		}
+		if err := sleepCtx(ctx, d.nextWake(waiting)); err != nil {
+			return nil
+		}
+		drained = false
+	}
+	return nil
+}
+
+// claimed is the outcome of one claim of rows.
+type claimed struct {
+	batch []*segmentbot.Recipient
+	err   error
+}
+
+// claim claims the next batch after user id after in a goroutine and
+// delivers it on the channel returned.
+func (d *delivery) claim(ctx context.Context, after int64) chan claimed {
+	cfg := &d.b.cfg
+	out := make(chan claimed, 1)
+	go func() {
+		batch, err := cfg.Store.ClaimDeliveries(ctx, d.id, d.b.worker, cfg.Lease, after, cfg.Batch)
+		if err != nil {
+			err = fmt.Errorf("claim deliveries: %w", err)
+		}
+		out <- claimed{batch, err}
+	}()
+	return out
+}
+
+// start waits for a token and the recipient's slot, then sends in a
+// goroutine of its own.
+func (d *delivery) start(ctx context.Context, r *segmentbot.Recipient) error {
+	select {
+	case d.tokens <- struct{}{}:
+	case <-ctx.Done():
+		return nil
+	}
+	if err := d.b.pace.wait(ctx, tenant(r.User)); err != nil {
+		<-d.tokens
+		if ctx.Err() != nil {
+			return nil
+		}
+		return err
+	}
+	if d.stop.Load() {
+		<-d.tokens
+		return nil
+	}
+	d.sends.Add(1)
+	go func() {
+		defer d.sends.Done()
+		d.sendOne(ctx, r)
+	}()
+	return nil
+}
+
+// idle reports whether no send of this replica is unrecorded.
+func (d *delivery) idle() bool { return len(d.tokens) == 0 }
+
+// nothingPending rereads the broadcast and reports whether every row is
+// done (or it stopped being sent).
+func (d *delivery) nothingPending(ctx context.Context) (bool, error) {
+	br, err := d.b.cfg.Store.FindBroadcastByID(ctx, d.id)
+	if err != nil {
+		return false, fmt.Errorf("reread broadcast: %w", err)
+	}
+	d.br.Store(br)
+	return br.Pending == 0 || br.Status != segmentbot.BroadcastSending, nil
+}
+
+// nextWake is how long the dispatcher sleeps with nothing to start: until
+// the first retry is due, at most watchEvery.
+func (d *delivery) nextWake(waiting []*retry) time.Duration {
+	wait := watchEvery
+	now := d.b.cfg.Now()
+	for _, w := range waiting {
+		wait = min(wait, w.at.Sub(now))
+	}
+	return max(wait, time.Millisecond)
+}
+
+func (d *delivery) collectRetries(waiting []*retry) []*retry {
+	for {
+		select {
+		case r := <-d.retries:
+			waiting = append(waiting, r)
+		default:
+			return waiting
+		}
+	}
+}
+
+func dueRetry(waiting []*retry, now time.Time) int {
+	best := -1
+	for i, w := range waiting {
+		if !w.at.After(now) && (best < 0 || w.at.Before(waiting[best].at)) {
+			best = i
+		}
+	}
+	return best
+}
+
+// flush records outcomes as they come, as many per transaction as have
+// arrived, and gives back their tokens once committed. It runs until
+// results is closed; a failed write is tried again, since the tokens
+// (and so the sends) wait for it.
+func (d *delivery) flush() {
+	for first := range d.results {
+		batch := []segmentbot.DeliveryResult{first}
+	drain:
+		for len(batch) < 1000 {
+			select {
+			case r, ok := <-d.results:
+				if !ok {
+					break drain
+				}
+				batch = append(batch, r)
+			default:
+				break drain
+			}
+		}
+		for try := 0; ; try++ {
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			err := d.b.cfg.Store.MarkDeliveries(ctx, d.id, batch)
+			cancel()
+			if err == nil {
+				break
+			}
+			d.log().Error("record deliveries", "rows", len(batch), "try", try+1, "err", err)
+			time.Sleep(min(time.Duration(try+1)*100*time.Millisecond, 2*time.Second))
+		}
+		d.held.remove(batch)
+		for range batch {
+			<-d.tokens
+		}
+	}
+}
+
+// heldRows is the set of rows a delivery holds a lease on, for renewal.
+type heldRows struct {
+	mu  sync.Mutex
+	ids map[int64]struct{}
+}
+
+func (h *heldRows) add(batch []*segmentbot.Recipient) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range batch {
+		h.ids[r.User.ID] = struct{}{}
+	}
+}
+
+func (h *heldRows) remove(results []segmentbot.DeliveryResult) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, r := range results {
+		delete(h.ids, r.UserID)
+	}
+}
+
+func (h *heldRows) list() []int64 {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	ids := make([]int64, 0, len(h.ids))
+	for id := range h.ids {
+		ids = append(ids, id)
+	}
+	return ids
+}
