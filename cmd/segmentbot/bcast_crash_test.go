@@ -143,7 +143,7 @@ func TestDeliverySurvivesAKillMidSend(t *testing.T) {
 				t.Errorf("%d sends unrecorded at the kill, more than the window of %d", len(unrecorded), broadcaster.DefaultWindow)
 			}
 
-			p = startProcess(t, bin, env)
+			startProcess(t, bin, env)
 			if status := waitBroadcast(t, db, id, 2*time.Minute); status != segmentbot.BroadcastSent {
 				t.Fatalf("status %s, want sent", status)
 			}
