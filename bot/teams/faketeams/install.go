@@ -48,9 +48,10 @@ var installedAppsPath = regexp.MustCompile(`^/users/([^/]+)/teamwork/installedAp
 // when installed already.
 func (k *Kit) serveInstalledApps(w http.ResponseWriter, r *http.Request, m []string) {
 	aad := strings.ToLower(m[1])
+	tenant := k.tenantOf(r)
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	u, known := k.graphUsers["id:"+aad]
+	u, known := k.graphUsers[graphKey(tenant, "id:"+aad)]
 	switch {
 	case !known:
 		writeJSON(w, http.StatusNotFound, graphError("Request_ResourceNotFound", "Resource '"+aad+"' does not exist or one of its queried reference-property objects are not present."))
