@@ -57,6 +57,10 @@ type Segment struct {
 	Visibility string `json:"visibility" db:"visibility"`
 	// LastImport is the newest import into the segment, if any.
 	LastImport *ImportRef `json:"last_import"`
+	// Filter makes a rule segment: its members are the users who match
+	// it (DESIGN §8), kept up to date by SyncRuleSegment. Nil for a
+	// segment whose members are added by hand, file or button.
+	Filter *Filter `json:"filter,omitempty"`
 }
 
 // ImportRef names an import and its status.
