@@ -18,7 +18,7 @@ const reportPage = 5000
 
 var importColumnNames = []string{"id", "segment_id", "status", "phase", "channel", "source", "file_url", "file_name",
 	"uploaded_by", "error", "total", "added", "already_member", "skipped_opted_out", "duplicates", "failed",
-	"failed_by_reason", "partial", "progress", "progress_msg", "created_at", "started_at", "finished_at"}
+	"failed_by_reason", "attributes_updated", "partial", "progress", "progress_msg", "created_at", "started_at", "finished_at"}
 
 var importColumns = strings.Join(importColumnNames, ", ")
 
