@@ -3,6 +3,7 @@ package importer
 import (
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -92,14 +93,19 @@ func keyByContent(sample [][]string) (int, bool) {
 
 // attributeColumns lists the columns of header other than the key, each
 // name once (the first column of a name wins); unnamed columns are left
-// out. EINVALID for more than maxAttributeColumns.
+// out. EINVALID for more than maxAttributeColumns, or a name longer than
+// segmentbot.MaxAttributeName.
 func attributeColumns(header []string, key int) ([]attributeColumn, error) {
 	var cols []attributeColumn
 	seen := map[string]bool{}
 	for i, f := range header {
-		name := strings.ToLower(clean(f))
+		name := segmentbot.AttributeName(clean(f))
 		if i == key || name == "" || seen[name] {
 			continue
+		}
+		if utf8.RuneCountInString(name) > segmentbot.MaxAttributeName {
+			return nil, segmentbot.Errorf(segmentbot.EINVALID,
+				"the header of column %d is longer than %d characters; an attribute's name must be shorter", i+1, segmentbot.MaxAttributeName)
 		}
 		seen[name] = true
 		cols = append(cols, attributeColumn{index: i, name: name})

@@ -102,6 +102,8 @@ func TestReaderRejectsFilesThatAreNotCSV(t *testing.T) {
 			"no column holds emails or ids: the columns are “Name”, “Phone”, “City”. Put email (or id) at the top of the users' column and send the file again"},
 		{"a header without names", "name,,city\nJohn,x,y\n",
 			"no column holds emails or ids: the columns are “name”, (no name), “city”. Put email (or id) at the top of the users' column and send the file again"},
+		{"a header too long for an attribute name", "email,dept," + strings.Repeat("x", 101) + "\n",
+			"the header of column 3 is longer than 100 characters; an attribute's name must be shorter"},
 		{"too many attribute columns", "email" + columns(60) + "\n",
 			"the file has 60 columns besides the emails or ids; I keep at most 50 as attributes"},
 		{"a line too long", strings.Repeat("a", maxLine+10), "not a CSV file: a line is longer than 1024 KB"},

@@ -3,6 +3,7 @@ package store
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"regexp"
 	"time"
@@ -30,7 +31,10 @@ import (
 //     skipped_opted_out unless they joined :seg themselves since), and
 //     the user's flags decide the rest (a miss whose lookup
 //     never answered is a lookup_error); "added" still means
-//     "to add" (see pgApplyRows for the race with taps).
+//     "to add" (see pgApplyRows for the race with taps);
+//   - a row with attribute cells names the user its value reached
+//     (attr_user), whatever its outcome, duplicates included: the
+//     cells describe that user (see saveRowAttributes).
 const decideSQL = `
 	WITH vals AS (
 		SELECT kind, norm, min(row_no) AS first_row FROM import_rows
@@ -65,7 +69,7 @@ const decideSQL = `
 			CASE WHEN f.user_first < m.first_row THEN f.user_first END AS user_dup
 		FROM matched m LEFT JOIN firsts f ON f.user_id = m.user_id
 	), rowdups AS (
-		SELECT r.row_no, r.kind, r.norm, r.note, d.user_id,
+		SELECT r.row_no, r.kind, r.norm, r.note, r.attributes, d.user_id,
 			CASE WHEN r.row_no > d.first_row THEN d.first_row ELSE d.user_dup END AS dup_of
 		FROM import_rows r LEFT JOIN dups d ON d.kind = r.kind AND d.norm = r.norm
 		WHERE r.import_id = :imp /*part:r*/
@@ -87,7 +91,8 @@ const decideSQL = `
 			ELSE '' END AS reason,
 		CASE WHEN r.kind = 'invalid' THEN r.note
 			WHEN r.dup_of IS NOT NULL THEN 'same as row ' || CAST(r.dup_of AS TEXT)
-			ELSE '' END AS detail
+			ELSE '' END AS detail,
+		CASE WHEN r.attributes IS NOT NULL THEN r.user_id END AS attr_user, r.attributes
 	FROM rowdups r
 	LEFT JOIN users u ON u.id = r.user_id AND r.dup_of IS NULL
 	LEFT JOIN opt_outs o ON o.segment_id = :seg AND o.user_id = u.id
@@ -125,30 +130,53 @@ func pgApplySQL(p part) string {
 		INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
 		SELECT :imp, row_no, user_id, outcome, reason, detail FROM final WHERE outcome <> 'added'
 	)
-	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason`
+	SELECT outcome, reason, count(*) AS n, 0 AS row_no, CAST(NULL AS BIGINT) AS attr_user, CAST(NULL AS TEXT) AS attributes
+	FROM final GROUP BY outcome, reason
+	UNION ALL
+	SELECT '', '', 0, row_no, attr_user, attributes FROM decided WHERE attr_user IS NOT NULL`
 }
 
-// pgApplyRows runs pgApplySQL on the rows of part p.
-func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
+// pgApplyRows runs pgApplySQL on the rows of part p. Its answer is the
+// counts, then the attribute cells of the rows that have them, told
+// apart by the count (0 for a cell row: a count is never 0).
+func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error) {
 	q, args := bindNamed(pgApplySQL(p), applyParams(imp, now))
-	var counts []outcomeCount
-	if err := tx.SelectContext(ctx, &counts, tx.Rebind(q), args...); err != nil {
-		return nil, err
+	rows, err := tx.QueryContext(ctx, tx.Rebind(q), args...)
+	if err != nil {
+		return nil, nil, err
 	}
-	return counts, nil
+	defer rows.Close()
+	var counts []outcomeCount
+	var attrs []rowAttributes
+	for rows.Next() {
+		var c outcomeCount
+		var a rowAttributes
+		var user sql.NullInt64
+		var cells sql.NullString
+		if err := rows.Scan(&c.Outcome, &c.Reason, &c.N, &a.Row, &user, &cells); err != nil {
+			return nil, nil, err
+		}
+		if c.N > 0 {
+			counts = append(counts, c)
+		} else {
+			a.User, a.Cells = user.Int64, cells.String
+			attrs = append(attrs, a)
+		}
+	}
+	return counts, attrs, rows.Err()
 }
 
 // sqliteApplyRows does the same in a few statements (SQLite has no
 // data-modifying CTEs), through a temporary table of the decided rows;
 // its transactions are serialised, so the outcomes decided first are
 // exactly what the INSERT then does.
-func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
+func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error) {
 	params := applyParams(imp, now)
 	steps := []struct{ what, sql string }{
 		{"clear decided rows", `DROP TABLE IF EXISTS temp.decided_rows`},
 		{"decide outcomes", `
 			CREATE TEMP TABLE decided_rows AS
-			SELECT row_no, user_id, outcome, reason, detail FROM (` + decideFor(p) + `) AS v`},
+			SELECT row_no, user_id, outcome, reason, detail, attr_user, attributes FROM (` + decideFor(p) + `) AS v`},
 		{"add members", `
 			INSERT INTO memberships (segment_id, user_id, source, joined_at)
 			SELECT :seg, user_id, :source, :now FROM decided_rows WHERE outcome = 'added' ORDER BY user_id
@@ -163,18 +191,23 @@ func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, n
 	for _, st := range steps {
 		q, args := bindNamed(st.sql, params)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, fmt.Errorf("%s: %w", st.what, err)
+			return nil, nil, fmt.Errorf("%s: %w", st.what, err)
 		}
 	}
 	var counts []outcomeCount
 	if err := tx.SelectContext(ctx, &counts, `
 		SELECT outcome, reason, count(*) AS n FROM decided_rows GROUP BY outcome, reason`); err != nil {
-		return nil, fmt.Errorf("count outcomes: %w", err)
+		return nil, nil, fmt.Errorf("count outcomes: %w", err)
+	}
+	var attrs []rowAttributes
+	if err := tx.SelectContext(ctx, &attrs, `
+		SELECT row_no, attr_user, attributes FROM decided_rows WHERE attr_user IS NOT NULL`); err != nil {
+		return nil, nil, fmt.Errorf("read attribute cells: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DROP TABLE temp.decided_rows`); err != nil {
-		return nil, fmt.Errorf("drop decided rows: %w", err)
+		return nil, nil, fmt.Errorf("drop decided rows: %w", err)
 	}
-	return counts, nil
+	return counts, attrs, nil
 }
 
 // part is which rows of an import an apply decides (see ApplyKnown): all

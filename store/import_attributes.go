@@ -1,7 +1,15 @@
 package store
 
 import (
+	"cmp"
+	"context"
+	"encoding/json"
+	"fmt"
+	"maps"
+	"slices"
 	"unicode/utf8"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -74,4 +82,65 @@ func appendJSONString(b []byte, s string) []byte {
 	}
 	b = append(b, s[start:]...)
 	return append(b, '"')
+}
+
+// rowAttributes is the attribute cells of one applied row, as staged,
+// and the user its value reached.
+type rowAttributes struct {
+	Row   int64  `db:"row_no"`
+	User  int64  `db:"attr_user"`
+	Cells string `db:"attributes"`
+}
+
+// attributeBatch is about how many attributes go to upsertAttributes at
+// a time; a user's attributes are never split between two calls, so the
+// users each call counts are distinct.
+const attributeBatch = 5000
+
+// saveRowAttributes stores the cells of rows on their users, with source
+// import, and returns how many users had an attribute added or changed.
+// A user several rows reached (duplicates) gets each name's value from
+// the last of them that has one, as if the rows were applied one after
+// another. Users go in id order and names in order, so two imports
+// writing the same users lock them in the same order.
+func (db *DB) saveRowAttributes(ctx context.Context, tx *sqlx.Tx, rows []rowAttributes) (int64, error) {
+	slices.SortFunc(rows, func(a, b rowAttributes) int {
+		return cmp.Or(cmp.Compare(a.User, b.User), cmp.Compare(a.Row, b.Row))
+	})
+	var updated int64
+	batch := make([]segmentbot.Attribute, 0, attributeBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		n, err := db.upsertAttributes(ctx, tx, batch)
+		if err != nil {
+			return fmt.Errorf("save attributes: %w", err)
+		}
+		updated += n
+		batch = batch[:0]
+		return nil
+	}
+	cells := map[string]string{}
+	for i := 0; i < len(rows); {
+		user := rows[i].User
+		clear(cells)
+		for ; i < len(rows) && rows[i].User == user; i++ {
+			if err := json.Unmarshal([]byte(rows[i].Cells), &cells); err != nil {
+				return 0, fmt.Errorf("attribute cells of row %d: %w", rows[i].Row, err)
+			}
+		}
+		for _, name := range slices.Sorted(maps.Keys(cells)) {
+			batch = append(batch, segmentbot.Attribute{UserID: user, Name: name, Value: cells[name], Source: segmentbot.AttributeImport})
+		}
+		if len(batch) >= attributeBatch {
+			if err := flush(); err != nil {
+				return 0, err
+			}
+		}
+	}
+	if err := flush(); err != nil {
+		return 0, err
+	}
+	return updated, nil
 }
