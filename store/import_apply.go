@@ -3,7 +3,6 @@ package store
 import (
 	"cmp"
 	"context"
-	"database/sql"
 	"fmt"
 	"regexp"
 	"time"
@@ -102,8 +101,13 @@ const decideSQL = `
 		AND r.user_id IS NULL AND r.kind <> 'invalid'`
 
 // pgApplySQL decides the outcomes, adds the members, logs their joins,
-// writes the outcomes and counts them in one statement: one pass over the
-// import, one round trip. Only users the INSERT really added count as
+// writes the outcomes and the attribute cells of the rows that reached a
+// user, and counts them in one statement: one pass over the import, one
+// round trip. The cells are written as upsertAttributes writes
+// attributes (names and values staged clean, values folded in Go when
+// staged, the last row's value of each name, an unchanged value left
+// alone), set-based: a hundred thousand rows of cells sent back and
+// forth through the driver cost more than the rest of the import. Only users the INSERT really added count as
 // added: a member who joined by a tap since the statement's snapshot
 // conflicts, becomes already_member and gets no second join event. Only
 // the rows not added are written to import_results (a row without one
@@ -129,41 +133,31 @@ func pgApplySQL(p part) string {
 	), written AS (
 		INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
 		SELECT :imp, row_no, user_id, outcome, reason, detail FROM final WHERE outcome <> 'added'
+	), cells AS (
+		SELECT DISTINCT ON (d.attr_user, c.key) d.attr_user, c.key AS name, c.value ->> 0 AS value, c.value ->> 1 AS value_fold
+		FROM decided d CROSS JOIN LATERAL json_each(CAST(d.attributes AS json)) c
+		WHERE d.attr_user IS NOT NULL
+		ORDER BY d.attr_user, c.key, d.row_no DESC
+	), attributed AS (
+		INSERT INTO user_attributes (user_id, name, value, value_fold, source, updated_at)
+		SELECT attr_user, name, value, value_fold, :attrsource, :now FROM cells
+		` + upsertAttributeSQL + `
+		RETURNING user_id
 	)
-	SELECT outcome, reason, count(*) AS n, 0 AS row_no, CAST(NULL AS BIGINT) AS attr_user, CAST(NULL AS TEXT) AS attributes
-	FROM final GROUP BY outcome, reason
+	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason
 	UNION ALL
-	SELECT '', '', 0, row_no, attr_user, attributes FROM decided WHERE attr_user IS NOT NULL`
+	SELECT '` + outcomeAttributes + `', '', count(DISTINCT user_id) FROM attributed`
 }
 
-// pgApplyRows runs pgApplySQL on the rows of part p. Its answer is the
-// counts, then the attribute cells of the rows that have them, told
-// apart by the count (0 for a cell row: a count is never 0).
+// pgApplyRows runs pgApplySQL on the rows of part p. The attributes are
+// written by the statement itself (see pgApplySQL): no cells come back.
 func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error) {
 	q, args := bindNamed(pgApplySQL(p), applyParams(imp, now))
-	rows, err := tx.QueryContext(ctx, tx.Rebind(q), args...)
-	if err != nil {
+	var counts []outcomeCount
+	if err := tx.SelectContext(ctx, &counts, tx.Rebind(q), args...); err != nil {
 		return nil, nil, err
 	}
-	defer rows.Close()
-	var counts []outcomeCount
-	var attrs []rowAttributes
-	for rows.Next() {
-		var c outcomeCount
-		var a rowAttributes
-		var user sql.NullInt64
-		var cells sql.NullString
-		if err := rows.Scan(&c.Outcome, &c.Reason, &c.N, &a.Row, &user, &cells); err != nil {
-			return nil, nil, err
-		}
-		if c.N > 0 {
-			counts = append(counts, c)
-		} else {
-			a.User, a.Cells = user.Int64, cells.String
-			attrs = append(attrs, a)
-		}
-	}
-	return counts, attrs, rows.Err()
+	return counts, nil, nil
 }
 
 // sqliteApplyRows does the same in a few statements (SQLite has no
@@ -241,6 +235,7 @@ func applyParams(imp *segmentbot.Import, now time.Time) map[string]any {
 	return map[string]any{
 		"imp": imp.ID, "seg": imp.SegmentID, "now": now, "actor": imp.UploadedBy,
 		"source": cmp.Or(imp.Source, segmentbot.SourceImport), "join": segmentbot.ActionJoin,
+		"attrsource": segmentbot.AttributeImport,
 	}
 }
 

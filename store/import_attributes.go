@@ -15,9 +15,22 @@ import (
 )
 
 // A staged row keeps the cells of the file's other columns (DESIGN §8) in
-// import_rows.attributes as a JSON object of name -> value, NULL when it
-// has none: the rows are staged once with COPY, and the apply reads the
-// cells back only for the rows that matched a user.
+// import_rows.attributes as a JSON object of name -> [value, folded
+// value], NULL when it has none: the rows are staged once with COPY, and
+// the apply writes the cells of the rows that matched a user. The value
+// is folded here, in Go, as upsertAttributes folds it (SQLite's lower()
+// folds ASCII only, and PostgreSQL's depends on the database's locale).
+
+// outcomeAttributes is the pseudo-outcome whose count is the users whose
+// attributes an apply changed (see pgApplySQL).
+const outcomeAttributes = "attributes_updated"
+
+// upsertAttributeSQL ends the INSERT of attributes as upsertAttributes
+// does: a changed value replaces the row, an unchanged one is left
+// alone (and so not counted).
+const upsertAttributeSQL = `ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, value_fold = excluded.value_fold,
+			source = excluded.source, updated_at = excluded.updated_at
+		WHERE user_attributes.value <> excluded.value`
 
 // stagedAttributes is the attributes column of a staged row: nil (NULL)
 // without attributes, else their JSON object.
@@ -25,15 +38,18 @@ func stagedAttributes(attrs []segmentbot.Attribute) any {
 	if len(attrs) == 0 {
 		return nil
 	}
-	b := make([]byte, 0, 16*len(attrs)+2)
+	b := make([]byte, 0, 32*len(attrs)+2)
 	b = append(b, '{')
 	for i, a := range attrs {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = appendJSONString(b, a.Name)
-		b = append(b, ':')
+		b = append(b, ':', '[')
 		b = appendJSONString(b, a.Value)
+		b = append(b, ',')
+		b = appendJSONString(b, segmentbot.FoldValue(a.Value))
+		b = append(b, ']')
 	}
 	return string(append(b, '}'))
 }
@@ -121,7 +137,7 @@ func (db *DB) saveRowAttributes(ctx context.Context, tx *sqlx.Tx, rows []rowAttr
 		batch = batch[:0]
 		return nil
 	}
-	cells := map[string]string{}
+	cells := map[string][2]string{}
 	for i := 0; i < len(rows); {
 		user := rows[i].User
 		clear(cells)
@@ -131,7 +147,7 @@ func (db *DB) saveRowAttributes(ctx context.Context, tx *sqlx.Tx, rows []rowAttr
 			}
 		}
 		for _, name := range slices.Sorted(maps.Keys(cells)) {
-			batch = append(batch, segmentbot.Attribute{UserID: user, Name: name, Value: cells[name], Source: segmentbot.AttributeImport})
+			batch = append(batch, segmentbot.Attribute{UserID: user, Name: name, Value: cells[name][0], Source: segmentbot.AttributeImport})
 		}
 		if len(batch) >= attributeBatch {
 			if err := flush(); err != nil {

@@ -318,6 +318,8 @@ func addCounts(imp *segmentbot.Import, counts []outcomeCount) {
 		case segmentbot.OutcomeFailed:
 			imp.Failed += c.N
 			imp.FailedByReason[c.Reason] += c.N
+		case outcomeAttributes:
+			imp.AttributesUpdated += c.N
 		}
 	}
 }
