@@ -27,7 +27,7 @@ const (
 	MaxBroadcastButtons = 5      // link buttons; the Opt out button makes six
 	MaxButtonTitle      = 50
 	MaxURL              = 2048
-	MaxBroadcastCard    = 24 << 10 // bytes of a whole Adaptive Card (as cards.MaxCardBytes)
+	MaxBroadcastCard    = 24 << 10 // bytes of a whole Adaptive Card
 )
 
 // Validate checks a message before it is stored: text or a card, https
@@ -64,7 +64,7 @@ func (m *BroadcastMessage) Validate() error {
 		}
 	}
 	if len(m.Card) > 0 {
-		return checkCard(m.Card)
+		return CheckCard(m.Card)
 	}
 	return nil
 }
@@ -81,8 +81,14 @@ func checkHTTPS(what, raw string) error {
 	return nil
 }
 
-// checkCard accepts a JSON object of type AdaptiveCard within the size cap.
-func checkCard(raw json.RawMessage) error {
+// CheckCard reports whether raw is a whole Adaptive Card that can carry a
+// broadcast: a JSON object of type "AdaptiveCard", at most
+// MaxBroadcastCard bytes, whose body and actions, when present, are lists
+// (the Opt out button and the why-line are appended to them), with https
+// links only. Anything else is EINVALID saying what is wrong. It is the
+// one check of a given card: Validate makes it before a message is
+// stored, and the Teams channel again before it sends one.
+func CheckCard(raw json.RawMessage) error {
 	if len(raw) > MaxBroadcastCard {
 		return Errorf(EINVALID, "The card is %d bytes; keep it to %d.", len(raw), MaxBroadcastCard)
 	}
