@@ -30,11 +30,26 @@ const (
 	MaxBroadcastCard    = 24 << 10 // bytes of a whole Adaptive Card
 )
 
+// ValidateBroadcastName checks a broadcast's name as ValidateName does a
+// segment's, with MaxBroadcastName characters at most.
+func ValidateBroadcastName(field, s string) (string, error) {
+	return validateName(field, s, MaxBroadcastName)
+}
+
 // Validate checks a message before it is stored: text or a card, https
-// links only, sizes within the limits. EINVALID says what is wrong in
-// words both an admin in chat and an API client understand.
+// links only, sizes within the limits, and title, text and button titles
+// as CleanText and CleanLines check what people see (NFC, no control or
+// invisible characters). EINVALID says what is wrong in words both an
+// admin in chat and an API client understand.
 func (m *BroadcastMessage) Validate() error {
-	m.Title, m.Text, m.ImageURL = strings.TrimSpace(m.Title), strings.TrimSpace(m.Text), strings.TrimSpace(m.ImageURL)
+	var err error
+	if m.Title, err = CleanText("title", m.Title, 0); err != nil {
+		return err
+	}
+	if m.Text, err = CleanLines("text", m.Text, 0); err != nil {
+		return err
+	}
+	m.ImageURL = strings.TrimSpace(m.ImageURL)
 	switch {
 	case m.Text == "" && len(m.Card) == 0:
 		return Errorf(EINVALID, "The message needs text (or, through the API, a whole Adaptive Card).")
@@ -52,7 +67,10 @@ func (m *BroadcastMessage) Validate() error {
 	}
 	for i := range m.Buttons {
 		b := &m.Buttons[i]
-		b.Title, b.URL = strings.TrimSpace(b.Title), strings.TrimSpace(b.URL)
+		if b.Title, err = CleanText(fmt.Sprintf("title of button %d", i+1), b.Title, 0); err != nil {
+			return err
+		}
+		b.URL = strings.TrimSpace(b.URL)
 		switch {
 		case b.Title == "":
 			return Errorf(EINVALID, "Button %d has no title.", i+1)
