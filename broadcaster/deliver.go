@@ -189,7 +189,7 @@ func (d *delivery) dispatch(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := sleepCtx(ctx, d.nextWake(waiting)); err != nil {
+		if err := segmentbot.Sleep(ctx, d.nextWake(waiting)); err != nil {
 			return nil
 		}
 		drained = false

@@ -68,7 +68,7 @@ func (d *delivery) report(ctx context.Context) {
 	var lastDone int64 = -1
 	for {
 		wait := every - time.Since(last)
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := segmentbot.Sleep(ctx, wait); err != nil {
 			return
 		}
 		br := d.br.Load()
