@@ -224,3 +224,25 @@ func TestImportRefusesARuleSegment(t *testing.T) {
 		wantCode(t, db.CreateImport(ctx, &segmentbot.Import{SegmentID: rule.ID + 100}), segmentbot.ENOTFOUND)
 	})
 }
+
+// Cells keep every character through staging and the apply, and filters
+// find them without case (the folded value is written with them).
+func TestImportAttributeValuesKeepTheirCharacters(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		const office = "Zürich \"HQ\" \\ 東京\ttab"
+		importRows(t, db, seg.ID, false, withAttributes(email(1, "ann@x.com"), "office="+office, "größe=ÄÖ"))
+		if got, want := attributesOf(t, db, ann.ID), []string{"größe=ÄÖ (import)", "office=" + office + " (import)"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("ann: %q; want %q", got, want)
+		}
+		f := &segmentbot.Filter{All: []segmentbot.Condition{
+			{Attribute: "office", Op: segmentbot.OpIn, Values: []string{strings.ToLower(office)}},
+			{Attribute: "größe", Op: segmentbot.OpIn, Values: []string{"äö"}}}}
+		aud, err := db.FindAudience(ctx, seg.ID, f, 5)
+		if err != nil || aud.Count != 1 {
+			t.Errorf("audience of %+v: %+v, %v; want ann", f, aud, err)
+		}
+	})
+}
