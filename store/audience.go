@@ -97,7 +97,8 @@ func (d *dialect) filterSQL(f *segmentbot.Filter, userCol string) (string, []any
 
 // FindAudience counts the members of segmentID a broadcast with filter f
 // would reach now (audienceWhere: the very rule FixAudience applies) and
-// returns up to sample of them (at most 100) in user id order.
+// returns up to sample of them (at most 100; any of them) in user id
+// order.
 // ENOTFOUND for a missing segment, EINVALID for a bad filter.
 func (db *DB) FindAudience(ctx context.Context, segmentID int64, f *segmentbot.Filter, sample int) (*segmentbot.Audience, error) {
 	where, args, err := db.dialect.audienceWhere(segmentID, f)
@@ -117,13 +118,14 @@ func (db *DB) FindAudience(ctx context.Context, segmentID int64, f *segmentbot.F
 	if err != nil {
 		return nil, fmt.Errorf("count audience of segment %d: %w", segmentID, err)
 	}
-	// Its own statement: in user id order with a limit, the planner walks
-	// the members and stops at the sample, where the count's plan reads
-	// them all.
+	// Its own statement, and the first users found, whichever they are
+	// (then put in id order): the plan stops at the sample, where the
+	// count's reads every member, and where an order would make SQLite
+	// sort every match first.
 	if sample = min(sample, maxSample); sample > 0 && a.Count > 0 {
 		if err := db.read.SelectContext(ctx, &a.Sample, db.read.Rebind(`
-			SELECT `+prefixed("u.", userColumns)+` FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE `+where+` ORDER BY m.user_id LIMIT ?`), append(args, sample)...); err != nil {
+			SELECT `+userColumns+` FROM users WHERE id IN (SELECT m.user_id FROM memberships m WHERE `+where+` LIMIT ?)
+			ORDER BY id`), append(args, sample)...); err != nil {
 			return nil, fmt.Errorf("sample audience of segment %d: %w", segmentID, err)
 		}
 	}
@@ -147,13 +149,4 @@ func (db *DB) readWith(ctx context.Context, settings []string, fn func(q queryer
 		}
 	}
 	return fn(tx)
-}
-
-// prefixed qualifies each column of a comma-separated list with prefix.
-func prefixed(prefix, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = prefix + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
 }
