@@ -278,3 +278,44 @@ func BenchmarkSaveAttributes(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkRuleSegment makes a rule segment of benchFilter over the
+// cached database of BenchmarkFindAudience (its 186,004 matching users
+// join, with their events), syncs it once with nothing to change, and
+// deletes it again.
+func BenchmarkRuleSegment(b *testing.B) {
+	ctx := context.Background()
+	for _, dialect := range benchDialects() {
+		b.Run(dialect, func(b *testing.B) {
+			db, _ := benchAttrsDB(b, dialect, benchAudience)
+			want := benchAttrsMatches(benchAudience)
+			var create, sync []time.Duration
+			for b.Loop() {
+				seg := &segmentbot.Segment{Name: "Rule bench", Filter: benchFilter}
+				start := time.Now()
+				if err := db.CreateSegment(ctx, seg); err != nil {
+					b.Fatal(err)
+				}
+				create = append(create, time.Since(start))
+				start = time.Now()
+				change, err := db.SyncRuleSegment(ctx, seg.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sync = append(sync, time.Since(start))
+				if _, err := db.DeleteSegment(ctx, seg.ID, 0); err != nil {
+					b.Fatal(err)
+				}
+				// The users 1..n matching are members; the 50,000 opted out of
+				// Everyone are not opted out of this one.
+				if seg.Members < want || *change != (segmentbot.RuleChange{}) {
+					b.Fatalf("created with %d members (want at least %d), sync %+v", seg.Members, want, change)
+				}
+			}
+			slices.Sort(create)
+			slices.Sort(sync)
+			b.ReportMetric(create[len(create)/2].Seconds()*1000, "median_ms/create")
+			b.ReportMetric(sync[len(sync)/2].Seconds()*1000, "median_ms/sync")
+		})
+	}
+}
