@@ -135,9 +135,9 @@ func TestCountAttributes(t *testing.T) {
 			t.Fatal(err)
 		}
 		got := fmt.Sprint(counts)
-		want := "[{country 2 [{UK 2}]} {department 6 [{SALES 3} {Marketing 2}]}]"
+		want := "[{country 2 [{UK 2}]} {department 6 [{Sales 3} {Marketing 2}]}]"
 		if got != want {
-			t.Fatalf("counts %s, want %s (values folded, top 2, names in order)", got, want)
+			t.Fatalf("counts %s, want %s (values folded and shown as the first user spells them, top 2, names in order)", got, want)
 		}
 		if counts, err := db.CountAttributes(ctx, 0); err != nil || len(counts) != 2 || len(counts[1].Values) != 0 {
 			t.Fatalf("without values: %v, %v", counts, err)
