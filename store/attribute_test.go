@@ -228,6 +228,12 @@ func TestFindAudience(t *testing.T) {
 				if got := names(a.Sample); a.Count != int64(len(tt.want)) || !slices.Equal(got, tt.want) {
 					t.Fatalf("audience %d %q, want %q", a.Count, got, tt.want)
 				}
+				// The sample of a large audience walks the members: the
+				// same users.
+				defer store.WalkSampleFrom(1)()
+				if a, err := db.FindAudience(ctx, w.seg.ID, tt.filter, 10); err != nil || !slices.Equal(names(a.Sample), tt.want) {
+					t.Fatalf("walked sample %q, %v; want %q", names(a.Sample), err, tt.want)
+				}
 			})
 		}
 		t.Run("the sample is capped, the count is not", func(t *testing.T) {
