@@ -27,3 +27,11 @@ func (db *DB) SetUserActive(ctx context.Context, userID int64, active bool) erro
 	_, err := db.db.ExecContext(ctx, db.db.Rebind(`UPDATE users SET active = ? WHERE id = ?`), active, userID)
 	return err
 }
+
+// WalkSampleFrom makes FindAudience walk the members for its sample from
+// a count of n, until the returned function restores it.
+func WalkSampleFrom(n int64) func() {
+	old := walkSample
+	walkSample = n
+	return func() { walkSample = old }
+}
