@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // ClearSkeletons makes every segment look as made before migration 00045.
 func (db *DB) ClearSkeletons(ctx context.Context) error {
@@ -34,4 +37,24 @@ func WalkSampleFrom(n int64) func() {
 	old := walkSample
 	walkSample = n
 	return func() { walkSample = old }
+}
+
+// OpenAt opens databaseURL with its schema migrated only up to version, as
+// a database made by an earlier release is.
+func OpenAt(ctx context.Context, databaseURL string, version int64) (*DB, error) {
+	var db *DB
+	var err error
+	if strings.HasPrefix(databaseURL, "sqlite:") {
+		db, err = openSQLite(strings.TrimPrefix(databaseURL, "sqlite:"))
+	} else {
+		db, err = openPostgres(databaseURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx, version); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
