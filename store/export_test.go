@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"io/fs"
+	"path"
+	"strconv"
 	"strings"
 )
 
@@ -57,4 +60,21 @@ func OpenAt(ctx context.Context, databaseURL string, version int64) (*DB, error)
 		return nil, err
 	}
 	return db, nil
+}
+
+// MigrationVersions lists the versions of the dialect's SQL migrations.
+func MigrationVersions(dialect string) ([]int64, error) {
+	names, err := fs.Glob(migrations, "migrations/"+dialect+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var versions []int64
+	for _, n := range names {
+		v, err := strconv.ParseInt(strings.SplitN(path.Base(n), "_", 2)[0], 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		versions = append(versions, v)
+	}
+	return versions, nil
 }
