@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -76,8 +79,8 @@ func (db *DB) FinishDirectorySync(ctx context.Context, channel, tenantID, worker
 }
 
 // SaveDirectoryUsers matches users to the tenant's known users by AAD
-// object id, a batch per statement, and brings their active flag (and
-// attributes) up to date in one transaction that also renews worker's
+// object id, a batch per statement, and brings their active flag and
+// attributes up to date in one transaction that also renews worker's
 // lease.
 func (db *DB) SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker string, lease time.Duration, users []*segmentbot.User) (segmentbot.DirectoryChange, error) {
 	change := segmentbot.DirectoryChange{Seen: int64(len(users))}
@@ -120,7 +123,18 @@ func (db *DB) SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker 
 		if err := setActive(ctx, tx, leave, false); err != nil {
 			return err
 		}
-		return setActive(ctx, tx, back, true)
+		if err := setActive(ctx, tx, back, true); err != nil {
+			return err
+		}
+		var attrs []segmentbot.Attribute
+		for _, k := range known {
+			attrs = appendDirectoryAttributes(attrs, k.ID, byAAD[k.AADObjectID].Attributes)
+		}
+		change.Attributes, err = db.upsertAttributes(ctx, tx, attrs)
+		if err != nil {
+			return fmt.Errorf("save the directory attributes of %d users of %s: %w", len(known), tenantID, err)
+		}
+		return nil
 	})
 	if err != nil {
 		return segmentbot.DirectoryChange{}, err
@@ -167,4 +181,22 @@ func setActive(ctx context.Context, tx *sqlx.Tx, ids []int64, active bool) error
 		}
 	}
 	return nil
+}
+
+// appendDirectoryAttributes appends a user's directory attributes as
+// rows of source directory, in name order. A value longer than the store
+// keeps is cut to fit: one odd entry in the directory must not fail a
+// whole sync or lookup.
+func appendDirectoryAttributes(attrs []segmentbot.Attribute, userID int64, values map[string]string) []segmentbot.Attribute {
+	if userID == 0 {
+		return attrs
+	}
+	for _, name := range slices.Sorted(maps.Keys(values)) {
+		v := strings.TrimSpace(values[name])
+		if utf8.RuneCountInString(v) > segmentbot.MaxAttributeValue {
+			v = strings.TrimSpace(string([]rune(v)[:segmentbot.MaxAttributeValue]))
+		}
+		attrs = append(attrs, segmentbot.Attribute{UserID: userID, Name: name, Value: v, Source: segmentbot.AttributeDirectory})
+	}
+	return attrs
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,9 +86,11 @@ func TestSaveDirectoryUsers(t *testing.T) {
 		bob := mustUser(t, db, segmentbot.User{ExternalID: "29:bob", TenantID: dirTenant, AADObjectID: "aad-bob", Active: true})
 		cy := mustUser(t, db, segmentbot.User{TenantID: dirTenant, AADObjectID: "aad-cy", Email: "cy@x.com"}) // inactive
 		other := mustUser(t, db, segmentbot.User{ExternalID: "29:other", TenantID: "tenant-b", AADObjectID: "aad-dan", Active: true})
+		mustSave(t, db, attr(ann, "jobtitle", "Rep"), attr(ann, "city", "Leeds"), attr(bob, "country", "UK"),
+			segmentbot.Attribute{UserID: ann.ID, Name: "region", Value: "North", Source: segmentbot.AttributeImport})
 		claim(t, db, "w", time.Now())
 		change, err := db.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, dirTenant, "w", dirLease, []*segmentbot.User{
-			{AADObjectID: "AAD-ANN", Active: true},
+			{AADObjectID: "AAD-ANN", Active: true, Attributes: map[string]string{"department": " Sales ", "jobtitle": "", "country": "UK"}},
 			{AADObjectID: "aad-bob", Active: false}, // removed or disabled
 			{AADObjectID: "aad-cy", Active: true},   // enabled again
 			{AADObjectID: "aad-dan", Active: false}, // another tenant's id
@@ -96,8 +99,17 @@ func TestSaveDirectoryUsers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := (segmentbot.DirectoryChange{Seen: 5, Matched: 3, Left: 1}); change != want {
+		if want := (segmentbot.DirectoryChange{Seen: 5, Matched: 3, Left: 1, Attributes: 1}); change != want {
 			t.Fatalf("change %+v, want %+v", change, want)
+		}
+		// Given values are set, an empty one removed, one not given (city)
+		// and a custom one left as they were; a removed user keeps theirs.
+		want := []string{"city=Leeds (directory)", "country=UK (directory)", "department=Sales (directory)", "region=North (import)"}
+		if got := attrsOf(t, db, ann); !slices.Equal(got, want) {
+			t.Errorf("ann's attributes %v, want %v", got, want)
+		}
+		if got := attrsOf(t, db, bob); !slices.Equal(got, []string{"country=UK (directory)"}) {
+			t.Errorf("removed bob's attributes %v", got)
 		}
 		for _, tt := range []struct {
 			u      *segmentbot.User
@@ -112,5 +124,60 @@ func TestSaveDirectoryUsers(t *testing.T) {
 		if err != nil || !slices.Equal(tenants, []string{dirTenant, "tenant-b"}) {
 			t.Fatalf("tenants %v, %v", tenants, err)
 		}
+	})
+}
+
+func TestUsersCarryTheirDirectoryAttributes(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		t.Run("a user upserted with attributes has them, source directory", func(t *testing.T) {
+			u := mustUser(t, db, segmentbot.User{ExternalID: "29:wp", Active: true, Attributes: map[string]string{"Title": "Engineer", "locale": "en_GB", "division": ""}})
+			if got := attrsOf(t, db, u); !slices.Equal(got, []string{"locale=en_GB (directory)", "title=Engineer (directory)"}) {
+				t.Fatalf("attributes %v", got)
+			}
+		})
+		t.Run("a roster with attributes stores them per user", func(t *testing.T) {
+			roster := []*segmentbot.User{
+				{Channel: segmentbot.ChannelWorkplace, ExternalID: "100", Attributes: map[string]string{"department": "Sales"}},
+				{Channel: segmentbot.ChannelWorkplace, ExternalID: "101", Attributes: map[string]string{"department": "Legal"}},
+			}
+			if err := db.UpsertUsers(ctx, roster); err != nil {
+				t.Fatal(err)
+			}
+			if got := attrsOf(t, db, roster[1]); !slices.Equal(got, []string{"department=Legal (directory)"}) {
+				t.Fatalf("attributes %v", got)
+			}
+		})
+		t.Run("a live lookup's users are saved with their attributes", func(t *testing.T) {
+			seg := mustSegment(t, db, "Lookups")
+			imp := &segmentbot.Import{SegmentID: seg.ID, Channel: segmentbot.ChannelTeams}
+			if err := db.CreateImport(ctx, imp); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := db.StageRows(ctx, imp.ID, rows(email(1, "lu@contoso.com"))); err != nil {
+				t.Fatal(err)
+			}
+			found := &segmentbot.User{Channel: segmentbot.ChannelTeams, TenantID: dirTenant, AADObjectID: "aad-lu", Email: "lu@contoso.com", Active: true,
+				Attributes: map[string]string{"department": "Sales", "country": "UK", "city": ""}}
+			err := db.SaveLookups(ctx, imp.ID, []segmentbot.LookupResult{{Miss: segmentbot.Miss{Kind: segmentbot.KindEmail, Norm: "lu@contoso.com"}, User: found}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			users, err := db.FindUsersByEmail(ctx, "lu@contoso.com")
+			if err != nil || len(users) != 1 {
+				t.Fatalf("users %v, %v", users, err)
+			}
+			if got := attrsOf(t, db, users[0]); !slices.Equal(got, []string{"country=UK (directory)", "department=Sales (directory)"}) {
+				t.Fatalf("attributes %v", got)
+			}
+		})
+		t.Run("a value longer than the store keeps is cut, not refused", func(t *testing.T) {
+			long := strings.Repeat("x", segmentbot.MaxAttributeValue+50)
+			u := mustUser(t, db, segmentbot.User{ExternalID: "29:long", Attributes: map[string]string{"department": long}})
+			attrs, err := db.FindAttributes(ctx, u.ID)
+			if err != nil || len(attrs) != 1 || len(attrs[0].Value) != segmentbot.MaxAttributeValue {
+				t.Fatalf("attributes %v, %v", attrs, err)
+			}
+		})
 	})
 }
