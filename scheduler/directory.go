@@ -1,0 +1,139 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// directoryQueue pages of the directory wait for the store at most: the
+// reading of the next pages goes on while a batch is written.
+const directoryQueue = 16
+
+// SyncDirectory refreshes every known Teams user from the directory
+// (SEGMENTBOT_DIRECTORY_SYNC, DESIGN §8): per tenant, the users that
+// changed since the last sync (all of them the first time) give their
+// attributes, and those gone from the directory are marked as left. One
+// run syncs each tenant once across replicas: a replica takes a tenant
+// only with its lease and only if no sync of it finished since this run
+// began. Afterwards rule segments follow the directory. One line logs
+// what it did; a tenant that fails keeps its link, is reported, and does
+// not stop the others.
+func (s *Scheduler) SyncDirectory(ctx context.Context) error {
+	if s.cfg.Directory == nil {
+		return errors.New("directory sync: no directory to read")
+	}
+	began, t0 := s.cfg.Now(), time.Now()
+	tenants, err := s.store.DirectoryTenants(ctx, segmentbot.ChannelTeams)
+	if err != nil {
+		return fmt.Errorf("directory sync: %w", err)
+	}
+	var (
+		total  segmentbot.DirectoryChange
+		synced int
+		errs   []error
+	)
+	for _, tenant := range tenants {
+		change, ok, err := s.syncTenant(ctx, tenant, began)
+		total.Add(change)
+		if ok {
+			synced++
+		}
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	log := s.cfg.Logger.With("tenants", len(tenants), "synced", synced, "seen", total.Seen, "matched", total.Matched,
+		"left", total.Left, "attributes_changed", total.Attributes, "failed", len(errs))
+	if synced > 0 {
+		rules, err := s.store.SyncRuleSegments(ctx)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("directory sync: rule segments: %w", err))
+		} else {
+			log = log.With("rule_joined", rules.Joined, "rule_left", rules.Left)
+		}
+	}
+	log.Info("directory sync", "duration", time.Since(t0).Round(time.Millisecond))
+	return errors.Join(errs...)
+}
+
+// syncTenant syncs one tenant when this replica may; ok says it did.
+func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Time) (segmentbot.DirectoryChange, bool, error) {
+	link, ok, err := s.store.ClaimDirectorySync(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, began, s.cfg.DirectoryLease)
+	if err != nil || !ok {
+		return segmentbot.DirectoryChange{}, false, err
+	}
+	change, next, err := s.readTenant(ctx, tenant, link)
+	if err != nil {
+		// The stored link stays: the next run reads these changes again.
+		if ferr := s.store.FinishDirectorySync(context.WithoutCancel(ctx), segmentbot.ChannelTeams, tenant, s.cfg.Worker, ""); ferr != nil {
+			s.cfg.Logger.Warn("directory sync: release of a failed tenant", "tenant", tenant, "err", ferr)
+		}
+		return change, true, fmt.Errorf("directory sync of tenant %s: %w", tenant, err)
+	}
+	if err := s.store.FinishDirectorySync(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, next); err != nil {
+		return change, true, fmt.Errorf("directory sync of tenant %s: %w", tenant, err)
+	}
+	return change, true, nil
+}
+
+// readTenant reads the tenant's directory from link and writes what it
+// reads meanwhile, DirectoryBatch users to a transaction, and returns
+// the counts and the link for the next sync.
+func (s *Scheduler) readTenant(ctx context.Context, tenant, link string) (segmentbot.DirectoryChange, string, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	pages := make(chan []*segmentbot.User, directoryQueue)
+	var change segmentbot.DirectoryChange
+	written := make(chan error, 1)
+	go func() {
+		err := s.writeDirectory(ctx, tenant, pages, &change)
+		if err != nil {
+			cancel(err)
+		}
+		written <- err
+	}()
+	next, readErr := s.cfg.Directory.ReadDirectory(ctx, tenant, link, func(users []*segmentbot.User) error {
+		select {
+		case pages <- users:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	})
+	close(pages)
+	if err := <-written; err != nil {
+		return change, "", err
+	}
+	return change, next, readErr
+}
+
+// writeDirectory saves the pages in batches until they end or a write
+// fails.
+func (s *Scheduler) writeDirectory(ctx context.Context, tenant string, pages <-chan []*segmentbot.User, change *segmentbot.DirectoryChange) error {
+	batch := make([]*segmentbot.User, 0, s.cfg.DirectoryBatch)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		c, err := s.store.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, s.cfg.DirectoryLease, batch)
+		if err != nil {
+			return err
+		}
+		change.Add(c)
+		batch = batch[:0]
+		return nil
+	}
+	for users := range pages {
+		batch = append(batch, users...)
+		if len(batch) >= s.cfg.DirectoryBatch {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
