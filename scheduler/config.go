@@ -35,8 +35,11 @@ const (
 	// DefaultDirectoryLease is how long a replica's claim on a tenant's
 	// sync lasts without a write renewing it.
 	DefaultDirectoryLease = 10 * time.Minute
-	// DefaultDirectoryBatch users go to the store in one transaction.
-	DefaultDirectoryBatch = 1000
+	// DefaultDirectoryBatch users go to the store in one transaction;
+	// DefaultDirectoryWriters transactions at once (PostgreSQL runs them
+	// side by side; SQLite queues them on its one writer).
+	DefaultDirectoryBatch   = 1000
+	DefaultDirectoryWriters = 3
 )
 
 // Config tunes the scheduler. Zero values take the defaults above.
@@ -63,9 +66,10 @@ type Config struct {
 	DirectorySpec string
 	// Directory reads the Teams directory (Microsoft Graph) for
 	// SyncDirectory; when nil no directory job is scheduled.
-	Directory      segmentbot.DirectoryReader
-	DirectoryLease time.Duration
-	DirectoryBatch int
+	Directory        segmentbot.DirectoryReader
+	DirectoryLease   time.Duration
+	DirectoryBatch   int
+	DirectoryWriters int
 	// OnSent, when set, is called after each warning is delivered
 	// (metrics).
 	OnSent func(w *segmentbot.Warning)
@@ -103,6 +107,7 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	setDefault(&c.DirectoryLease, DefaultDirectoryLease)
 	setDefault(&c.DirectoryBatch, DefaultDirectoryBatch)
+	setDefault(&c.DirectoryWriters, DefaultDirectoryWriters)
 	setDefault(&c.LargeUpload, DefaultLargeUpload)
 	setDefault(&c.LeadTime, DefaultLeadTime)
 	setDefault(&c.Retention, DefaultRetention)
@@ -114,7 +119,7 @@ func (c Config) withDefaults() (Config, error) {
 	for name, v := range map[string]int64{
 		"LargeUpload": c.LargeUpload, "LeadTime": int64(c.LeadTime), "Retention": int64(c.Retention), "ActivityRetention": int64(c.ActivityRetention),
 		"MaxAttempts": int64(c.MaxAttempts), "Lease": int64(c.Lease), "Batch": int64(c.Batch), "StuckAfter": int64(c.StuckAfter),
-		"DirectoryLease": int64(c.DirectoryLease), "DirectoryBatch": int64(c.DirectoryBatch),
+		"DirectoryLease": int64(c.DirectoryLease), "DirectoryBatch": int64(c.DirectoryBatch), "DirectoryWriters": int64(c.DirectoryWriters),
 	} {
 		if v < 0 {
 			return c, fmt.Errorf("scheduler config: %s must not be negative", name)

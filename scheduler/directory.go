@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/segmentbot/segmentbot"
@@ -90,11 +91,7 @@ func (s *Scheduler) readTenant(ctx context.Context, tenant, link string) (segmen
 	var change segmentbot.DirectoryChange
 	written := make(chan error, 1)
 	go func() {
-		err := s.writeDirectory(ctx, tenant, pages, &change)
-		if err != nil {
-			cancel(err)
-		}
-		written <- err
+		written <- s.writeDirectory(ctx, cancel, tenant, pages, &change)
 	}()
 	next, readErr := s.cfg.Directory.ReadDirectory(ctx, tenant, link, func(users []*segmentbot.User) error {
 		select {
@@ -111,29 +108,54 @@ func (s *Scheduler) readTenant(ctx context.Context, tenant, link string) (segmen
 	return change, next, readErr
 }
 
-// writeDirectory saves the pages in batches until they end or a write
-// fails.
-func (s *Scheduler) writeDirectory(ctx context.Context, tenant string, pages <-chan []*segmentbot.User, change *segmentbot.DirectoryChange) error {
+// writeDirectory saves the pages in batches of DirectoryBatch users,
+// DirectoryWriters transactions at a time (a batch's users are not in
+// another: a page never repeats a user), until the pages end or a write
+// fails; a failed write stops the reading at once.
+func (s *Scheduler) writeDirectory(ctx context.Context, stop context.CancelCauseFunc, tenant string, pages <-chan []*segmentbot.User, change *segmentbot.DirectoryChange) error {
+	batches := make(chan []*segmentbot.User)
+	var (
+		mu       sync.Mutex
+		firstErr error
+		wg       sync.WaitGroup
+	)
+	for range s.cfg.DirectoryWriters {
+		wg.Go(func() {
+			for batch := range batches {
+				c, err := s.store.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, s.cfg.DirectoryLease, batch)
+				mu.Lock()
+				change.Add(c)
+				if err != nil && firstErr == nil {
+					firstErr = err
+					stop(err)
+				}
+				mu.Unlock()
+			}
+		})
+	}
 	batch := make([]*segmentbot.User, 0, s.cfg.DirectoryBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	send := func() {
+		if len(batch) > 0 && ctx.Err() == nil {
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+			}
 		}
-		c, err := s.store.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, s.cfg.DirectoryLease, batch)
-		if err != nil {
-			return err
-		}
-		change.Add(c)
-		batch = batch[:0]
-		return nil
+		batch = make([]*segmentbot.User, 0, s.cfg.DirectoryBatch)
 	}
 	for users := range pages {
 		batch = append(batch, users...)
 		if len(batch) >= s.cfg.DirectoryBatch {
-			if err := flush(); err != nil {
-				return err
-			}
+			send()
 		}
 	}
-	return flush()
+	send()
+	close(batches)
+	wg.Wait()
+	if firstErr == nil && ctx.Err() != nil {
+		// The reading failed or the job was stopped: some pages were
+		// never written.
+		return context.Cause(ctx)
+	}
+	return firstErr
 }

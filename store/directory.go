@@ -95,15 +95,8 @@ func (db *DB) SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker 
 		ids = append(ids, id)
 	}
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		now := db.now()
-		res, err := tx.ExecContext(ctx, tx.Rebind(`
-			UPDATE directory_syncs SET lease_until = ? WHERE channel = ? AND tenant_id = ? AND worker = ?`),
-			now.Add(lease), channel, tenantID, worker)
-		if err != nil {
-			return fmt.Errorf("renew the directory sync of %s: %w", tenantID, err)
-		}
-		if n, err := res.RowsAffected(); err != nil || n == 0 {
-			return segmentbot.Errorf(segmentbot.ECONFLICT, "The directory sync of %s is no longer held by %s.", tenantID, worker)
+		if err := db.renewDirectorySync(ctx, tx, channel, tenantID, worker, lease); err != nil {
+			return err
 		}
 		known, err := matchDirectoryUsers(ctx, tx, channel, tenantID, ids)
 		if err != nil {
@@ -140,6 +133,29 @@ func (db *DB) SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker 
 		return segmentbot.DirectoryChange{}, err
 	}
 	return change, nil
+}
+
+// renewDirectorySync checks that worker holds the tenant's sync and
+// renews its lease once half of it has gone. Only the renewal writes the
+// sync's row, so concurrent writes of one sync do not queue on its lock.
+func (db *DB) renewDirectorySync(ctx context.Context, tx *sqlx.Tx, channel, tenantID, worker string, lease time.Duration) error {
+	var holders []string
+	if err := tx.SelectContext(ctx, &holders, tx.Rebind(`
+		SELECT worker FROM directory_syncs WHERE channel = ? AND tenant_id = ?`), channel, tenantID); err != nil {
+		return fmt.Errorf("check the directory sync of %s: %w", tenantID, err)
+	}
+	if len(holders) == 0 || holders[0] != worker {
+		return segmentbot.Errorf(segmentbot.ECONFLICT, "The directory sync of %s is no longer held by %s.", tenantID, worker)
+	}
+	now := db.now()
+	_, err := tx.ExecContext(ctx, tx.Rebind(`
+		UPDATE directory_syncs SET lease_until = ?
+		WHERE channel = ? AND tenant_id = ? AND worker = ? AND lease_until < ?`),
+		now.Add(lease), channel, tenantID, worker, now.Add(lease/2))
+	if err != nil {
+		return fmt.Errorf("renew the directory sync of %s: %w", tenantID, err)
+	}
+	return nil
 }
 
 // knownUser is a stored user the directory reported.

@@ -141,28 +141,30 @@ func (k *Kit) serveDelta(w http.ResponseWriter, r *http.Request, tenant string) 
 	if q.Get("$skiptoken") == "" && q.Get("$deltatoken") == "" {
 		k.recordSelect(st.Select)
 	}
-	var items []*dirEntry
-	for _, e := range k.directory[st.Tenant] {
-		if e.seq > st.Since && e.seq <= st.Upto && (st.Since > 0 || !e.removed) {
-			items = append(items, e)
-		}
-	}
 	size := k.deltaPageSize
 	if size <= 0 {
 		size = DefaultDeltaPageSize
 	}
-	end := min(st.Offset+size, len(items))
-	value := make([]any, 0, max(end-st.Offset, 0))
-	for _, e := range items[min(st.Offset, end):end] {
-		if e.removed {
+	// The round's users are those changed after Since up to Upto (on a
+	// first read, those not removed); the page is the ones from Offset.
+	value, n := []any{}, 0
+	for _, e := range k.directory[st.Tenant] {
+		if e.seq <= st.Since || e.seq > st.Upto || (st.Since == 0 && e.removed) {
+			continue
+		}
+		switch {
+		case n < st.Offset || n >= st.Offset+size:
+		case e.removed:
 			value = append(value, map[string]any{"id": e.user.ID, "@removed": map[string]string{"reason": "changed"}})
-		} else {
+		default:
 			value = append(value, graphUserJSON(e.user, st.Select))
 		}
+		n++
 	}
+	end := min(st.Offset+size, n)
 	body := map[string]any{"value": value}
 	base := k.Graph.URL + "/v1.0/users/delta?"
-	if end < len(items) {
+	if end < n {
 		st.Offset = end
 		body["@odata.nextLink"] = base + "$skiptoken=" + encodeDelta(st)
 	} else {
