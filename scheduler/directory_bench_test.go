@@ -27,7 +27,8 @@ const (
 // users with 8 attributes each, on each database, against the fake Graph
 // on loopback at the default Graph rate (50 requests/s) and page size
 // (100 users), with one rule segment to bring up to date. Every run
-// starts from a fresh database (seeding is not timed).
+// starts from a fresh database (seeding is not timed). The read-only
+// baseline reads the same directory at the same rate and writes nothing.
 // Run: go test ./scheduler/ -run '^$' -bench DirectorySync -benchtime 1x -count 3
 func BenchmarkDirectorySync(b *testing.B) {
 	kit := teamstest.New(b)
@@ -48,6 +49,24 @@ func BenchmarkDirectorySync(b *testing.B) {
 	cfg := kit.Config()
 	cfg.GraphRate = 0 // the default
 	cfg.Logger = slog.New(slog.DiscardHandler)
+	// The baseline: reading the directory alone, no writes, at the same
+	// rate; a sync cannot be faster.
+	b.Run("read-only", func(b *testing.B) {
+		var total time.Duration
+		for b.Loop() {
+			began := time.Now()
+			n := 0
+			_, err := teams.NewGraph(cfg).ReadDirectory(context.Background(), teamstest.TenantID, "", func(users []*segmentbot.User) error {
+				n += len(users)
+				return nil
+			})
+			if err != nil || n != directoryUsers {
+				b.Fatalf("read %d users: %v", n, err)
+			}
+			total += time.Since(began)
+		}
+		b.ReportMetric((total / time.Duration(b.N)).Seconds(), "s/sync")
+	})
 	for _, dialect := range storetest.Dialects(b) {
 		b.Run(dialect, func(b *testing.B) {
 			var total time.Duration
