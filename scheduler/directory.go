@@ -68,6 +68,14 @@ func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Ti
 		return segmentbot.DirectoryChange{}, false, err
 	}
 	change, next, err := s.readTenant(ctx, tenant, link)
+	if segmentbot.ErrorCode(err) == segmentbot.EFORBIDDEN {
+		// A tenant whose directory this bot may not read: not a failure.
+		s.cfg.Logger.Info("directory sync skips a tenant", "tenant", tenant, "reason", segmentbot.ErrorMessage(err))
+		if ferr := s.store.FinishDirectorySync(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, ""); ferr != nil {
+			return change, false, fmt.Errorf("directory sync of tenant %s: %w", tenant, ferr)
+		}
+		return change, false, nil
+	}
 	if err != nil {
 		// The stored link stays: the next run reads these changes again.
 		if ferr := s.store.FinishDirectorySync(context.WithoutCancel(ctx), segmentbot.ChannelTeams, tenant, s.cfg.Worker, ""); ferr != nil {

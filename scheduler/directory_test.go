@@ -207,3 +207,21 @@ func TestDirectorySyncFailureKeepsTheLink(t *testing.T) {
 		}
 	})
 }
+
+func TestDirectorySyncSkipsATenantTheBotMayNotRead(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newDirectoryWorld(t, db)
+		w.person("aad-ann", map[string]string{"department": "Sales"})
+		guest := &segmentbot.User{Channel: segmentbot.ChannelTeams, TenantID: teamstest.OtherTenantID, ExternalID: "29:guest", AADObjectID: "aad-guest", Active: true}
+		if err := db.UpsertUser(w.ctx, guest); err != nil {
+			t.Fatal(err)
+		}
+		w.sync(w.syncer("replica-1"))
+		if got := w.attrs("aad-ann"); !slices.Equal(got, []string{"department=Sales"}) {
+			t.Fatalf("the home tenant was not synced: %v", got)
+		}
+		if logs := w.logs.String(); !strings.Contains(logs, "directory sync skips a tenant") || !strings.Contains(logs, "synced=1") || !strings.Contains(logs, "failed=0") {
+			t.Fatalf("logs %s", logs)
+		}
+	})
+}

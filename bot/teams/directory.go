@@ -39,10 +39,15 @@ type deltaUser struct {
 // Retry-After is waited out (the reading is sequential, so the whole
 // tenant's read slows). A stored link Graph no longer keeps (410, or 400
 // syncStateNotFound) starts over from every user. Links must lie under
-// GRAPH_URL: the token goes with them.
+// GRAPH_URL: the token goes with them. A SingleTenant bot reads only its
+// home tenant (EFORBIDDEN for another).
 func (g *Graph) ReadDirectory(ctx context.Context, tenantID, link string, fn func([]*segmentbot.User) error) (string, error) {
 	if g.err != nil {
 		return "", g.err
+	}
+	if g.cfg.AppType != AppTypeMultiTenant && !strings.EqualFold(tenantID, g.cfg.TenantID) {
+		// Its token reads the home tenant's directory only.
+		return "", segmentbot.Errorf(segmentbot.EFORBIDDEN, "A %s bot reads the directory of its home tenant %q only, not of %q.", g.cfg.AppType, g.cfg.TenantID, tenantID)
 	}
 	first := g.cfg.GraphURL + "/users/delta?$select=" + graphSelect
 	next := first

@@ -224,3 +224,11 @@ func TestGraphLookupGivesTheStandardAttributes(t *testing.T) {
 		}
 	}
 }
+
+func TestReadDirectoryOfAnotherTenantIsForbiddenToASingleTenantBot(t *testing.T) {
+	kit := directoryKit(t, 1)
+	_, err := teams.NewGraph(kit.Config()).ReadDirectory(context.Background(), teamstest.OtherTenantID, "", func([]*segmentbot.User) error { return nil })
+	if segmentbot.ErrorCode(err) != segmentbot.EFORBIDDEN || len(kit.DeltaRequests()) != 0 {
+		t.Fatalf("err %v after %d requests", err, len(kit.DeltaRequests()))
+	}
+}
