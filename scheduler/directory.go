@@ -117,11 +117,17 @@ func (s *Scheduler) readTenant(ctx context.Context, tenant, link string) (segmen
 }
 
 // writeDirectory saves the pages in batches of DirectoryBatch users,
-// DirectoryWriters transactions at a time (a batch's users are not in
-// another: a page never repeats a user), until the pages end or a write
-// fails; a failed write stops the reading at once.
+// DirectoryWriters transactions at a time, until the pages end or a write
+// fails; a failed write stops the reading at once. Graph may report a
+// user twice in one read, the later one newer: a batch holding a user of
+// a batch still being written waits until the writes in flight are done,
+// so the newer one is written last.
 func (s *Scheduler) writeDirectory(ctx context.Context, stop context.CancelCauseFunc, tenant string, pages <-chan []*segmentbot.User, change *segmentbot.DirectoryChange) error {
-	batches := make(chan []*segmentbot.User)
+	type job struct {
+		users []*segmentbot.User
+		done  chan struct{}
+	}
+	jobs := make(chan job)
 	var (
 		mu       sync.Mutex
 		firstErr error
@@ -129,8 +135,8 @@ func (s *Scheduler) writeDirectory(ctx context.Context, stop context.CancelCause
 	)
 	for range s.cfg.DirectoryWriters {
 		wg.Go(func() {
-			for batch := range batches {
-				c, err := s.store.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, s.cfg.DirectoryLease, batch)
+			for j := range jobs {
+				c, err := s.store.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, s.cfg.DirectoryLease, j.users)
 				mu.Lock()
 				change.Add(c)
 				if err != nil && firstErr == nil {
@@ -138,16 +144,36 @@ func (s *Scheduler) writeDirectory(ctx context.Context, stop context.CancelCause
 					stop(err)
 				}
 				mu.Unlock()
+				close(j.done)
 			}
 		})
 	}
-	batch := make([]*segmentbot.User, 0, s.cfg.DirectoryBatch)
+	var (
+		batch    = make([]*segmentbot.User, 0, s.cfg.DirectoryBatch)
+		inFlight = map[string]bool{} // AAD ids sent since the last wait
+		sent     []chan struct{}
+	)
 	send := func() {
-		if len(batch) > 0 && ctx.Err() == nil {
-			select {
-			case batches <- batch:
-			case <-ctx.Done():
+		if len(batch) == 0 || ctx.Err() != nil {
+			return
+		}
+		for _, u := range batch {
+			if inFlight[u.AADObjectID] {
+				for _, done := range sent {
+					<-done
+				}
+				inFlight, sent = map[string]bool{}, nil
+				break
 			}
+		}
+		j := job{users: batch, done: make(chan struct{})}
+		select {
+		case jobs <- j:
+			for _, u := range batch {
+				inFlight[u.AADObjectID] = true
+			}
+			sent = append(sent, j.done)
+		case <-ctx.Done():
 		}
 		batch = make([]*segmentbot.User, 0, s.cfg.DirectoryBatch)
 	}
@@ -158,7 +184,7 @@ func (s *Scheduler) writeDirectory(ctx context.Context, stop context.CancelCause
 		}
 	}
 	send()
-	close(batches)
+	close(jobs)
 	wg.Wait()
 	if firstErr == nil && ctx.Err() != nil {
 		// The reading failed or the job was stopped: some pages were

@@ -112,6 +112,10 @@ func (db *DB) SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker 
 				back = append(back, k.ID)
 			}
 		}
+		// In id order, as every writer locks them: the sync's concurrent
+		// writes never wait on each other in a circle.
+		slices.Sort(leave)
+		slices.Sort(back)
 		change.Left = int64(len(leave))
 		if err := setActive(ctx, tx, leave, false); err != nil {
 			return err
