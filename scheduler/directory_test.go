@@ -1,6 +1,7 @@
 package scheduler_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -222,6 +223,28 @@ func TestDirectorySyncSkipsATenantTheBotMayNotRead(t *testing.T) {
 		}
 		if logs := w.logs.String(); !strings.Contains(logs, "directory sync skips a tenant") || !strings.Contains(logs, "synced=1") || !strings.Contains(logs, "failed=0") {
 			t.Fatalf("logs %s", logs)
+		}
+	})
+}
+
+func TestDirectorySyncWritesAUserReportedTwiceAsTheLaterSays(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newDirectoryWorld(t, db)
+		for i := range 8 {
+			w.person(fmt.Sprintf("aad-%d", i), map[string]string{"department": "Legal"})
+		}
+		w.person("aad-ann", map[string]string{"department": "Sales"})
+		// Ann changed while the read went on: Graph reports her again
+		// right after, newer. Every user is a batch of its own, 3 written
+		// at once.
+		w.kit.AppendToDelta(teamstest.GraphUser{ID: "aad-ann", UPN: "aad-ann@contoso.com", Attributes: map[string]string{"department": "Marketing"}})
+		w.kit.SetDeltaPageSize(1)
+		s := w.scheduler("replica-1", func(c *scheduler.Config) {
+			c.Directory, c.DirectoryBatch, c.DirectoryWriters = w.graph, 1, 3
+		})
+		w.sync(s)
+		if got := w.attrs("aad-ann"); !slices.Equal(got, []string{"department=Marketing"}) {
+			t.Fatalf("ann's attributes %v, want the later report's", got)
 		}
 	})
 }

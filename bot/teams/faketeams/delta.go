@@ -30,6 +30,8 @@ type deltaState struct {
 	Offset int    `json:"o"`
 	Select string `json:"sel"`
 	Epoch  int    `json:"e"`
+	// Extra are users reported once more at the end (AppendToDelta).
+	Extra []GraphUser `json:"x,omitempty"`
 }
 
 // changeDirectory records a change of u for the delta (k.mu held).
@@ -66,6 +68,18 @@ func (k *Kit) RemoveGraphUser(tenant, id string) {
 		}
 	}
 	k.changeDirectory(u, true)
+}
+
+// AppendToDelta makes the next first read of the users delta (no token)
+// end with u once more, as Graph reports a user again who changed while
+// the read went on: u is the newer state. Lookups are not changed.
+func (k *Kit) AppendToDelta(u GraphUser) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if u.Tenant == "" {
+		u.Tenant = TenantID
+	}
+	k.deltaExtra = append(k.deltaExtra, u)
 }
 
 // SetDeltaPageSize sets how many users a page of the users delta holds.
@@ -140,6 +154,7 @@ func (k *Kit) serveDelta(w http.ResponseWriter, r *http.Request, tenant string) 
 	}
 	if q.Get("$skiptoken") == "" && q.Get("$deltatoken") == "" {
 		k.recordSelect(st.Select)
+		st.Extra, k.deltaExtra = k.deltaExtra, nil
 	}
 	size := k.deltaPageSize
 	if size <= 0 {
@@ -158,6 +173,15 @@ func (k *Kit) serveDelta(w http.ResponseWriter, r *http.Request, tenant string) 
 			value = append(value, map[string]any{"id": e.user.ID, "@removed": map[string]string{"reason": "changed"}})
 		default:
 			value = append(value, graphUserJSON(e.user, st.Select))
+		}
+		n++
+	}
+	for _, u := range st.Extra {
+		if !strings.EqualFold(u.Tenant, st.Tenant) {
+			continue
+		}
+		if n >= st.Offset && n < st.Offset+size {
+			value = append(value, graphUserJSON(u, st.Select))
 		}
 		n++
 	}

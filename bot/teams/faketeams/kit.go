@@ -92,6 +92,7 @@ type Kit struct {
 	deltaRetryAfter string
 	deltaEpoch      int
 	deltaAsks       []string
+	deltaExtra      []GraphUser
 }
 
 // TB is what the kit needs of a test: testing.TB has it. The kit does not
