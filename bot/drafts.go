@@ -38,7 +38,7 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 	}
 	if schedule {
 		if d.ScheduledAt == nil {
-			return say(text("This preview has no time; tap Send now, or write it again with at _time_."))
+			return say(markdown("This preview has no time; tap Send now, or write it again with at _time_."))
 		}
 		if d.State == segmentbot.DraftOpen && !d.ScheduledAt.After(b.now()) {
 			return say(text("%s has passed. Tap Send now to send it anyway, or write it again with a later time.", showTime(*d.ScheduledAt, loc)))
