@@ -1,5 +1,12 @@
 package segmentbot
 
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+)
+
 // Filter ops (DESIGN §8): a contract, never renamed.
 const (
 	OpIn      = "in"
@@ -27,4 +34,103 @@ type Attribute struct {
 	Name   string `json:"name" db:"name"`   // lower case, trimmed
 	Value  string `json:"value" db:"value"` // as given; compared without case
 	Source string `json:"source" db:"source"`
+}
+
+// Limits of a filter and of stored attributes: a filter is typed by a
+// person, an attribute comes from the directory or a CSV column.
+const (
+	MaxConditions     = 20   // conditions in one filter
+	MaxFilterValues   = 100  // values of one in / not_in condition
+	MaxAttributeName  = 100  // characters of an attribute name
+	MaxAttributeValue = 1000 // characters of an attribute value
+)
+
+// AttributeName is the stored form of an attribute name: trimmed, lower
+// case.
+func AttributeName(name string) string {
+	return strings.ToLower(strings.TrimSpace(name))
+}
+
+// FoldValue is the form in which attribute values are compared: trimmed
+// and lower-cased in Go (Unicode, unlike SQLite's ASCII-only lower()).
+func FoldValue(value string) string {
+	return strings.ToLower(strings.TrimSpace(value))
+}
+
+// Normalize returns a copy of f with names in their stored form
+// (AttributeName), ops trimmed and lower-cased and values trimmed; nil
+// for nil.
+func (f *Filter) Normalize() *Filter {
+	if f == nil {
+		return nil
+	}
+	n := &Filter{All: make([]Condition, len(f.All))}
+	for i, c := range f.All {
+		n.All[i] = Condition{Attribute: AttributeName(c.Attribute), Op: strings.ToLower(strings.TrimSpace(c.Op))}
+		for _, v := range c.Values {
+			n.All[i].Values = append(n.All[i].Values, strings.TrimSpace(v))
+		}
+	}
+	return n
+}
+
+// Validate reports the first thing wrong with f as EINVALID: no
+// condition or too many, a condition without an attribute name or with
+// an unknown op, in / not_in without values (or too many, or an empty
+// one), exists / missing with values, a name or value too long. A nil
+// filter (no filter) is valid. Names and values are checked trimmed, as
+// Normalize stores them.
+func (f *Filter) Validate() error {
+	if f == nil {
+		return nil
+	}
+	switch {
+	case len(f.All) == 0:
+		return Errorf(EINVALID, "The filter has no condition: give at least one, or no filter.")
+	case len(f.All) > MaxConditions:
+		return Errorf(EINVALID, "The filter has %d conditions; at most %d are allowed.", len(f.All), MaxConditions)
+	}
+	for i, c := range f.All {
+		if err := c.validate(); err != nil {
+			return Errorf(EINVALID, "Condition %d of the filter: %s", i+1, err.Error())
+		}
+	}
+	return nil
+}
+
+// validate checks one condition; the error is a sentence without a code.
+func (c Condition) validate() error {
+	name := AttributeName(c.Attribute)
+	op := strings.ToLower(strings.TrimSpace(c.Op))
+	switch {
+	case name == "":
+		return errors.New("the attribute name is missing.")
+	case utf8.RuneCountInString(name) > MaxAttributeName:
+		return fmt.Errorf("the attribute name is longer than %d characters.", MaxAttributeName)
+	}
+	switch op {
+	case OpIn, OpNotIn:
+		if len(c.Values) == 0 {
+			return fmt.Errorf("%s %s needs at least one value.", name, op)
+		} else if len(c.Values) > MaxFilterValues {
+			return fmt.Errorf("%s %s has %d values; at most %d are allowed.", name, op, len(c.Values), MaxFilterValues)
+		}
+		for _, v := range c.Values {
+			v = strings.TrimSpace(v)
+			if v == "" {
+				return fmt.Errorf("%s %s has an empty value; to ask for users without %s, use missing.", name, op, name)
+			} else if utf8.RuneCountInString(v) > MaxAttributeValue {
+				return fmt.Errorf("%s %s has a value longer than %d characters.", name, op, MaxAttributeValue)
+			}
+		}
+	case OpExists, OpMissing:
+		if len(c.Values) > 0 {
+			return fmt.Errorf("%s %s takes no values.", name, op)
+		}
+	case "":
+		return fmt.Errorf("the op of %s is missing: use in, not_in, exists or missing.", name)
+	default:
+		return fmt.Errorf("unknown op %q for %s: use in, not_in, exists or missing.", c.Op, name)
+	}
+	return nil
 }

@@ -319,6 +319,7 @@ type Store interface {
 	DeliveryService
 	DraftService
 	WarningService
+	AttributeService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 	Close() error

@@ -1,15 +1,121 @@
 package store
 
-import "github.com/segmentbot/segmentbot"
+import (
+	"context"
+	"fmt"
+	"strings"
 
-// audienceFilter is the hook where a broadcast's Filter (DESIGN §8)
-// narrows its audience: it returns a condition on the memberships row "m"
-// (m.user_id is the recipient), with ? placeholders and their arguments,
-// that FixAudience adds to its one INSERT ... SELECT, and that
-// CreateBroadcast tries first so a filter that cannot be applied is
-// refused when the broadcast is made. Until filters are turned into SQL,
-// every filter is refused: a filter is never silently ignored.
-var audienceFilter = func(f *segmentbot.Filter) (string, []any, error) {
-	return "", nil, segmentbot.Errorf(segmentbot.EINVALID,
-		"Audience filters are not supported by this version: send the broadcast to the whole segment, or leave the filter out.")
+	"github.com/segmentbot/segmentbot"
+)
+
+// maxSample bounds the users FindAudience returns with its count.
+const maxSample = 100
+
+// audienceWhere is the rule of a broadcast's audience (DESIGN §7, §8), as
+// a condition on the memberships row "m" with ? placeholders and their
+// arguments: a member of the segment who has not opted out of it and
+// matches every condition of f (nil: everyone). FixAudience writes the
+// delivery rows of exactly these users and FindAudience counts them.
+//
+// A global opt-out is not tested here: it removed the user from every
+// segment (OptOutAll), and only the user's own Opt in tap has made them
+// a member since, which they meant. Inactive users (gone from the
+// directory) stay in the audience, as they always have: their delivery
+// fails with left_tenant and the report says so.
+func audienceWhere(segmentID int64, f *segmentbot.Filter) (string, []any, error) {
+	where := `m.segment_id = ? AND NOT EXISTS (
+		SELECT 1 FROM opt_outs o WHERE o.segment_id = m.segment_id AND o.user_id = m.user_id)`
+	args := []any{segmentID}
+	if f != nil {
+		cond, fargs, err := audienceFilter(f)
+		if err != nil {
+			return "", nil, err
+		}
+		where, args = where+" AND "+cond, append(args, fargs...)
+	}
+	return where, args, nil
+}
+
+// audienceFilter turns a broadcast's Filter (DESIGN §8) into a condition
+// on the memberships row "m" (m.user_id is the recipient), with ?
+// placeholders and their arguments. EINVALID for a filter that does not
+// pass segmentbot.Filter.Validate.
+func audienceFilter(f *segmentbot.Filter) (string, []any, error) {
+	return filterSQL(f, "m.user_id")
+}
+
+// filterSQL turns f into a condition on the user id column userCol, every
+// condition of f one EXISTS or NOT EXISTS on user_attributes (the primary
+// key (user_id, name) finds the user's row; PostgreSQL makes them hash
+// semi- and anti-joins). Names and values compare folded
+// (segmentbot.FoldValue), the form value_fold keeps:
+//
+//   - in: the user has the attribute with one of the values;
+//   - not_in: the user does not have it with one of the values; a user
+//     without the attribute at all matches (country not_in US includes
+//     users whose country is unknown; add "country exists" to leave them
+//     out);
+//   - exists: the user has the attribute (any value);
+//   - missing: the user does not have it.
+func filterSQL(f *segmentbot.Filter, userCol string) (string, []any, error) {
+	if err := f.Validate(); err != nil {
+		return "", nil, err
+	}
+	f = f.Normalize()
+	conds := make([]string, 0, len(f.All))
+	var args []any
+	for _, c := range f.All {
+		q := "SELECT 1 FROM user_attributes ua WHERE ua.user_id = " + userCol + " AND ua.name = ?"
+		args = append(args, c.Attribute)
+		if c.Op == segmentbot.OpIn || c.Op == segmentbot.OpNotIn {
+			q += " AND ua.value_fold IN (?" + strings.Repeat(", ?", len(c.Values)-1) + ")"
+			for _, v := range c.Values {
+				args = append(args, segmentbot.FoldValue(v))
+			}
+		}
+		if c.Op == segmentbot.OpIn || c.Op == segmentbot.OpExists {
+			conds = append(conds, "EXISTS ("+q+")")
+		} else {
+			conds = append(conds, "NOT EXISTS ("+q+")")
+		}
+	}
+	return strings.Join(conds, " AND "), args, nil
+}
+
+// FindAudience counts the members of segmentID a broadcast with filter f
+// would reach now (audienceWhere: the very rule FixAudience applies) and
+// returns up to sample of them (at most 100) in user id order.
+// ENOTFOUND for a missing segment, EINVALID for a bad filter.
+func (db *DB) FindAudience(ctx context.Context, segmentID int64, f *segmentbot.Filter, sample int) (*segmentbot.Audience, error) {
+	where, args, err := audienceWhere(segmentID, f)
+	if err != nil {
+		return nil, err
+	}
+	var found []int64
+	if err := db.read.SelectContext(ctx, &found, db.read.Rebind(`SELECT id FROM segments WHERE id = ?`), segmentID); err != nil {
+		return nil, fmt.Errorf("audience of segment %d: %w", segmentID, err)
+	} else if len(found) == 0 {
+		return nil, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
+	}
+	a := &segmentbot.Audience{Sample: []*segmentbot.User{}}
+	if err := db.read.GetContext(ctx, &a.Count, db.read.Rebind(`SELECT count(*) FROM memberships m WHERE `+where), args...); err != nil {
+		return nil, fmt.Errorf("count audience of segment %d: %w", segmentID, err)
+	}
+	if sample = min(sample, maxSample); sample > 0 && a.Count > 0 {
+		if err := db.read.SelectContext(ctx, &a.Sample, db.read.Rebind(`
+			SELECT `+prefixed("u.", userColumns)+` FROM memberships m JOIN users u ON u.id = m.user_id
+			WHERE `+where+` ORDER BY m.user_id LIMIT ?`), append(args, sample)...); err != nil {
+			return nil, fmt.Errorf("sample audience of segment %d: %w", segmentID, err)
+		}
+	}
+	return a, nil
+}
+
+// prefixed qualifies each column of a comma-separated list with prefix.
+func prefixed(prefix, columns string) string {
+	cols := strings.Split(columns, ",")
+	for i, c := range cols {
+		cols[i] = prefix + strings.TrimSpace(c)
+	}
+	return strings.Join(cols, ", ")
 }

@@ -88,7 +88,8 @@ func getBroadcast(ctx context.Context, q queryer, id int64, query string, args .
 // CreateBroadcast stores b as scheduled, with its message and filter, and
 // fills ID, Status and CreatedAt; ENOTFOUND for a missing segment,
 // EINVALID without a segment or a time, for an empty message, or for a
-// filter the store cannot apply.
+// filter that is not valid (segmentbot.Filter.Validate); the filter is
+// stored normalised (segmentbot.Filter.Normalize).
 func (db *DB) CreateBroadcast(ctx context.Context, b *segmentbot.Broadcast) error {
 	if b.SegmentID <= 0 {
 		return segmentbot.Errorf(segmentbot.EINVALID, "A broadcast needs a segment.")
@@ -110,6 +111,7 @@ func (db *DB) CreateBroadcast(ctx context.Context, b *segmentbot.Broadcast) erro
 		if _, _, err := audienceFilter(b.Filter); err != nil {
 			return err
 		}
+		b.Filter = b.Filter.Normalize()
 		data, err := json.Marshal(b.Filter)
 		if err != nil {
 			return segmentbot.Errorf(segmentbot.EINVALID, "The filter cannot be stored: %v", err)

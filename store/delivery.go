@@ -78,7 +78,7 @@ func (db *DB) FindSendingBroadcasts(ctx context.Context) ([]*segmentbot.Broadcas
 // FixAudience writes the broadcast's delivery rows in one INSERT ...
 // SELECT and makes it sending, in one transaction that holds the
 // broadcast's row, so a second call (another replica, a restart) finds it
-// sending and does nothing. See audienceFilter for the filter.
+// sending and does nothing. audienceWhere is the rule.
 func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast, error) {
 	return db.changeBroadcast(ctx, id, func(tx *sqlx.Tx, b *segmentbot.Broadcast) error {
 		if b.Message == nil {
@@ -86,13 +86,9 @@ func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast,
 		} else if b.Status != segmentbot.BroadcastScheduled {
 			return nil
 		}
-		where, args := "", []any{id, b.SegmentID}
-		if b.Filter != nil {
-			cond, fargs, err := audienceFilter(b.Filter)
-			if err != nil {
-				return err
-			}
-			where, args = " AND "+cond, append(args, fargs...)
+		where, args, err := audienceWhere(b.SegmentID, b.Filter)
+		if err != nil {
+			return err
 		}
 		for _, s := range db.dialect.bulkSettings {
 			if _, err := tx.ExecContext(ctx, s); err != nil {
@@ -101,9 +97,7 @@ func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast,
 		}
 		res, err := tx.ExecContext(ctx, tx.Rebind(`
 			INSERT INTO deliveries (broadcast_id, user_id)
-			SELECT ?, m.user_id FROM memberships m
-			WHERE m.segment_id = ? AND NOT EXISTS (
-				SELECT 1 FROM opt_outs o WHERE o.segment_id = m.segment_id AND o.user_id = m.user_id)`+where), args...)
+			SELECT ?, m.user_id FROM memberships m WHERE `+where), append([]any{id}, args...)...)
 		if err != nil {
 			return fmt.Errorf("fix audience of broadcast %d: %w", id, err)
 		}

@@ -87,11 +87,14 @@ func TestFixAudience(t *testing.T) {
 			_, err := db.FixAudience(ctx, p.ID)
 			wantCode(t, err, segmentbot.EINVALID)
 		})
-		t.Run("a filter is refused, never ignored", func(t *testing.T) {
+		t.Run("an invalid filter is refused, never ignored", func(t *testing.T) {
 			f := &segmentbot.Broadcast{SegmentID: w.seg.ID, Name: "filtered", ScheduledAt: clock.t,
 				Message: &segmentbot.BroadcastMessage{Text: "x"},
-				Filter:  &segmentbot.Filter{All: []segmentbot.Condition{{Attribute: "country", Op: segmentbot.OpIn, Values: []string{"US"}}}}}
+				Filter:  &segmentbot.Filter{All: []segmentbot.Condition{{Attribute: "country", Op: "is", Values: []string{"US"}}}}}
 			wantCode(t, db.CreateBroadcast(ctx, f), segmentbot.EINVALID)
+			if f.ID != 0 {
+				t.Fatalf("a broadcast with an invalid filter was stored: %d", f.ID)
+			}
 		})
 		t.Run("an empty message is refused", func(t *testing.T) {
 			e := &segmentbot.Broadcast{SegmentID: w.seg.ID, ScheduledAt: clock.t, Message: &segmentbot.BroadcastMessage{}}

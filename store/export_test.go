@@ -20,3 +20,10 @@ func (db *DB) BackfillSkeletons(ctx context.Context) error {
 	}
 	return tx.Commit()
 }
+
+// SetUserActive sets a user's active flag, as the directory does for one
+// who left.
+func (db *DB) SetUserActive(ctx context.Context, userID int64, active bool) error {
+	_, err := db.db.ExecContext(ctx, db.db.Rebind(`UPDATE users SET active = ? WHERE id = ?`), active, userID)
+	return err
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -13,20 +15,24 @@ import (
 // segmentRow is a segment as the listing query returns it.
 type segmentRow struct {
 	segmentbot.Segment
-	LastImportID     int64  `db:"last_import_id"`
-	LastImportStatus string `db:"last_import_status"`
+	LastImportID     int64          `db:"last_import_id"`
+	LastImportStatus string         `db:"last_import_status"`
+	FilterJSON       sql.NullString `db:"filter_json"`
 }
 
 const selectSegments = `
-SELECT s.id, s.name, s.description, s.reply, s.created_at, s.visibility,
+SELECT s.id, s.name, s.description, s.reply, s.created_at, s.visibility, s.filter AS filter_json,
 	(SELECT count(*) FROM memberships m WHERE m.segment_id = s.id) AS members,
 	COALESCE((SELECT i.id FROM imports i WHERE i.segment_id = s.id ORDER BY i.id DESC LIMIT 1), 0) AS last_import_id,
 	COALESCE((SELECT i.status FROM imports i WHERE i.segment_id = s.id ORDER BY i.id DESC LIMIT 1), '') AS last_import_status
 FROM segments s`
 
 // CreateSegment stores seg and fills its ID and CreatedAt; an empty
-// Visibility becomes invite. EINVALID for a bad name, description, reply
-// (segmentbot.ValidateName, CleanText) or visibility, ECONFLICT for a
+// Visibility becomes invite. A seg with a Filter is a rule segment: the
+// filter is stored normalised and the users who match it join in the same
+// transaction (see syncRule), Members set to their number. EINVALID for
+// a bad name, description, reply (segmentbot.ValidateName, CleanText),
+// visibility or filter (segmentbot.Filter.Validate), ECONFLICT for a
 // taken name or one that looks like a taken one.
 func (db *DB) CreateSegment(ctx context.Context, seg *segmentbot.Segment) error {
 	if err := cleanSegment(seg); err != nil {
@@ -37,14 +43,25 @@ func (db *DB) CreateSegment(ctx context.Context, seg *segmentbot.Segment) error 
 	} else if err := checkVisibility(seg.Visibility); err != nil {
 		return err
 	}
+	filter, err := ruleJSON(seg)
+	if err != nil {
+		return err
+	}
 	seg.CreatedAt = db.now()
-	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+	err = db.inTx(ctx, func(tx *sqlx.Tx) error {
 		if err := tx.GetContext(ctx, &seg.ID, tx.Rebind(`
-			INSERT INTO segments (name, name_key, name_skeleton, description, reply, created_at, visibility)
-			VALUES (?, ?, ?, ?, ?, ?, ?)
+			INSERT INTO segments (name, name_key, name_skeleton, description, reply, created_at, visibility, filter)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			RETURNING id`),
-			seg.Name, nameKey(seg.Name), nameSkeleton(seg.Name), seg.Description, seg.Reply, seg.CreatedAt, seg.Visibility); err != nil {
+			seg.Name, nameKey(seg.Name), nameSkeleton(seg.Name), seg.Description, seg.Reply, seg.CreatedAt, seg.Visibility, filter); err != nil {
 			return err
+		}
+		if seg.Filter != nil {
+			change, err := db.syncRule(ctx, tx, seg.ID, seg.Filter)
+			if err != nil {
+				return err
+			}
+			seg.Members = change.Joined
 		}
 		return recordResource(ctx, tx, seg.ID)
 	})
@@ -211,6 +228,12 @@ func findSegments(ctx context.Context, q queryer, where string, args ...any) ([]
 			seg.LastImport = &segmentbot.ImportRef{ID: rows[i].LastImportID, Status: rows[i].LastImportStatus}
 		}
 		seg.CreatedAt = seg.CreatedAt.UTC()
+		if rows[i].FilterJSON.Valid {
+			seg.Filter = new(segmentbot.Filter)
+			if err := json.Unmarshal([]byte(rows[i].FilterJSON.String), seg.Filter); err != nil {
+				return nil, fmt.Errorf("segment %d: filter: %w", seg.ID, err)
+			}
+		}
 		segs[i] = &seg
 	}
 	return segs, nil
