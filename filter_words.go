@@ -143,6 +143,9 @@ func ParseFilter(words string) (*Filter, error) {
 		}
 		t := p.peek(0)
 		if t == nil {
+			if err := f.Validate(); err != nil {
+				return nil, err
+			}
 			return f, nil
 		}
 		if !t.is("and") {
@@ -241,7 +244,7 @@ func (p *filterParser) name() (string, error) {
 		return "", p.expected("an attribute name, such as department")
 	}
 	p.next()
-	return strings.ToLower(strings.TrimSpace(t.text)), nil
+	return AttributeName(t.text), nil
 }
 
 // values reads one or more values joined by "or" or commas.

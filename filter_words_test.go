@@ -82,6 +82,8 @@ func TestParseFilterSaysWhatItExpectedAtWhichWord(t *testing.T) {
 		{`"" is Sales`, `At the start I expected an attribute name, such as department, not "".`},
 		{`city is "New York`, `The quote before "New York" is never closed; put a " after the value.`},
 		{`city is “New York`, `The quote before "New York" is never closed; put a ” after the value.`},
+		{strings.Repeat("a exists and ", 20) + "a exists", `The filter has 21 conditions; at most 20 are allowed.`},
+		{"a is " + strings.Repeat("v or ", 100) + "v", `Condition 1 of the filter: a in has 101 values; at most 100 are allowed.`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.words, func(t *testing.T) {

@@ -60,7 +60,7 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 		b.cfg.BroadcastChanged(ctx, br)
 	}
 	if !schedule {
-		audience, err := b.store.CountRecipients(ctx, br.SegmentID)
+		audience, err := b.reach(ctx, br.SegmentID, br.Filter)
 		if err != nil {
 			return nil, err
 		}

@@ -52,7 +52,7 @@ var verbs = []string{
 	"create segment", "rename segment", "delete segment", "cancel broadcast",
 	"add to", "remove from", "users", "card", "set reply", "imports", "import into",
 	"schedule", "broadcast", "broadcasts", "segments", "my segments", "help",
-	"set segment", "history",
+	"set segment", "history", "audience", "attributes",
 }
 
 // parseCommand reads the first line of text as a command; body holds the

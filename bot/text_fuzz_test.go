@@ -16,7 +16,7 @@ func FuzzParseCommand(f *testing.F) {
 		"add to Sales\nann@example.com\r\nbob@example.com", "remove from Sales\n\n x@y.z ",
 		"set reply Sales: Welcome!", "schedule Sales at tomorrow 9:00 as News", "my segments",
 		"SEGMENTS", "help", "", "\n", "create segment", "create segmentX", "import into ‘Sales’",
-		"cancel broadcast  weekly   news", "card \x00", "users \u202eSales", "create segment Ѕales",
+		"cancel broadcast  weekly   news", "card \x00", "audience Sales where region exists", "attributes", "users \u202eSales", "create segment Ѕales",
 	} {
 		f.Add(seed)
 	}

@@ -1,0 +1,248 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+// filterUsage is how to write a filter, for the admin who got it wrong.
+const filterUsage = "Write the filter as where _attribute_ is _value_, for example where department is Sales or Marketing and country is not US, where region exists, or where region is missing. Type attributes to see the names and values I know."
+
+// audienceSample is how many names the audience command shows.
+const audienceSample = 5
+
+// attributeTop is how many commonest values the attributes command shows.
+const attributeTop = 5
+
+// splitWhere splits "Sales where department is Sales" into the part
+// before " where " and the filter's words. ok is false without a where;
+// a where with nothing after it is ok with empty words, so the parser
+// can say what it expected.
+func splitWhere(arg string) (before, words string, ok bool) {
+	lower := strings.ToLower(arg)
+	if strings.HasSuffix(lower, " where") {
+		return strings.TrimSpace(arg[:len(arg)-len(" where")]), "", true
+	}
+	i := strings.Index(lower, " where ")
+	if i < 0 {
+		return arg, "", false
+	}
+	return strings.TrimSpace(arg[:i]), strings.TrimSpace(arg[i+len(" where "):]), true
+}
+
+// parseWhere reads a filter's words as typed after where; the error is
+// the parser's with the usage.
+func parseWhere(words string) (*segmentbot.Filter, error) {
+	f, err := segmentbot.ParseFilter("where " + words)
+	if err != nil {
+		return nil, segmentbot.Errorf(segmentbot.EINVALID, "%s\n%s", segmentbot.ErrorMessage(err), filterUsage)
+	}
+	return f, nil
+}
+
+// audience handles "audience <segment> [where ...]": how many a broadcast
+// would reach now, and a few of them by name.
+func (b *Bot) audience(ctx context.Context, arg string) (*segmentbot.Response, error) {
+	name, words, hasWhere := splitWhere(arg)
+	if cleanName(name) == "" {
+		return say(text("Say it as audience _segment_, or audience _segment_ where _filter_: for example audience Sales where country is UK."))
+	}
+	var f *segmentbot.Filter
+	if hasWhere {
+		var err error
+		if f, err = parseWhere(words); err != nil {
+			return friendly(err)
+		}
+	}
+	seg, err := b.store.FindSegmentByName(ctx, cleanName(name))
+	if err != nil {
+		return friendly(err)
+	}
+	aud, err := b.store.FindAudience(ctx, seg.ID, f, audienceSample)
+	if err != nil {
+		return friendly(err)
+	}
+	msg := segmentbot.Message{Title: "Audience: " + seg.Name, Facts: []segmentbot.Fact{{Name: "Segment", Value: fmt.Sprintf("%s (%s)", seg.Name, segmentbot.Counted(seg.Members, "member"))}}}
+	if f != nil {
+		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Filter", Value: f.Words()})
+	}
+	msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Reaches", Value: people(aud.Count) + " " + reachNote(f)})
+	var lines []string
+	if len(aud.Sample) > 0 {
+		lines = append(lines, "For example "+sampleNames(aud.Sample, aud.Count)+".")
+	}
+	notes, err := b.unknownNames(ctx, f)
+	if err != nil {
+		return nil, err
+	}
+	lines = append(lines, notes...)
+	where := ""
+	if f != nil {
+		where = " where " + f.Words()
+	}
+	lines = append(lines, fmt.Sprintf("To send them a message, write broadcast %s%s, then the message on the next lines.", seg.Name, where))
+	msg.Text = strings.Join(lines, "\n")
+	return say(msg)
+}
+
+// reachNote says who an audience count counts.
+func reachNote(f *segmentbot.Filter) string {
+	if f == nil {
+		return "(members who have not opted out)"
+	}
+	return "(members who have not opted out and match the filter)"
+}
+
+// sampleNames lists a sample's names, "and N more" when the audience is
+// larger: "Anna, Bob and 10 more".
+func sampleNames(sample []*segmentbot.User, count int64) string {
+	names := make([]string, 0, len(sample))
+	for _, u := range sample {
+		n := u.Name
+		if n == "" {
+			n = u.Email
+		}
+		names = append(names, n)
+	}
+	if more := count - int64(len(names)); more > 0 {
+		return strings.Join(names, ", ") + " and " + segmentbot.Count(more) + " more"
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// listAttributes handles "attributes": each name with its user count and
+// commonest values.
+func (b *Bot) listAttributes(ctx context.Context) (*segmentbot.Response, error) {
+	counts, err := b.store.CountAttributes(ctx, attributeTop)
+	if err != nil {
+		return nil, fmt.Errorf("count attributes: %w", err)
+	}
+	if len(counts) == 0 {
+		return say(text("No user has attributes yet. They come from the directory (department, country and the like) and from the extra columns of a CSV file you import."))
+	}
+	msg := segmentbot.Message{
+		Title: "Attributes",
+		Text:  "Use them to narrow an audience: audience _segment_ where department is Sales, broadcast _segment_ where ..., or create segment _name_ where ... for a segment that keeps itself up to date.",
+	}
+	for _, c := range counts {
+		values := make([]string, 0, len(c.Values))
+		for _, v := range c.Values {
+			values = append(values, fmt.Sprintf("%s (%s)", v.Value, segmentbot.Count(v.Users)))
+		}
+		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: c.Name,
+			Value: segmentbot.Counted(c.Users, "user") + ": " + strings.Join(values, ", ")})
+	}
+	return say(msg)
+}
+
+// unknownNames says which of the filter's names no user has, each with
+// the closest names users do have: the filter is kept (the name may come
+// with the next sync or import), but a typo should not go unnoticed.
+func (b *Bot) unknownNames(ctx context.Context, f *segmentbot.Filter) ([]string, error) {
+	if f == nil {
+		return nil, nil
+	}
+	counts, err := b.store.CountAttributes(ctx, 0)
+	if err != nil {
+		return nil, fmt.Errorf("count attributes: %w", err)
+	}
+	known := make([]string, 0, len(counts))
+	have := map[string]bool{}
+	for _, c := range counts {
+		known = append(known, c.Name)
+		have[c.Name] = true
+	}
+	var notes []string
+	for _, c := range f.All {
+		if have[c.Attribute] {
+			continue
+		}
+		have[c.Attribute] = true // say it once
+		note := fmt.Sprintf("No user has _%s_ yet, so this condition %s.", c.Attribute, unknownEffect(c.Op))
+		if close := closestNames(c.Attribute, known); len(close) > 0 {
+			note += " Did you mean " + orList(italics(close)) + "?"
+		}
+		notes = append(notes, note)
+	}
+	return notes, nil
+}
+
+// unknownEffect says what a condition on a name no user has does.
+func unknownEffect(op string) string {
+	if op == segmentbot.OpIn || op == segmentbot.OpExists {
+		return "matches nobody"
+	}
+	return "matches everybody"
+}
+
+func italics(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = "_" + n + "_"
+	}
+	return out
+}
+
+// orList joins "a", "a or b", "a, b or c".
+func orList(items []string) string {
+	if len(items) < 2 {
+		return strings.Join(items, "")
+	}
+	return strings.Join(items[:len(items)-1], ", ") + " or " + items[len(items)-1]
+}
+
+// closestNames are up to three known names within a small edit distance
+// of name (a third of its length, at least 1, at most 3), closest first.
+func closestNames(name string, known []string) []string {
+	limit := min(max(len([]rune(name))/3, 1), 3)
+	type scored struct {
+		name string
+		d    int
+	}
+	var close []scored
+	for _, k := range known {
+		if d := editDistance(name, k); d <= limit {
+			close = append(close, scored{k, d})
+		}
+	}
+	sort.SliceStable(close, func(i, j int) bool {
+		if close[i].d != close[j].d {
+			return close[i].d < close[j].d
+		}
+		return close[i].name < close[j].name
+	})
+	var out []string
+	for i := 0; i < len(close) && i < 3; i++ {
+		out = append(out, close[i].name)
+	}
+	return out
+}
+
+// editDistance is the Levenshtein distance between a and b, by rune.
+func editDistance(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
