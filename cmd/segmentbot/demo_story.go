@@ -31,10 +31,12 @@ type story struct {
 	bcastID      int64
 	bcastCopies  int // copies to members outside the story's cast
 	deliveryRows int // data rows of deliveries.csv
+
+	filteredCopies int // copies of the filtered broadcast outside the cast
 }
 
 func (s *story) tell() error {
-	for _, chapter := range []func() error{s.install, s.createSegment, s.upload, s.schedule, s.endUser, s.downloads, s.hrNumbers, s.sendBroadcast} {
+	for _, chapter := range []func() error{s.install, s.createSegment, s.upload, s.schedule, s.endUser, s.downloads, s.hrNumbers, s.sendBroadcast, s.attributes} {
 		if err := chapter(); err != nil {
 			return err
 		}
