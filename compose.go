@@ -27,14 +27,29 @@ const (
 	MaxBroadcastButtons = 5      // link buttons; the Opt out button makes six
 	MaxButtonTitle      = 50
 	MaxURL              = 2048
-	MaxBroadcastCard    = 24 << 10 // bytes of a whole Adaptive Card (as cards.MaxCardBytes)
+	MaxBroadcastCard    = 24 << 10 // bytes of a whole Adaptive Card
 )
 
+// ValidateBroadcastName checks a broadcast's name as ValidateName does a
+// segment's, with MaxBroadcastName characters at most.
+func ValidateBroadcastName(field, s string) (string, error) {
+	return validateName(field, s, MaxBroadcastName)
+}
+
 // Validate checks a message before it is stored: text or a card, https
-// links only, sizes within the limits. EINVALID says what is wrong in
-// words both an admin in chat and an API client understand.
+// links only, sizes within the limits, and title, text and button titles
+// as CleanText and CleanLines check what people see (NFC, no control or
+// invisible characters). EINVALID says what is wrong in words both an
+// admin in chat and an API client understand.
 func (m *BroadcastMessage) Validate() error {
-	m.Title, m.Text, m.ImageURL = strings.TrimSpace(m.Title), strings.TrimSpace(m.Text), strings.TrimSpace(m.ImageURL)
+	var err error
+	if m.Title, err = CleanText("title", m.Title, 0); err != nil {
+		return err
+	}
+	if m.Text, err = CleanLines("text", m.Text, 0); err != nil {
+		return err
+	}
+	m.ImageURL = strings.TrimSpace(m.ImageURL)
 	switch {
 	case m.Text == "" && len(m.Card) == 0:
 		return Errorf(EINVALID, "The message needs text (or, through the API, a whole Adaptive Card).")
@@ -52,7 +67,10 @@ func (m *BroadcastMessage) Validate() error {
 	}
 	for i := range m.Buttons {
 		b := &m.Buttons[i]
-		b.Title, b.URL = strings.TrimSpace(b.Title), strings.TrimSpace(b.URL)
+		if b.Title, err = CleanText(fmt.Sprintf("title of button %d", i+1), b.Title, 0); err != nil {
+			return err
+		}
+		b.URL = strings.TrimSpace(b.URL)
 		switch {
 		case b.Title == "":
 			return Errorf(EINVALID, "Button %d has no title.", i+1)
@@ -64,7 +82,7 @@ func (m *BroadcastMessage) Validate() error {
 		}
 	}
 	if len(m.Card) > 0 {
-		return checkCard(m.Card)
+		return CheckCard(m.Card)
 	}
 	return nil
 }
@@ -81,8 +99,14 @@ func checkHTTPS(what, raw string) error {
 	return nil
 }
 
-// checkCard accepts a JSON object of type AdaptiveCard within the size cap.
-func checkCard(raw json.RawMessage) error {
+// CheckCard reports whether raw is a whole Adaptive Card that can carry a
+// broadcast: a JSON object of type "AdaptiveCard", at most
+// MaxBroadcastCard bytes, whose body and actions, when present, are lists
+// (the Opt out button and the why-line are appended to them), with https
+// links only. Anything else is EINVALID saying what is wrong. It is the
+// one check of a given card: Validate makes it before a message is
+// stored, and the Teams channel again before it sends one.
+func CheckCard(raw json.RawMessage) error {
 	if len(raw) > MaxBroadcastCard {
 		return Errorf(EINVALID, "The card is %d bytes; keep it to %d.", len(raw), MaxBroadcastCard)
 	}

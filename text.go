@@ -17,7 +17,7 @@ const (
 
 // CleanText checks one piece of text that a chat user or an API client
 // gives and other people will see (a description, a reply after opt-in,
-// a broadcast's text line) and returns it NFC-normalised and trimmed.
+// a broadcast's title) and returns it NFC-normalised and trimmed.
 // field names it in the error.
 //
 // It refuses (EINVALID) text longer than max characters (max <= 0: no
@@ -30,12 +30,25 @@ const (
 // REST handlers and chat commands call it alike, so both accept and
 // refuse the same text with the same reason.
 func CleanText(field, s string, max int) (string, error) {
+	return clean(field, s, max, "")
+}
+
+// CleanLines is CleanText for text of several lines (a broadcast's
+// Markdown): line feeds and tabs stay, as lines and indentation, and
+// "\r\n" becomes "\n"; every other control or invisible character is
+// refused as CleanText refuses it.
+func CleanLines(field, s string, max int) (string, error) {
+	return clean(field, strings.ReplaceAll(s, "\r\n", "\n"), max, "\n\t")
+}
+
+// clean is CleanText letting the characters of keep through.
+func clean(field, s string, max int, keep string) (string, error) {
 	if !utf8.ValidString(s) {
 		return "", Errorf(EINVALID, "The %s is not valid UTF-8.", field)
 	}
 	s = strings.TrimSpace(norm.NFC.String(s))
 	for i, r := range []rune(s) {
-		if hidden(r) {
+		if hidden(r) && !strings.ContainsRune(keep, r) {
 			return "", Errorf(EINVALID, "The %s contains an invisible or control character (%U) at position %d; remove it.", field, r, i+1)
 		}
 	}
@@ -51,11 +64,16 @@ func hidden(r rune) bool {
 		unicode.Is(unicode.Zl, r) || unicode.Is(unicode.Zp, r)
 }
 
-// ValidateName is CleanText for a name (of a segment, a broadcast): it is
-// required, runs of spaces inside become one, it has at most
-// MaxSegmentName characters, and it holds no web address, since names are
-// shown on cards that every end user sees.
+// ValidateName is CleanText for a segment's name: it is required, runs
+// of spaces inside become one, it has at most MaxSegmentName characters,
+// and it holds no web address, since names are shown on cards that every
+// end user sees. ValidateBroadcastName is the same for a broadcast's.
 func ValidateName(field, s string) (string, error) {
+	return validateName(field, s, MaxSegmentName)
+}
+
+// validateName is ValidateName with max characters at most.
+func validateName(field, s string, max int) (string, error) {
 	s, err := CleanText(field, s, 0)
 	if err != nil {
 		return "", err
@@ -64,8 +82,8 @@ func ValidateName(field, s string) (string, error) {
 	if s == "" {
 		return "", Errorf(EINVALID, "The %s is required.", field)
 	}
-	if n := utf8.RuneCountInString(s); n > MaxSegmentName {
-		return "", Errorf(EINVALID, "The %s can have at most %d characters; this one has %d.", field, MaxSegmentName, n)
+	if n := utf8.RuneCountInString(s); n > max {
+		return "", Errorf(EINVALID, "The %s can have at most %d characters; this one has %d.", field, max, n)
 	}
 	if lower := strings.ToLower(s); strings.Contains(lower, "://") || strings.Contains(lower, "www.") {
 		return "", Errorf(EINVALID, "The %s can't contain a web address.", field)

@@ -55,6 +55,40 @@ func TestCleanTextCapsAndKeepsEmpty(t *testing.T) {
 	}
 }
 
+func TestCleanLinesKeepsLinesAndIndentation(t *testing.T) {
+	got, err := segmentbot.CleanLines("text", "  Cafe\u0301\r\n\n\t- item\n  - sub  ", 0)
+	if want := "Café\n\n\t- item\n  - sub"; got != want || err != nil {
+		t.Fatalf("CleanLines = %q, %v; want %q", got, err, want)
+	}
+	for _, in := range []string{"a\u202Eb", "a\u200Bb", "a\rb", "a\x1b[31mb", "a\x00b", "a\u2028b"} {
+		if _, err := segmentbot.CleanLines("text", in, 0); segmentbot.ErrorCode(err) != segmentbot.EINVALID || !strings.Contains(segmentbot.ErrorMessage(err), "The text contains") {
+			t.Errorf("CleanLines(%q) = %v, want EINVALID naming the text", in, err)
+		}
+	}
+	if _, err := segmentbot.CleanLines("text", "ab\ncd", 4); segmentbot.ErrorCode(err) != segmentbot.EINVALID {
+		t.Errorf("5 characters with a cap of 4: %v, want EINVALID", err)
+	}
+}
+
+func TestValidateBroadcastNameHasTheBroadcastCap(t *testing.T) {
+	long := strings.Repeat("n", segmentbot.MaxSegmentName+1)
+	if got, err := segmentbot.ValidateBroadcastName("name", long); got != long || err != nil {
+		t.Fatalf("a name longer than a segment's: %q, %v", got, err)
+	}
+	_, err := segmentbot.ValidateBroadcastName("name", strings.Repeat("n", segmentbot.MaxBroadcastName+1))
+	if segmentbot.ErrorCode(err) != segmentbot.EINVALID || !strings.Contains(segmentbot.ErrorMessage(err), "at most 200 characters") {
+		t.Fatalf("over the cap: %v", err)
+	}
+	if got, err := segmentbot.ValidateBroadcastName("name", " Cafe\u0301  news "); got != "Café news" || err != nil {
+		t.Fatalf("NFC and spaces: %q, %v", got, err)
+	}
+	for _, in := range []string{"Pay\u202Egnp.exe", "Wee\u200Bkly", "see https://evil.example"} {
+		if _, err := segmentbot.ValidateBroadcastName("name", in); segmentbot.ErrorCode(err) != segmentbot.EINVALID {
+			t.Errorf("ValidateBroadcastName(%q) = %v, want EINVALID", in, err)
+		}
+	}
+}
+
 func TestCSVCell(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"=SUM(A1)", "'=SUM(A1)"}, {"+1", "'+1"}, {"-2", "'-2"}, {"@x", "'@x"},

@@ -156,6 +156,10 @@ func TestAdminSchedulesListsAndCancelsBroadcasts(t *testing.T) {
 		}
 		wantContains(t, w.say(w.admin, "schedule Sales at 2026-11-01T09:00:00Z"), "in the past")
 		wantContains(t, w.say(w.admin, "schedule Nope at 2026-12-01T09:00:00Z"), "Nope")
+		wantContains(t, w.say(w.admin, "schedule Sales at 2026-12-01T09:00:00Z as Pay\u202Egnp.exe"), "The name contains an invisible or control character (U+202E)")
+		if len(w.schedule) != 1 {
+			t.Fatal("a refused name made a broadcast")
+		}
 		wantContains(t, w.say(w.admin, "broadcasts"), "Weekly news", "Sales (0 members)")
 		wantContains(t, w.say(w.admin, "cancel broadcast weekly news"), "Cancelled Weekly news")
 		wantContains(t, w.say(w.admin, "broadcasts"), "No broadcasts scheduled")

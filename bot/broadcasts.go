@@ -58,6 +58,8 @@ func (b *Bot) schedule(ctx context.Context, ev segmentbot.Event, arg string) (*s
 	}
 	if name = cleanName(name); name == "" {
 		name = seg.Name + " broadcast"
+	} else if name, err = segmentbot.ValidateBroadcastName("name", name); err != nil {
+		return friendly(err)
 	}
 	br := &segmentbot.Broadcast{SegmentID: seg.ID, Name: name, ScheduledAt: at, CreatedBy: ev.Sender.ID}
 	if err := b.store.CreateBroadcast(ctx, br); err != nil {

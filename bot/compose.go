@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/segmentbot/segmentbot"
 	"github.com/segmentbot/segmentbot/broadcaster"
@@ -63,8 +62,11 @@ func parseCompose(arg string, lines []string) (composed, error) {
 	if strings.HasSuffix(strings.ToLower(head), " at") {
 		return c, segmentbot.Errorf(segmentbot.EINVALID, "Say when after at, e.g. at tomorrow 9:00. %s", composeUsage)
 	}
-	if utf8.RuneCountInString(c.name) > segmentbot.MaxBroadcastName {
-		return c, segmentbot.Errorf(segmentbot.EINVALID, "The name is %d characters long; keep it to %d.", utf8.RuneCountInString(c.name), segmentbot.MaxBroadcastName)
+	if c.name != "" {
+		var err error
+		if c.name, err = segmentbot.ValidateBroadcastName("name", c.name); err != nil {
+			return c, err
+		}
 	}
 	if err := c.readMessage(lines); err != nil {
 		return c, err

@@ -29,6 +29,8 @@ func TestParseCompose(t *testing.T) {
 			segment: "Sales", body: "Read on.", image: "https://example.com/a.png", buttons: "Post=https://example.com/post Site=https://example.com"},
 		{name: "a hash later in the text is text", text: "broadcast Sales\nHello\n# not a title",
 			segment: "Sales", body: "Hello\n# not a title"},
+		{name: "name, title and text NFC-normalised", text: "broadcast Sales as Cafe\u0301 news\n# Cafe\u0301\nCafe\u0301 at 9",
+			segment: "Sales", as: "Café news", title: "Café", body: "Café at 9"},
 	}
 	for _, tt := range good {
 		t.Run(tt.name, func(t *testing.T) {
@@ -66,7 +68,12 @@ func TestParseCompose(t *testing.T) {
 		{"a button to a javascript link", "broadcast Sales\nHi\nbutton: Click | javascript:alert(1)", "The link of button Click must be an https:// link"},
 		{"too many buttons", "broadcast Sales\nHi" + strings.Repeat("\nbutton: B | https://example.com", 6), "at most 5"},
 		{"text over the cap", "broadcast Sales\n" + strings.Repeat("x", segmentbot.MaxBroadcastText+1), "keep it to 10000"},
-		{"a name over the cap", "broadcast Sales as " + strings.Repeat("n", 201) + "\nHi", "keep it to 200"},
+		{"a name over the cap", "broadcast Sales as " + strings.Repeat("n", 201) + "\nHi", "at most 200 characters"},
+		{"a bidi override in the name", "broadcast Sales as Pay\u202Egnp.exe\nHi", "The name contains an invisible or control character (U+202E)"},
+		{"a web address in the name", "broadcast Sales as www.evil.example\nHi", "The name can't contain a web address"},
+		{"a zero-width space in the title", "broadcast Sales\n# Lau\u200Bnch\nHi", "The title contains an invisible or control character (U+200B)"},
+		{"an escape in the text", "broadcast Sales\nHi\x1b[31m there", "The text contains an invisible or control character (U+001B)"},
+		{"a bidi override in a button title", "broadcast Sales\nHi\nbutton: Re\u202Ead | https://example.com", "The title of button 1 contains"},
 	}
 	for _, tt := range bad {
 		t.Run("refuses "+tt.name, func(t *testing.T) {

@@ -309,3 +309,33 @@ func (c counting) SendBroadcast(ctx context.Context, u *segmentbot.User, msg seg
 	c.n.Add(1)
 	return c.fakeSender.SendBroadcast(ctx, u, msg)
 }
+
+func TestRowsClaimedAheadKeepTheirLeaseUntilSent(t *testing.T) {
+	// Each replica claims its next batch while half of the current one is
+	// still to go; at this pace that half takes longer than a lease. The
+	// rows claimed ahead are renewed from their claim on, so the other
+	// replica never takes them over and nobody gets two copies.
+	dsn := storetest.DSN(t, "postgres")
+	var dbs [2]*store.DB
+	for i := range dbs {
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	const rate = 60
+	w := newWorld(t, dbs[0], 300)
+	w.broadcast(t)
+	fake, rep := newFakeSender(), newFakeReporter()
+	for i := range 2 {
+		start(t, broadcaster.Config{Store: dbs[i], Senders: map[string]segmentbot.Sender{segmentbot.ChannelTeams: fake},
+			Reporter: rep, Rate: rate, Batch: 120, Lease: 900 * time.Millisecond})
+	}
+	got := rep.wait(t, time.Minute)
+	fake.once(t, w.members)
+	if got.Sent != 300 {
+		t.Fatalf("final %+v", got.BroadcastCounts)
+	}
+}

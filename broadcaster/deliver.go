@@ -54,7 +54,7 @@ func newDelivery(b *Broadcaster, br *segmentbot.Broadcast, owner bool) *delivery
 		retries: make(chan *retry, b.cfg.Window),
 
 		dispatched: make(chan struct{}),
-		held:       heldRows{ids: map[int64]struct{}{}},
+		held:       heldRows{until: map[int64]time.Time{}},
 	}
 	d.owner.Store(owner)
 	d.br.Store(br)
@@ -174,7 +174,6 @@ func (d *delivery) dispatch(ctx context.Context) error {
 				return got.err
 			case len(got.batch) > 0:
 				queue, after = got.batch, got.batch[len(got.batch)-1].User.ID
-				d.held.add(got.batch)
 			case after > 0:
 				after = 0 // rows released behind us: leases of replicas that died
 			default:
@@ -190,7 +189,7 @@ func (d *delivery) dispatch(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := sleepCtx(ctx, d.nextWake(waiting)); err != nil {
+		if err := segmentbot.Sleep(ctx, d.nextWake(waiting)); err != nil {
 			return nil
 		}
 		drained = false
@@ -210,10 +209,14 @@ func (d *delivery) claim(ctx context.Context, after int64) chan claimed {
 	cfg := &d.b.cfg
 	out := make(chan claimed, 1)
 	go func() {
+		asked := time.Now()
 		batch, err := cfg.Store.ClaimDeliveries(ctx, d.id, d.b.worker, cfg.Lease, after, cfg.Batch)
 		if err != nil {
 			err = fmt.Errorf("claim deliveries: %w", err)
 		}
+		// Held from the claim on, not from when the dispatcher gets to
+		// the batch: the watcher renews the lease of queued rows too.
+		d.held.add(batch, asked.Add(cfg.Lease))
 		out <- claimed{batch, err}
 	}()
 	return out
@@ -235,6 +238,14 @@ func (d *delivery) start(ctx context.Context, r *segmentbot.Recipient) error {
 		return err
 	}
 	if d.stop.Load() {
+		<-d.tokens
+		return nil
+	}
+	if !d.held.sendable(r.User.ID, time.Now(), d.b.cfg.Lease/3) {
+		// The lease on the row ends too soon (a renewal failed or came
+		// late): another replica may claim it. Sending now could make a
+		// second copy, so the row is left to whoever claims it next.
+		d.log().Warn("lease too short to send", "user", r.User.ID)
 		<-d.tokens
 		return nil
 	}
@@ -328,17 +339,19 @@ func (d *delivery) flush() {
 	}
 }
 
-// heldRows is the set of rows a delivery holds a lease on, for renewal.
+// heldRows is the rows a delivery holds a lease on, with when each lease
+// ends as this replica knows it, for renewal and for the check before a
+// send.
 type heldRows struct {
-	mu  sync.Mutex
-	ids map[int64]struct{}
+	mu    sync.Mutex
+	until map[int64]time.Time
 }
 
-func (h *heldRows) add(batch []*segmentbot.Recipient) {
+func (h *heldRows) add(batch []*segmentbot.Recipient, until time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, r := range batch {
-		h.ids[r.User.ID] = struct{}{}
+		h.until[r.User.ID] = until
 	}
 }
 
@@ -346,16 +359,44 @@ func (h *heldRows) remove(results []segmentbot.DeliveryResult) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, r := range results {
-		delete(h.ids, r.UserID)
+		delete(h.until, r.UserID)
 	}
 }
 
-func (h *heldRows) list() []int64 {
+// list returns the rows held whose lease is still running at now: only
+// those can be renewed without a race with another replica's claim.
+func (h *heldRows) list(now time.Time) []int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	ids := make([]int64, 0, len(h.ids))
-	for id := range h.ids {
-		ids = append(ids, id)
+	ids := make([]int64, 0, len(h.until))
+	for id, until := range h.until {
+		if until.After(now) {
+			ids = append(ids, id)
+		}
 	}
 	return ids
+}
+
+// renewed records that the leases of ids, asked at asked, now run until.
+func (h *heldRows) renewed(ids []int64, until time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, id := range ids {
+		if _, ok := h.until[id]; ok {
+			h.until[id] = until
+		}
+	}
+}
+
+// sendable reports whether the lease on row id runs at least margin
+// after now; a row that is not sendable is no longer held here.
+func (h *heldRows) sendable(id int64, now time.Time, margin time.Duration) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	until, ok := h.until[id]
+	if ok && until.Sub(now) >= margin {
+		return true
+	}
+	delete(h.until, id)
+	return false
 }

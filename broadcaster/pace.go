@@ -47,7 +47,7 @@ func newPacer(store segmentbot.DeliveryService, rate float64) *pacer {
 	every := time.Duration(math.Ceil(float64(time.Second) / rate))
 	every = (every + time.Microsecond - 1).Truncate(time.Microsecond) // the store keeps microseconds
 	chunk := max(1, int(chunkTime/every))
-	return &pacer{store: store, every: every, chunk: chunk, now: time.Now, keys: map[string]*slots{}, sleep: sleepCtx}
+	return &pacer{store: store, every: every, chunk: chunk, now: time.Now, keys: map[string]*slots{}, sleep: segmentbot.Sleep}
 }
 
 // wait blocks until the next send slot of key and returns then.
@@ -107,17 +107,3 @@ func (p *pacer) of(key string) *slots {
 // tenant is the pace key of a recipient: Teams allows so many requests
 // per app per tenant.
 func tenant(u *segmentbot.User) string { return u.Channel + ":" + u.TenantID }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -38,8 +38,13 @@ func (d *delivery) watch(ctx context.Context) {
 			continue
 		}
 		renewed = time.Now()
-		if err := cfg.Store.RenewDeliveries(ctx, d.id, d.b.worker, cfg.Lease, d.held.list()); err != nil && ctx.Err() == nil {
-			d.log().Error("renew delivery leases", "err", err)
+		held := d.held.list(renewed)
+		if err := cfg.Store.RenewDeliveries(ctx, d.id, d.b.worker, cfg.Lease, held); err != nil {
+			if ctx.Err() == nil {
+				d.log().Error("renew delivery leases", "err", err)
+			}
+		} else {
+			d.held.renewed(held, renewed.Add(cfg.Lease))
 		}
 		if d.owner.Load() {
 			if _, err := cfg.Store.RenewBroadcast(ctx, d.id, d.b.worker, cfg.Lease); err != nil && ctx.Err() == nil {
@@ -63,7 +68,7 @@ func (d *delivery) report(ctx context.Context) {
 	var lastDone int64 = -1
 	for {
 		wait := every - time.Since(last)
-		if err := sleepCtx(ctx, wait); err != nil {
+		if err := segmentbot.Sleep(ctx, wait); err != nil {
 			return
 		}
 		br := d.br.Load()

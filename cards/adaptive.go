@@ -25,9 +25,9 @@ type Attachment struct {
 // Adaptive renders msg as one Adaptive Card 1.5. Its Carousel is ignored;
 // use Attachments for a message that may have one. Plain parts are
 // Markdown-escaped (see segmentbot.Message.Markdown). A message with a Card
-// is that card with the Note and Buttons added (see CheckCard); should the
-// Card not be one, the rest of msg is rendered instead, so callers that
-// send it check it with CheckCard first.
+// is that card with the Note and Buttons added (see segmentbot.CheckCard);
+// should the Card not be one, the rest of msg is rendered instead, so
+// callers that send it check it with segmentbot.CheckCard first.
 //
 // The data of an action button is the segmentbot.Action itself, so the
 // activity's value (Action.Submit) or the invoke's action.data

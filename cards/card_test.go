@@ -87,32 +87,6 @@ func TestAdaptiveGivenCard(t *testing.T) {
 	})
 }
 
-func TestCheckCard(t *testing.T) {
-	for _, tc := range []struct {
-		name, card, want string
-	}{
-		{"not JSON", `{"type":`, "not a JSON object"},
-		{"an array", `[{"type":"AdaptiveCard"}]`, "not a JSON object"},
-		{"null", `null`, "not a JSON object"},
-		{"two objects", `{"type":"AdaptiveCard"}{}`, "not a JSON object"},
-		{"no type", `{"body":[]}`, `"type" must be "AdaptiveCard"`},
-		{"a hero card", `{"type":"HeroCard"}`, `"type" must be "AdaptiveCard"`},
-		{"body not a list", `{"type":"AdaptiveCard","body":{}}`, `"body" must be a list`},
-		{"actions not a list", `{"type":"AdaptiveCard","actions":"x"}`, `"actions" must be a list`},
-		{"too large", `{"type":"AdaptiveCard","body":[{"type":"TextBlock","text":"` + strings.Repeat("x", cards.MaxCardBytes) + `"}]}`, "at most 24 KB fit"},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			err := cards.CheckCard(json.RawMessage(tc.card))
-			if segmentbot.ErrorCode(err) != segmentbot.EINVALID || !strings.Contains(segmentbot.ErrorMessage(err), tc.want) {
-				t.Fatalf("CheckCard = %v, want EINVALID saying %q", err, tc.want)
-			}
-		})
-	}
-	if err := cards.CheckCard(json.RawMessage(`{"type":"AdaptiveCard","version":"1.5"}`)); err != nil {
-		t.Fatalf("a minimal card is refused: %v", err)
-	}
-}
-
 func TestMetaBroadcastCopy(t *testing.T) {
 	t.Run("with an image: the text, then one generic template", func(t *testing.T) {
 		msgs := metaMsgs(t, broadcastCopy())

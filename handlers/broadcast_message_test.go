@@ -45,7 +45,13 @@ func TestBroadcastWithMessageValidation(t *testing.T) {
 			{"an in without values", body(`"message":{"text":"x"},"filter":{"all":[{"attribute":"dept","op":"in"}]}`), `Field "filter": Condition 1 of the filter: dept in needs at least one value.`},
 			{"an exists with values", body(`"message":{"text":"x"},"filter":{"all":[{"attribute":"dept","op":"exists","values":["a"]}]}`), `Field "filter": Condition 1 of the filter: dept exists takes no values.`},
 			{"a condition without attribute", body(`"message":{"text":"x"},"filter":{"all":[{"op":"exists"}]}`), `Field "filter": Condition 1 of the filter: the attribute name is missing.`},
-			{"a name over the cap", body(`"message":{"text":"x"},"name":"` + strings.Repeat("n", 201) + `"`), `Field "name" is 201 characters`},
+			{"a name over the cap", body(`"message":{"text":"x"},"name":"` + strings.Repeat("n", 201) + `"`), `Field "name": The name can have at most 200 characters; this one has 201.`},
+			{"a bidi override in the name", body(`"message":{"text":"x"},"name":"Pay\u202egnp.exe"`), `Field "name": The name contains an invisible or control character (U+202E)`},
+			{"a zero-width space in a placeholder's name", body(`"scheduled_at":"` + future + `","name":"Wee\u200bkly"`), `Field "name": The name contains an invisible or control character (U+200B)`},
+			{"a web address in the name", body(`"message":{"text":"x"},"name":"see https://evil.example"`), `Field "name": The name can't contain a web address`},
+			{"a control character in the title", body(`"message":{"text":"x","title":"Launch\u001b[31m"}`), `Field "message": The title contains an invisible or control character (U+001B)`},
+			{"a zero-width space in the text", body(`"message":{"text":"Hel\u200blo"}`), `Field "message": The text contains an invisible or control character (U+200B)`},
+			{"a bidi override in a button title", body(`"message":{"text":"x","buttons":[{"title":"Re\u202ead","url":"https://e.com"}]}`), `Field "message": The title of button 1 contains`},
 			{"no segment", `{"message":{"text":"x"}}`, `Field "segment_id"`},
 		}
 		for _, tt := range bad {
@@ -77,6 +83,15 @@ func TestBroadcastWithMessageValidation(t *testing.T) {
 			}
 			if b.Name != "Launch list broadcast" || !strings.Contains(string(b.Message.Card), "AdaptiveCard") {
 				t.Fatalf("broadcast %+v", b)
+			}
+		})
+		t.Run("name, title, text and button titles are stored NFC-normalised", func(t *testing.T) {
+			var b segmentbot.Broadcast
+			if st := f.call("POST", "/v1/broadcasts", body(`"name":" Cafe\u0301  week ","message":{"title":"Cafe\u0301","text":"Cafe\u0301\r\n\tat 9","buttons":[{"title":"Cafe\u0301","url":"https://example.com"}]}`), &b); st != 201 {
+				t.Fatalf("status %d", st)
+			}
+			if b.Name != "Café week" || b.Message.Title != "Café" || b.Message.Text != "Café\n\tat 9" || b.Message.Buttons[0].Title != "Café" {
+				t.Fatalf("broadcast %q, message %+v", b.Name, b.Message)
 			}
 		})
 	})

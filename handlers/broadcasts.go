@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/segmentbot/segmentbot"
@@ -60,8 +59,12 @@ func (s *server) broadcastOf(in broadcastInput) (*segmentbot.Broadcast, error) {
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"name\" is required.")
 	case in.ScheduledAt == "" && in.Message == nil:
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"scheduled_at\" is required without a \"message\" (RFC 3339, e.g. 2026-12-01T09:00:00Z).")
-	case utf8.RuneCountInString(name) > segmentbot.MaxBroadcastName:
-		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"name\" is %d characters long; keep it to %d.", utf8.RuneCountInString(name), segmentbot.MaxBroadcastName)
+	}
+	if name != "" {
+		var err error
+		if name, err = segmentbot.ValidateBroadcastName("name", name); err != nil {
+			return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"name\": %s", segmentbot.ErrorMessage(err))
+		}
 	}
 	at := s.Now().UTC()
 	if in.ScheduledAt != "" {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/segmentbot/segmentbot"
-	"github.com/segmentbot/segmentbot/cards"
 )
 
 var _ segmentbot.Sender = (*Channel)(nil)
@@ -37,7 +36,7 @@ const notInstalledWait = 2 * time.Second
 // Config.ServiceURL; with neither, the user is not_reachable.
 func (c *Channel) SendBroadcast(ctx context.Context, to *segmentbot.User, msg segmentbot.Message) error {
 	if len(msg.Card) > 0 {
-		if err := cards.CheckCard(msg.Card); err != nil {
+		if err := segmentbot.CheckCard(msg.Card); err != nil {
 			return &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryError, Err: fmt.Errorf("teams: broadcast card: %w", err)}
 		}
 	}

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/segmentbot/segmentbot"
 )
 
 // Graph call limits. A webhook must be answered within 20 s, so one call
@@ -154,7 +156,7 @@ func (g *graph) do(ctx context.Context, method string, u *url.URL, body, out any
 		if wait == 0 {
 			wait = delay/2 + rand.N(delay/2+1)
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := segmentbot.Sleep(ctx, wait); err != nil {
 			return fmt.Errorf("%s %s: %w", method, u.Path, err)
 		}
 		delay = min(2*delay, maxBackoff)

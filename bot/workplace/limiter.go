@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/segmentbot/segmentbot"
 )
 
 // limiter spaces Graph calls evenly so a large import's lookups stay under
@@ -36,20 +38,5 @@ func (l *limiter) wait(ctx context.Context) error {
 	}
 	l.next = at.Add(l.every)
 	l.mu.Unlock()
-	return sleep(ctx, time.Until(at))
-}
-
-// sleep waits for d or until ctx ends.
-func sleep(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return segmentbot.Sleep(ctx, time.Until(at))
 }

@@ -150,7 +150,7 @@ func (c *Channel) RunQueue(ctx context.Context, workers int) {
 					}
 				}
 				if len(events) == 0 {
-					_ = sleep(ctx, queuePoll)
+					_ = segmentbot.Sleep(ctx, queuePoll)
 				}
 			}
 		})

@@ -42,7 +42,8 @@ type app struct {
 }
 
 // newApp opens the database (applying migrations) and builds every room.
-// httpClient is used for all outbound calls (nil: the channels' defaults).
+// httpClient is used for all outbound calls (nil: the channels' defaults);
+// now is the clock of every room, the store's included.
 func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, httpClient *http.Client, now func() time.Time) (*app, error) {
 	if err := scheduler.ParseSpec(cfg.WarnSchedule); err != nil {
 		return nil, fmt.Errorf("SEGMENTBOT_WARN_SCHEDULE: %w", err)
@@ -51,6 +52,7 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, httpClien
 	if err != nil {
 		return nil, err
 	}
+	db.Now = now // one clock for every room: the store stamps what the others compare
 	a := &app{cfg: cfg, log: log, store: db}
 	if err := a.build(httpClient, now); err != nil {
 		db.Close()
