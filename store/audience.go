@@ -2,8 +2,11 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
+
+	"github.com/jmoiron/sqlx"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -22,12 +25,12 @@ const maxSample = 100
 // a member since, which they meant. Inactive users (gone from the
 // directory) stay in the audience, as they always have: their delivery
 // fails with left_tenant and the report says so.
-func audienceWhere(segmentID int64, f *segmentbot.Filter) (string, []any, error) {
+func (d *dialect) audienceWhere(segmentID int64, f *segmentbot.Filter) (string, []any, error) {
 	where := `m.segment_id = ? AND NOT EXISTS (
 		SELECT 1 FROM opt_outs o WHERE o.segment_id = m.segment_id AND o.user_id = m.user_id)`
 	args := []any{segmentID}
 	if f != nil {
-		cond, fargs, err := audienceFilter(f)
+		cond, fargs, err := d.audienceFilter(f)
 		if err != nil {
 			return "", nil, err
 		}
@@ -40,15 +43,15 @@ func audienceWhere(segmentID int64, f *segmentbot.Filter) (string, []any, error)
 // on the memberships row "m" (m.user_id is the recipient), with ?
 // placeholders and their arguments. EINVALID for a filter that does not
 // pass segmentbot.Filter.Validate.
-func audienceFilter(f *segmentbot.Filter) (string, []any, error) {
-	return filterSQL(f, "m.user_id")
+func (d *dialect) audienceFilter(f *segmentbot.Filter) (string, []any, error) {
+	return d.filterSQL(f, "m.user_id")
 }
 
-// filterSQL turns f into a condition on the user id column userCol, every
-// condition of f one EXISTS or NOT EXISTS on user_attributes (the primary
-// key (user_id, name) finds the user's row; PostgreSQL makes them hash
-// semi- and anti-joins). Names and values compare folded
-// (segmentbot.FoldValue), the form value_fold keeps:
+// filterSQL turns f into a condition on the user id column userCol, each
+// condition of f one test of user_attributes whose index (name,
+// value_fold, user_id) gives the matching user ids alone. Names and
+// values compare folded (segmentbot.FoldValue), the form value_fold
+// keeps:
 //
 //   - in: the user has the attribute with one of the values;
 //   - not_in: the user does not have it with one of the values; a user
@@ -57,7 +60,14 @@ func audienceFilter(f *segmentbot.Filter) (string, []any, error) {
 //     out);
 //   - exists: the user has the attribute (any value);
 //   - missing: the user does not have it.
-func filterSQL(f *segmentbot.Filter, userCol string) (string, []any, error) {
+//
+// in and exists are "userCol IN (ids)": PostgreSQL joins the ids,
+// SQLite walks them and probes the other side's key. not_in and missing
+// are NOT EXISTS on PostgreSQL (an anti-join; its NOT IN (subquery) is a
+// hashed subplan that turns into a probe per row once the ids outgrow
+// work_mem), and NOT IN (ids) on SQLite (the ids in a temporary index,
+// built once; a correlated NOT EXISTS reruns per row).
+func (d *dialect) filterSQL(f *segmentbot.Filter, userCol string) (string, []any, error) {
 	if err := f.Validate(); err != nil {
 		return "", nil, err
 	}
@@ -65,18 +75,21 @@ func filterSQL(f *segmentbot.Filter, userCol string) (string, []any, error) {
 	conds := make([]string, 0, len(f.All))
 	var args []any
 	for _, c := range f.All {
-		q := "SELECT 1 FROM user_attributes ua WHERE ua.user_id = " + userCol + " AND ua.name = ?"
+		ids := "SELECT ua.user_id FROM user_attributes ua WHERE ua.name = ?"
 		args = append(args, c.Attribute)
 		if c.Op == segmentbot.OpIn || c.Op == segmentbot.OpNotIn {
-			q += " AND ua.value_fold IN (?" + strings.Repeat(", ?", len(c.Values)-1) + ")"
+			ids += " AND ua.value_fold IN (?" + strings.Repeat(", ?", len(c.Values)-1) + ")"
 			for _, v := range c.Values {
 				args = append(args, segmentbot.FoldValue(v))
 			}
 		}
-		if c.Op == segmentbot.OpIn || c.Op == segmentbot.OpExists {
-			conds = append(conds, "EXISTS ("+q+")")
-		} else {
-			conds = append(conds, "NOT EXISTS ("+q+")")
+		switch {
+		case c.Op == segmentbot.OpIn || c.Op == segmentbot.OpExists:
+			conds = append(conds, userCol+" IN ("+ids+")")
+		case d.notInList:
+			conds = append(conds, userCol+" NOT IN ("+ids+")")
+		default:
+			conds = append(conds, "NOT EXISTS ("+ids+" AND ua.user_id = "+userCol+")")
 		}
 	}
 	return strings.Join(conds, " AND "), args, nil
@@ -87,7 +100,7 @@ func filterSQL(f *segmentbot.Filter, userCol string) (string, []any, error) {
 // returns up to sample of them (at most 100) in user id order.
 // ENOTFOUND for a missing segment, EINVALID for a bad filter.
 func (db *DB) FindAudience(ctx context.Context, segmentID int64, f *segmentbot.Filter, sample int) (*segmentbot.Audience, error) {
-	where, args, err := audienceWhere(segmentID, f)
+	where, args, err := db.dialect.audienceWhere(segmentID, f)
 	if err != nil {
 		return nil, err
 	}
@@ -98,9 +111,15 @@ func (db *DB) FindAudience(ctx context.Context, segmentID int64, f *segmentbot.F
 		return nil, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
 	}
 	a := &segmentbot.Audience{Sample: []*segmentbot.User{}}
-	if err := db.read.GetContext(ctx, &a.Count, db.read.Rebind(`SELECT count(*) FROM memberships m WHERE `+where), args...); err != nil {
+	err = db.readWith(ctx, db.dialect.countSettings, func(q queryer) error {
+		return sqlx.GetContext(ctx, q, &a.Count, q.Rebind(`SELECT count(*) FROM memberships m WHERE `+where), args...)
+	})
+	if err != nil {
 		return nil, fmt.Errorf("count audience of segment %d: %w", segmentID, err)
 	}
+	// Its own statement: in user id order with a limit, the planner walks
+	// the members and stops at the sample, where the count's plan reads
+	// them all.
 	if sample = min(sample, maxSample); sample > 0 && a.Count > 0 {
 		if err := db.read.SelectContext(ctx, &a.Sample, db.read.Rebind(`
 			SELECT `+prefixed("u.", userColumns)+` FROM memberships m JOIN users u ON u.id = m.user_id
@@ -109,6 +128,25 @@ func (db *DB) FindAudience(ctx context.Context, segmentID int64, f *segmentbot.F
 		}
 	}
 	return a, nil
+}
+
+// readWith runs fn on the read pool, inside a transaction that applies
+// settings first when there are any (SET LOCAL lasts until its end).
+func (db *DB) readWith(ctx context.Context, settings []string, fn func(q queryer) error) error {
+	if len(settings) == 0 {
+		return fn(db.read)
+	}
+	tx, err := db.read.BeginTxx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return fmt.Errorf("begin: %w", err)
+	}
+	defer tx.Rollback()
+	for _, s := range settings {
+		if _, err := tx.ExecContext(ctx, s); err != nil {
+			return fmt.Errorf("%s: %w", s, err)
+		}
+	}
+	return fn(tx)
 }
 
 // prefixed qualifies each column of a comma-separated list with prefix.

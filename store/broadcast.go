@@ -108,7 +108,7 @@ func (db *DB) CreateBroadcast(ctx context.Context, b *segmentbot.Broadcast) erro
 		message = sql.NullString{String: string(data), Valid: true}
 	}
 	if b.Filter != nil {
-		if _, _, err := audienceFilter(b.Filter); err != nil {
+		if _, _, err := db.dialect.audienceFilter(b.Filter); err != nil {
 			return err
 		}
 		b.Filter = b.Filter.Normalize()

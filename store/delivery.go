@@ -86,7 +86,7 @@ func (db *DB) FixAudience(ctx context.Context, id int64) (*segmentbot.Broadcast,
 		} else if b.Status != segmentbot.BroadcastScheduled {
 			return nil
 		}
-		where, args, err := audienceWhere(b.SegmentID, b.Filter)
+		where, args, err := db.dialect.audienceWhere(b.SegmentID, b.Filter)
 		if err != nil {
 			return err
 		}

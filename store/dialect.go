@@ -68,6 +68,16 @@ type dialect struct {
 	// time: applying the directory's rows then only delays the lookups'
 	// saves, so ApplyKnown leaves the import to ApplyImport.
 	oneWriter bool
+	// notInList writes a filter's not_in and missing as NOT IN (ids)
+	// rather than NOT EXISTS (see filterSQL).
+	notInList bool
+	// countSettings run first in the transaction of FindAudience's count.
+	// On PostgreSQL: no hash joins, whose million probes into a table of
+	// a few hundred thousand ids cost several times the merge join of the
+	// two sorted lists (the members by the primary key, the ids sorted
+	// once), no parallel workers (two cores, shared), and the memory to
+	// sort the ids in place (docs/decisions.md, attrs-store).
+	countSettings []string
 	// isUniqueViolation reports whether err is a unique-constraint failure.
 	isUniqueViolation func(err error) bool
 }
@@ -84,9 +94,11 @@ var postgres = &dialect{
 	bulkSettings: []string{"SET LOCAL work_mem = '256MB'", "SET LOCAL enable_mergejoin = off",
 		"SET LOCAL enable_nestloop = off", "SET LOCAL enable_sort = off",
 		"SET LOCAL max_parallel_workers_per_gather = 0"},
-	stageRows:         copyStagedRows,
-	afterStage:        "ANALYZE import_rows",
-	keyedSettings:     []string{"SET LOCAL enable_bitmapscan = off"},
+	stageRows:     copyStagedRows,
+	afterStage:    "ANALYZE import_rows",
+	keyedSettings: []string{"SET LOCAL enable_bitmapscan = off"},
+	countSettings: []string{"SET LOCAL work_mem = '64MB'", "SET LOCAL enable_hashjoin = off",
+		"SET LOCAL max_parallel_workers_per_gather = 0"},
 	applyRows:         pgApplyRows,
 	isUniqueViolation: pqUniqueViolation,
 }
@@ -101,6 +113,7 @@ var sqlite = &dialect{
 	stageRows:         insertStagedRows,
 	applyRows:         sqliteApplyRows,
 	oneWriter:         true,
+	notInList:         true,
 	isUniqueViolation: sqliteUniqueViolation,
 }
 

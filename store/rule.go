@@ -37,8 +37,8 @@ func ruleJSON(seg *segmentbot.Segment) (sql.NullString, error) {
 // ruleMatch is the condition on users "u" of belonging to a rule segment
 // with filter f: active (not gone from the directory), reachable (in the
 // bot's groups, as an import requires) and matching f.
-func ruleMatch(f *segmentbot.Filter) (string, []any, error) {
-	cond, args, err := filterSQL(f, "u.id")
+func (d *dialect) ruleMatch(f *segmentbot.Filter) (string, []any, error) {
+	cond, args, err := d.filterSQL(f, "u.id")
 	if err != nil {
 		return "", nil, err
 	}
@@ -102,7 +102,7 @@ func (db *DB) SyncRuleSegments(ctx context.Context) (*segmentbot.RuleChange, err
 // segment meanwhile, leave; users who match and opted out of neither the
 // segment nor everything join.
 func (db *DB) syncRule(ctx context.Context, tx *sqlx.Tx, segmentID int64, f *segmentbot.Filter) (*segmentbot.RuleChange, error) {
-	match, matchArgs, err := ruleMatch(f)
+	match, matchArgs, err := db.dialect.ruleMatch(f)
 	if err != nil {
 		return nil, err
 	}

@@ -174,7 +174,11 @@ func openSQLite(path string) (*DB, error) {
 	if memory {
 		return newDB(write, write, sqlite), nil
 	}
-	read, err := sqlx.Open("sqlite", path+sep+params+"&_pragma=query_only(1)")
+	// Reads map the file (up to 1 GiB) instead of copying each page
+	// through a read call: an audience count over a million members
+	// touches tens of thousands of pages, and with the Go SQLite each
+	// call costs (docs/decisions.md, attrs-store).
+	read, err := sqlx.Open("sqlite", path+sep+params+"&_pragma=query_only(1)&_pragma=mmap_size(1073741824)")
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite %q: %w", path, err)
