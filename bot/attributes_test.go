@@ -125,7 +125,7 @@ func TestCreateRuleSegmentInChat(t *testing.T) {
 		w, _, users := attributeWorld(t, db)
 		got := w.say(w.admin, "create segment UK Sales where country is uk and department is Sales")
 		wantContains(t, got, "Segment created: UK Sales", "Its rule: country is uk, and department is Sales. It has 1 member now",
-			"Rule: country is uk, and department is Sales", "Members: 1", "after each directory sync")
+			"Rule: country is uk, and department is Sales", "Members: 1", "whenever the directory sync or an import changes people's attributes")
 		seg, err := db.FindSegmentByName(w.ctx, "UK Sales")
 		if err != nil {
 			t.Fatal(err)

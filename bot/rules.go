@@ -30,7 +30,7 @@ func (b *Bot) createRuleSegment(ctx context.Context, name, words string) (*segme
 	}
 	lines := append([]string{
 		fmt.Sprintf("Its rule: %s. It has %s now: the users who match and have not opted out.", f.Words(), segmentbot.Counted(seg.Members, "member")),
-		"It keeps itself up to date: after each directory sync, users who come to match join and those who no longer match leave. Anyone who opted out stays out.",
+		"It keeps itself up to date: whenever the directory sync or an import changes people's attributes, those who come to match join and those who no longer match leave. Anyone who opted out stays out.",
 	}, notes...)
 	return say(segmentbot.Message{
 		Title: "Segment created: " + seg.Name,
