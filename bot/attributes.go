@@ -84,7 +84,7 @@ func (b *Bot) audience(ctx context.Context, arg string) (*segmentbot.Response, e
 	if f != nil {
 		where = " where " + f.Words()
 	}
-	lines = append(lines, fmt.Sprintf("To send them a message, write broadcast %s%s, then the message on the next lines.", seg.Name, where))
+	lines = append(lines, fmt.Sprintf("To send them a message, write it under a first line reading broadcast %s%s", seg.Name, where))
 	msg.Text = strings.Join(lines, "\n")
 	return say(msg)
 }

@@ -51,10 +51,10 @@ func TestAudienceInChat(t *testing.T) {
 		}{
 			{"the whole segment", "audience Sales",
 				[]string{"Audience: Sales", "Segment: Sales (3 members)", "Reaches: 3 people (members who have not opted out)",
-					"For example Anna, Bob and Dan.", "write broadcast Sales, then the message"}},
+					"For example Anna, Bob and Dan.", "write it under a first line reading broadcast Sales"}},
 			{"values compare without case", "audience sales where DEPARTMENT is SALES",
 				[]string{"Filter: department is SALES", "Reaches: 1 person (members who have not opted out and match the filter)",
-					"For example Anna.", "write broadcast Sales where department is SALES, then the message"}},
+					"For example Anna.", "write it under a first line reading broadcast Sales where department is SALES"}},
 			{"or, and, is not", "audience Sales where department is Sales or Marketing and country is not US",
 				[]string{"Filter: department is Sales or Marketing, and country is not US", "Reaches: 1 person", "For example Anna."}},
 			{"a missing attribute", "audience Sales where has no department", []string{"Reaches: 1 person", "For example Dan."}},
