@@ -15,8 +15,15 @@ const filterUsage = "Write the filter as where _attribute_ is _value_, for examp
 // audienceSample is how many names the audience command shows.
 const audienceSample = 5
 
-// attributeTop is how many commonest values the attributes command shows.
-const attributeTop = 5
+// What the attributes command shows at most: the commonest values of a
+// name, the names, and the characters of a value. The card stays
+// readable (and under the channels' size caps) with a hundred CSV
+// columns of long values; GET /v1/attributes lists more.
+const (
+	attributeTop   = 5
+	attributeNames = 40
+	valueChars     = 40
+)
 
 // splitWhere splits "Sales where department is Sales" into the part
 // before " where " and the filter's words. ok is false without a where;
@@ -131,15 +138,27 @@ func (b *Bot) listAttributes(ctx context.Context) (*segmentbot.Response, error) 
 		Title: "Attributes",
 		Text:  "Use them to narrow an audience: audience _segment_ where department is Sales, broadcast _segment_ where ..., or create segment _name_ where ... for a segment that keeps itself up to date.",
 	}
-	for _, c := range counts {
+	for i, c := range counts {
+		if i == attributeNames {
+			msg.Text += fmt.Sprintf("\nThese are the first %d names of %d; GET /v1/attributes lists them all.", attributeNames, len(counts))
+			break
+		}
 		values := make([]string, 0, len(c.Values))
 		for _, v := range c.Values {
-			values = append(values, fmt.Sprintf("%s (%s)", v.Value, segmentbot.Count(v.Users)))
+			values = append(values, fmt.Sprintf("%s (%s)", shorten(v.Value, valueChars), segmentbot.Count(v.Users)))
 		}
-		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: c.Name,
+		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: shorten(c.Name, valueChars),
 			Value: segmentbot.Counted(c.Users, "user") + ": " + strings.Join(values, ", ")})
 	}
 	return say(msg)
+}
+
+// shorten cuts s to n characters, marking the cut with an ellipsis.
+func shorten(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
 }
 
 // unknownNames says which of the filter's names no user has, each with

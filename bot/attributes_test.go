@@ -1,6 +1,7 @@
 package bot_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,23 @@ func TestAttributesInChat(t *testing.T) {
 		got := w.say(w.admin, "attributes")
 		wantContains(t, got, "Attributes", "country: 3 users: US (2), UK (1)", "department: 3 users: Sales (2), Marketing (1)",
 			"audience _segment_ where department is Sales")
+		t.Run("many names and long values are cut to fit a card", func(t *testing.T) {
+			var attrs []segmentbot.Attribute
+			for i := range 45 {
+				attrs = append(attrs, segmentbot.Attribute{UserID: w.admin.ID, Name: fmt.Sprintf("column %02d", i),
+					Value: strings.Repeat("long value ", 20), Source: segmentbot.AttributeImport})
+			}
+			if _, err := db.SaveAttributes(w.ctx, attrs); err != nil {
+				t.Fatal(err)
+			}
+			r := w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "attributes"})
+			msg := r.Messages[0]
+			wantContains(t, msg.Text, "These are the first 40 names of 47; GET /v1/attributes lists them all.")
+			if len(msg.Facts) != 40 || msg.Facts[0].Name != "column 00" ||
+				msg.Facts[0].Value != "1 user: "+strings.Repeat("long value ", 4)[:39]+"… (1)" {
+				t.Fatalf("%d facts, the first %+v", len(msg.Facts), msg.Facts[0])
+			}
+		})
 	})
 }
 
