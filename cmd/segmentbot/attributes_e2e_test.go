@@ -88,11 +88,10 @@ func TestAFilteredBroadcastInChatReachesExactlyTheMatchingMembers(t *testing.T) 
 		s := startService(t, dsn, map[string]string{"SEGMENTBOT_SEND_RATE": "50"})
 		users := attributeTeam(t, s)
 
-		before := len(s.kit.Sent())
 		if code, body := s.post(s.kit.Message(s.admin, "broadcast News where department is Sales as Sales update\nThe Sales figures are in.")); code != 200 {
 			t.Fatalf("status %d: %s", code, body)
 		}
-		decision := s.kit.WaitSent(t, before+2)[before+1]
+		decision := s.waitFor("Preview: Sales update")
 		wantIn(t, replyText(decision), "Preview: Sales update", "Filter", "department is Sales",
 			"3 people (members who have not opted out and match the filter)", "Send now")
 		s.expectReply(s.kit.Submit(s.admin, action(t, decision.Card(), "Send now")))
