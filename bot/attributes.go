@@ -30,11 +30,10 @@ const (
 // a where with nothing after it is ok with empty words, so the parser
 // can say what it expected.
 func splitWhere(arg string) (before, words string, ok bool) {
-	lower := strings.ToLower(arg)
-	if strings.HasSuffix(lower, " where") {
-		return strings.TrimSpace(arg[:len(arg)-len(" where")]), "", true
+	if n := len(arg) - len(" where"); n >= 0 && hasPrefixFold(arg[n:], " where") {
+		return strings.TrimSpace(arg[:n]), "", true
 	}
-	i := strings.Index(lower, " where ")
+	i := indexFold(arg, " where ")
 	if i < 0 {
 		return arg, "", false
 	}

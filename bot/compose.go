@@ -44,8 +44,8 @@ func parseCompose(arg string, lines []string) (composed, error) {
 		}
 		c.filter = f
 	}
-	asAt := strings.Index(strings.ToLower(head), " as ")
-	atAt := strings.Index(strings.ToLower(head), " at ")
+	asAt := indexFold(head, " as ")
+	atAt := indexFold(head, " at ")
 	switch {
 	case asAt >= 0 && (atAt < 0 || asAt < atAt): // no time, or " at " inside the name
 		c.segment, c.name = head[:asAt], head[asAt+len(" as "):]
@@ -219,22 +219,23 @@ func cutWhere(head string) (rest, words string, ok bool) {
 	return seg + " " + strings.TrimSpace(words[cut:]), strings.TrimSpace(words[:cut]), true
 }
 
-// firstOutsideQuotes is the index of the first of seps (lower case) in s,
+// firstOutsideQuotes is the index in s of the first of seps (ASCII),
 // case-insensitively, outside "..." and “...”, or -1.
 func firstOutsideQuotes(s string, seps ...string) int {
-	lower := strings.ToLower(s)
 	var closing rune
-	for i, r := range lower {
+	for i, r := range s {
 		switch {
 		case closing != 0:
 			if r == closing {
 				closing = 0
 			}
-		case r == '"' || r == '“':
-			closing = map[rune]rune{'"': '"', '“': '”'}[r]
+		case r == '"':
+			closing = '"'
+		case r == '“':
+			closing = '”'
 		default:
 			for _, sep := range seps {
-				if strings.HasPrefix(lower[i:], sep) {
+				if hasPrefixFold(s[i:], sep) {
 					return i
 				}
 			}

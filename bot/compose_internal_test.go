@@ -105,6 +105,8 @@ func TestParseComposeReadsTheFilterAfterWhere(t *testing.T) {
 			segment: "News", as: "Where we stand"},
 		{name: "a quoted segment", text: "broadcast \"UK news\" WHERE has no region\nHi",
 			segment: "UK news", filter: "has no region"},
+		{name: "letters longer in lower case before where", text: "broadcast İİİ where city is İzmir AT in 2 hours\nHi",
+			segment: "İİİ", when: "in 2 hours", filter: "city is İzmir"},
 	}
 	for _, tt := range good {
 		t.Run(tt.name, func(t *testing.T) {
