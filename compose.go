@@ -231,6 +231,9 @@ type DraftService interface {
 	// DiscardDraft marks an open draft discarded and reports whether it
 	// was open.
 	DiscardDraft(ctx context.Context, id int64) (*BroadcastDraft, bool, error)
+	// DeleteDraftsBefore removes the drafts created before t, in any
+	// state, and returns how many.
+	DeleteDraftsBefore(ctx context.Context, t time.Time) (int64, error)
 	// CountRecipients counts the members of a segment who have not opted
 	// out: who a broadcast to it would reach now.
 	CountRecipients(ctx context.Context, segmentID int64) (int64, error)

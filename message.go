@@ -19,11 +19,12 @@ type Message struct {
 	// invoke response with a refreshed card) instead of Action.Submit.
 	Execute bool
 	// Markdown marks Text as Markdown (a broadcast's message). Otherwise
-	// Title, Text and Facts are plain: the channels escape every Markdown
+	// Title, Text and Facts are plain: Teams escapes every Markdown
 	// character, so a name like "[Click](https://evil.example)" shows as
-	// typed, never as a link. Markdown text that embeds given names must
+	// typed, never as a link, and Meta channels, which render no Markdown,
+	// get them as typed. Markdown text that embeds given names must
 	// escape them itself (EscapeMarkdown). Teams renders Markdown text;
-	// Meta channels get the plain text a reader would see.
+	// Meta channels get the plain text a reader would see, escapes gone.
 	Markdown bool
 	// Card, when set, is a whole Adaptive Card given through REST for a
 	// broadcast: Teams sends it as is (with Buttons appended to its

@@ -37,7 +37,7 @@ func (b *Bot) listSegments(ctx context.Context) (*segmentbot.Response, error) {
 		return nil, fmt.Errorf("list segments: %w", err)
 	}
 	if len(segs) == 0 {
-		return say(text("There are no segments yet. Type create segment _name_ to make one."))
+		return say(markdown("There are no segments yet. Type create segment _name_ to make one."))
 	}
 	msg := segmentbot.Message{Text: segmentbot.Counted(int64(len(segs)), "segment")}
 	for _, s := range segs {
@@ -61,7 +61,7 @@ func (b *Bot) listSegments(ctx context.Context) (*segmentbot.Response, error) {
 func (b *Bot) renameSegment(ctx context.Context, arg string) (*segmentbot.Response, error) {
 	oldName, newName, ok := splitOn(arg, " to ")
 	if !ok || cleanName(oldName) == "" {
-		return say(text("Say it as rename segment _old name_ to _new name_."))
+		return say(markdown("Say it as rename segment _old name_ to _new name_."))
 	}
 	seg, err := b.store.FindSegmentByName(ctx, cleanName(oldName))
 	if err != nil {
@@ -243,7 +243,7 @@ func (b *Bot) showCard(ctx context.Context, name string) (*segmentbot.Response, 
 		return friendly(err)
 	}
 	return say(
-		text("This is the card your users will see. Change the reply after opt-in with set reply %s: _text_.\nNow: %s\nVisibility: %s.", seg.Name, confirmation(seg), visibilityText[seg.Visibility]),
+		markdown("This is the card your users will see. Change the reply after opt-in with set reply %s: _text_.\nNow: %s\nVisibility: %s.", seg.Name, confirmation(seg), visibilityText[seg.Visibility]),
 		b.segmentCard(seg, stateUnknown, false),
 	)
 }
@@ -251,7 +251,7 @@ func (b *Bot) showCard(ctx context.Context, name string) (*segmentbot.Response, 
 func (b *Bot) setReply(ctx context.Context, arg string) (*segmentbot.Response, error) {
 	name, reply, ok := splitOn(arg, ":")
 	if !ok || strings.TrimSpace(reply) == "" {
-		return say(text("Say it as set reply _segment_: _text_."))
+		return say(markdown("Say it as set reply _segment_: _text_."))
 	}
 	seg, err := b.store.FindSegmentByName(ctx, cleanName(name))
 	if err != nil {

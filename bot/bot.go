@@ -153,6 +153,21 @@ func text(format string, args ...any) segmentbot.Message {
 	return segmentbot.Message{Text: fmt.Sprintf(format, args...)}
 }
 
+// md is Markdown passed to markdown as an argument: it is not escaped.
+type md string
+
+// markdown is a Markdown message: the marks of format render (the
+// _placeholders_ of a usage hint show in italics), while every string
+// argument is escaped and shows as typed (an md argument is kept).
+func markdown(format string, args ...any) segmentbot.Message {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = segmentbot.EscapeMarkdown(s)
+		}
+	}
+	return segmentbot.Message{Text: fmt.Sprintf(format, args...), Markdown: true}
+}
+
 // friendly turns a user-facing error into a reply, and passes any other
 // error up so the channel answers 500 and retries.
 func friendly(err error) (*segmentbot.Response, error) {

@@ -38,7 +38,7 @@ func showTime(t time.Time, loc *time.Location) string {
 func (b *Bot) schedule(ctx context.Context, ev segmentbot.Event, arg string) (*segmentbot.Response, error) {
 	segName, rest, ok := splitOn(arg, " at ")
 	if !ok {
-		return say(text("Say it as schedule _segment_ at _time_, and optionally as _name_: for example schedule Sales at tomorrow 9:00 as Weekly news."))
+		return say(markdown("Say it as schedule _segment_ at _time_, and optionally as _name_: for example schedule Sales at tomorrow 9:00 as Weekly news."))
 	}
 	when, name, _ := splitOn(rest, " as ")
 	seg, err := b.store.FindSegmentByName(ctx, cleanName(segName))
@@ -76,8 +76,9 @@ func (b *Bot) schedule(ctx context.Context, ev segmentbot.Event, arg string) (*s
 			{Name: "Id", Value: strconv.FormatInt(br.ID, 10)},
 		},
 		Text: "I'll warn you if a large upload into this segment lands too close to it. " +
-			"This is a placeholder for a broadcast sent elsewhere: I send nothing for it. To send a message yourself, write broadcast " + seg.Name + " at _time_, then the message.",
-		Buttons: []segmentbot.Button{{Title: "Broadcasts", Say: "broadcasts"}},
+			"This is a placeholder for a broadcast sent elsewhere: I send nothing for it. To send a message yourself, write broadcast " + segmentbot.EscapeMarkdown(seg.Name) + " at _time_, then the message.",
+		Markdown: true,
+		Buttons:  []segmentbot.Button{{Title: "Broadcasts", Say: "broadcasts"}},
 	})
 }
 
@@ -100,7 +101,7 @@ func (b *Bot) listBroadcasts(ctx context.Context, loc *time.Location) (*segmentb
 		}
 	}
 	if len(list) == 0 {
-		return say(text("No broadcasts scheduled or sent lately. Type broadcast _segment_ and the message on the next lines to send one, or schedule _segment_ at _time_ for a placeholder."))
+		return say(markdown("No broadcasts scheduled or sent lately. Type broadcast _segment_ and the message on the next lines to send one, or schedule _segment_ at _time_ for a placeholder."))
 	}
 	warnings, err := b.store.FindWarnings(ctx, 500)
 	if err != nil {

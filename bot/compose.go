@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -11,14 +12,27 @@ import (
 	"github.com/segmentbot/segmentbot/broadcaster"
 )
 
-// composeUsage is how to write a broadcast, for the admin who got it wrong.
-// What the admin fills in is in italics: Teams drops <...> as HTML.
-const composeUsage = "Write it as broadcast _segment_, optionally at _time_ and as _name_, then the message on the next lines:\n" +
-	"broadcast Sales at tomorrow 9:00 as Weekly news\n" +
-	"# An optional title\n" +
-	"The text, in **Markdown**.\n" +
-	"image: https://example.com/picture.png\n" +
-	"button: Read more | https://example.com/post"
+// composeUsage is how to write a broadcast, for the admin who got it wrong,
+// in Markdown: what the admin fills in is in italics (Teams drops <...> as
+// HTML), and the example shows as typed.
+var composeUsage = md("Write it as broadcast _segment_, optionally at _time_ and as _name_, then the message on the next lines:\n" +
+	segmentbot.EscapeMarkdown("broadcast Sales at tomorrow 9:00 as Weekly news\n"+
+		"# An optional title\n"+
+		"The text, in **Markdown**.\n"+
+		"image: https://example.com/picture.png\n"+
+		"button: Read more | https://example.com/post"))
+
+// usageError is an EINVALID error whose message is Markdown (a usage hint
+// with italic placeholders, anything the admin typed escaped): compose
+// answers it as such.
+type usageError struct{ error }
+
+func (e usageError) Unwrap() error { return e.error }
+
+// usagef is a usageError; its string arguments are escaped.
+func usagef(format string, args ...any) error {
+	return usageError{segmentbot.Errorf(segmentbot.EINVALID, "%s", markdown(format, args...).Text)}
+}
 
 // composed is a broadcast as written in chat, before its segment and time
 // are looked up.
@@ -57,10 +71,10 @@ func parseCompose(arg string, lines []string) (composed, error) {
 	}
 	c.segment, c.name, c.when = cleanName(c.segment), cleanName(c.name), strings.TrimSpace(c.when)
 	if c.segment == "" {
-		return c, segmentbot.Errorf(segmentbot.EINVALID, "Name the segment. %s", composeUsage)
+		return c, usagef("Name the segment. %s", composeUsage)
 	}
 	if strings.HasSuffix(strings.ToLower(head), " at") {
-		return c, segmentbot.Errorf(segmentbot.EINVALID, "Say when after at, e.g. at tomorrow 9:00. %s", composeUsage)
+		return c, usagef("Say when after at, e.g. at tomorrow 9:00. %s", composeUsage)
 	}
 	if c.name != "" {
 		var err error
@@ -72,7 +86,7 @@ func parseCompose(arg string, lines []string) (composed, error) {
 		return c, err
 	}
 	if c.message.Text == "" {
-		return c, segmentbot.Errorf(segmentbot.EINVALID, "Put the message under the first line. %s", composeUsage)
+		return c, usagef("Put the message under the first line. %s", composeUsage)
 	}
 	if err := c.message.Validate(); err != nil {
 		return c, err
@@ -126,7 +140,7 @@ func parseButton(s string) (segmentbot.LinkButton, error) {
 	}
 	b := segmentbot.LinkButton{Title: strings.TrimSpace(title), URL: strings.TrimSpace(link)}
 	if b.Title == "" || b.URL == "" {
-		return b, segmentbot.Errorf(segmentbot.EINVALID, "Write a button as button: _title_ | https://link, not button:%s.", s)
+		return b, usagef("Write a button as button: _title_ | https://link, not button:%s.", s)
 	}
 	return b, nil
 }
@@ -143,6 +157,10 @@ func messageLines(text string) []string {
 // sent or scheduled here.
 func (b *Bot) compose(ctx context.Context, ev segmentbot.Event, arg string) (*segmentbot.Response, error) {
 	c, err := parseCompose(arg, messageLines(ev.Text))
+	var usage usageError
+	if errors.As(err, &usage) {
+		return say(segmentbot.Message{Text: segmentbot.ErrorMessage(err), Markdown: true})
+	}
 	if err != nil {
 		return friendly(err)
 	}

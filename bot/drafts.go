@@ -38,7 +38,7 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 	}
 	if schedule {
 		if d.ScheduledAt == nil {
-			return say(text("This preview has no time; tap Send now, or write it again with at _time_."))
+			return say(markdown("This preview has no time; tap Send now, or write it again with at _time_."))
 		}
 		if d.State == segmentbot.DraftOpen && !d.ScheduledAt.After(b.now()) {
 			return say(text("%s has passed. Tap Send now to send it anyway, or write it again with a later time.", showTime(*d.ScheduledAt, loc)))
@@ -57,7 +57,16 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 			br.Name, br.ID, b.alreadyText(br)))
 	}
 	if b.cfg.BroadcastChanged != nil {
-		b.cfg.BroadcastChanged(ctx, br)
+		// Sent now, it wakes the sender only once "On its way" is
+		// delivered, so the progress card comes after it (Agents
+		// Playground showed it before, when the wake won the race).
+		err := afterReplied(ctx, func(ctx context.Context) error {
+			b.cfg.BroadcastChanged(ctx, br)
+			return nil
+		})
+		if err != nil {
+			return nil, err
+		}
 	}
 	if !schedule {
 		audience, err := b.reach(ctx, br.SegmentID, br.Filter)

@@ -90,11 +90,19 @@ func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.A
 			b.changed(segmentbot.SourceButton, segmentbot.ActionLeave)
 		}
 		state, reply = stateOut, fmt.Sprintf("You're out: %s. Tap Opt in to come back.", seg.Name)
+		if seg.Visibility == segmentbot.VisibilityClosed {
+			reply = fmt.Sprintf("You're out: %s. Only admins add people to it.", seg.Name)
+		}
 	}
 	if ev.Invoke {
 		card := b.segmentCard(seg, state, true)
 		card.Text = reply
 		return &segmentbot.Response{Card: &card}, nil
+	}
+	if a.Verb == segmentbot.VerbOptOut && seg.Visibility != segmentbot.VisibilityClosed {
+		// An Opt out under a broadcast has no Opt in next to it: the
+		// reply brings the button it speaks of.
+		return say(segmentbot.Message{Text: reply, Buttons: b.segmentCard(seg, stateOut, false).Buttons})
 	}
 	return say(text("%s", reply))
 }

@@ -102,13 +102,22 @@ func TestTamperedOrStaleButtonsChangeNothing(t *testing.T) {
 	})
 }
 
+// cafeteria makes the segment Cafeteria and the user eve, and gives the
+// Opt in and Opt out of its card.
+func cafeteria(w *world) (seg *segmentbot.Segment, eve *segmentbot.User, optIn, optOut *segmentbot.Action) {
+	seg = w.segment("Cafeteria")
+	eve = w.user("eve", "eve@contoso.com")
+	card, err := w.bot.SegmentCard(w.ctx, seg.ID)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	return seg, eve, card.Buttons[0].Action, card.Buttons[1].Action
+}
+
 func TestTapsSeeSegmentChanges(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)
-		seg := w.segment("Cafeteria")
-		eve := w.user("eve", "eve@contoso.com")
-		card, _ := w.bot.SegmentCard(w.ctx, seg.ID)
-		optIn, optOut := card.Buttons[0].Action, card.Buttons[1].Action
+		seg, eve, optIn, optOut := cafeteria(w)
 		wantContains(t, render(w.tap(eve, optIn, false)), "You're in: Cafeteria")
 
 		t.Run("a rename through the bot shows on the next tap", func(t *testing.T) {
@@ -252,5 +261,39 @@ func TestMySegmentsListsSubscriptionsWithOptOut(t *testing.T) {
 		if n := len(browse.Messages[0].Carousel); n != 3 {
 			t.Fatalf("browse carousel: want 3 cards, got %d", n)
 		}
+	})
+}
+
+// In Agents Playground, an Opt out under a broadcast answered "Tap Opt in
+// to come back" with no Opt in anywhere near: the broadcast has none.
+func TestOptOutTapBringsItsOptIn(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		seg, eve, optIn, optOut := cafeteria(w)
+		w.tap(eve, optIn, false)
+
+		resp := w.tap(eve, optOut, false) // Action.Submit, as under a broadcast
+		wantContains(t, render(resp), "You're out: Cafeteria. Tap Opt in to come back.", "[Opt in]")
+		back := button(t, resp, "Opt in")
+		if back.Verb != segmentbot.VerbOptIn || back.SegmentID != seg.ID || back.Sig == "" {
+			t.Fatalf("the Opt in of the reply is %+v", back)
+		}
+		wantContains(t, render(w.tap(eve, back, false)), "You're in: Cafeteria")
+		if !w.member(seg, eve) {
+			t.Fatal("the reply's Opt in did not join")
+		}
+
+		t.Run("a closed segment's reply offers no Opt in", func(t *testing.T) {
+			board := w.segment("Board")
+			wantContains(t, w.say(w.admin, "set segment Board closed"), "Board is now closed")
+			closed, _ := w.bot.SegmentCard(w.ctx, board.ID)
+			for _, invoke := range []bool{false, true} {
+				reply := render(w.tap(eve, closed.Buttons[0].Action, invoke))
+				wantContains(t, reply, "You're out: Board. Only admins add people to it.")
+				if strings.Contains(reply, "[Opt in]") || strings.Contains(reply, "Tap Opt in") {
+					t.Errorf("the reply offers an Opt in the segment refuses: %q", reply)
+				}
+			}
+		})
 	})
 }

@@ -132,3 +132,26 @@ func TestTheEntranceRunsEachActivityOnce(t *testing.T) {
 		})
 	})
 }
+
+// In Agents Playground the progress card of a broadcast sent now came
+// before "On its way": the sender was woken before the reply went out.
+func TestSendNowWakesTheSenderOnlyAfterOnItsWay(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		w.segment("News")
+		box := &inbox{}
+		if err := w.receive(box, "compose-1", w.admin, segmentbot.Event{Kind: segmentbot.EventMessage, Text: "broadcast News\nHello"}); err != nil {
+			t.Fatal(err)
+		}
+		send := button(t, box.replies[0], "Send now")
+		wokenBefore := -1
+		box.before = func() { wokenBefore = len(w.schedule) }
+		if err := w.receive(box, "send-1", w.admin, segmentbot.Event{Kind: segmentbot.EventAction, Action: send}); err != nil {
+			t.Fatal(err)
+		}
+		wantContains(t, render(box.replies[1]), "On its way: News broadcast")
+		if wokenBefore != 0 || len(w.schedule) != 1 {
+			t.Fatalf("the sender was woken %d times before On its way was delivered and %d in all; want 0 and 1", wokenBefore, len(w.schedule))
+		}
+	})
+}

@@ -89,6 +89,8 @@ func (b *Bot) askSegment(ctx context.Context, ev segmentbot.Event) (*segmentbot.
 	msg := segmentbot.Message{
 		Title: "Which segment should I fill with " + ev.File.Name + "?",
 		Text:  "Tap one, or type import into _name_ to make a new segment.",
+		// Markdown: the placeholder shows in italics.
+		Markdown: true,
 	}
 	for _, s := range segs {
 		msg.Buttons = append(msg.Buttons, segmentbot.Button{Title: s.Name, Action: b.sign(segmentbot.Action{

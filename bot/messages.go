@@ -110,6 +110,8 @@ func helpCard() segmentbot.Message {
 	return segmentbot.Message{
 		Title: "What I can do",
 		Text:  strings.Join(lines, "\n"),
+		// Markdown: the placeholders show in italics.
+		Markdown: true,
 		Buttons: []segmentbot.Button{
 			{Title: "Segments", Say: "segments"},
 			{Title: "Imports", Say: "imports"},

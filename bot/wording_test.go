@@ -1,11 +1,13 @@
 package bot_test
 
 import (
+	"encoding/json"
 	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/bot/teams"
 	"github.com/segmentbot/segmentbot/cards"
 	"github.com/segmentbot/segmentbot/store"
 	"github.com/segmentbot/segmentbot/store/storetest"
@@ -90,6 +92,81 @@ func TestNumbersPluralsAndTimesReadRight(t *testing.T) {
 		wantContains(t, list, "Tue 1 Dec 2026 10:00 Europe/Berlin to Sales (1 member)")
 		if strings.Contains(list, "09:00") {
 			t.Errorf("broadcasts shows UTC times to an admin in Berlin: %q", list)
+		}
+	})
+}
+
+// teamsGets is the text of every activity Teams gets for resp: each
+// message's text and its cards' texts, as the channel renders them.
+func teamsGets(t *testing.T, resp *segmentbot.Response) string {
+	t.Helper()
+	var texts []string
+	for _, m := range resp.Messages {
+		a := teams.Reply(m)
+		texts = append(texts, a.Text)
+		for _, att := range a.Attachments {
+			body, err := json.Marshal(att.Content)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var card any
+			if err := json.Unmarshal(body, &card); err != nil {
+				t.Fatal(err)
+			}
+			texts = append(texts, cardTexts(card)...)
+		}
+	}
+	return strings.Join(texts, "\n")
+}
+
+func cardTexts(v any) []string {
+	var texts []string
+	switch x := v.(type) {
+	case map[string]any:
+		if s, ok := x["text"].(string); ok {
+			texts = append(texts, s)
+		}
+		for _, e := range x {
+			texts = append(texts, cardTexts(e)...)
+		}
+	case []any:
+		for _, e := range x {
+			texts = append(texts, cardTexts(e)...)
+		}
+	}
+	return texts
+}
+
+// Agents Playground showed the help card's placeholders with their
+// underscores escaped ("create segment \_name\_" in the card: the
+// underscores, not italics) and the lines of "card Sales" run together in
+// one plain text message. What the admin fills in reaches Teams as
+// Markdown italics, in cards, while a segment's name still shows as typed.
+func TestPlaceholdersReachTeamsAsItalics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		wantContains(t, teamsGets(t, w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "segments"})),
+			"Type create segment _name_ to make one.")
+		w.segment("Sales_2026")
+		tests := []struct {
+			say   string
+			wants []string
+		}{
+			{"help", []string{"create segment _name_", "rename segment _old name_ to _new name_", "cancel broadcast _name or id_"}},
+			{"rename segment", []string{"rename segment _old name_ to _new name_"}},
+			{"schedule Sales_2026", []string{"schedule _segment_ at _time_"}},
+			{"set reply Sales_2026", []string{"set reply _segment_: _text_"}},
+			{"broadcasts", []string{"schedule _segment_ at _time_"}},
+			{"broadcast Sales_2026", []string{"Put the message under the first line. Write it as broadcast _segment_, optionally at _time_",
+				"\\# An optional title", "The text, in \\*\\*Markdown\\*\\*."}},
+			{"card Sales_2026", []string{"set reply Sales\\_2026: _text_.", "\n\nNow: You're in: Sales\\_2026."}},
+		}
+		for _, tt := range tests {
+			got := teamsGets(t, w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: tt.say}))
+			wantContains(t, got, tt.wants...)
+			if strings.Contains(got, `\_`+"name") || strings.Contains(got, `\_`+"segment") || strings.Contains(got, `\_`+"time") {
+				t.Errorf("%q: a placeholder is escaped, so Teams shows its underscores:\n%s", tt.say, got)
+			}
 		}
 	})
 }

@@ -81,7 +81,7 @@ func (d *delivery) run(ctx context.Context) {
 			d.log().Error("fix audience", "err", err)
 			return
 		}
-		d.log().Info("audience fixed", "audience", fixed.Audience, "took", time.Since(start))
+		d.log().Info("audience fixed", "audience", fixed.Audience, "duration_ms", time.Since(start).Milliseconds())
 		br = fixed
 		d.br.Store(br)
 	}

@@ -16,8 +16,9 @@ import (
 )
 
 // plain returns msg with its plain parts escaped for a Markdown renderer
-// (Teams text blocks and activity text, Workplace text): Title, Facts, and
-// Text unless msg.Markdown; the carousel's cards likewise.
+// (Teams text blocks and activity text; Meta renders none, see Meta):
+// Title, Facts, and Text unless msg.Markdown; the carousel's cards
+// likewise.
 func plain(msg segmentbot.Message) segmentbot.Message {
 	msg.Title = segmentbot.EscapeMarkdown(msg.Title)
 	msg.Note = segmentbot.EscapeMarkdown(msg.Note)
@@ -31,14 +32,21 @@ func plain(msg segmentbot.Message) segmentbot.Message {
 		}
 		msg.Facts = facts
 	}
-	if len(msg.Carousel) > 0 {
-		cards := make([]segmentbot.Message, len(msg.Carousel))
-		for i, c := range msg.Carousel {
-			cards[i] = plain(c)
-		}
-		msg.Carousel = cards
-	}
+	msg.Carousel = eachCard(msg.Carousel, plain)
 	return msg
+}
+
+// eachCard returns a carousel's cards passed through fn, in a new slice
+// (the caller's message is never changed).
+func eachCard(carousel []segmentbot.Message, fn func(segmentbot.Message) segmentbot.Message) []segmentbot.Message {
+	if len(carousel) == 0 {
+		return carousel
+	}
+	out := make([]segmentbot.Message, len(carousel))
+	for i, c := range carousel {
+		out[i] = fn(c)
+	}
+	return out
 }
 
 // factLines renders facts as "Name: Value" lines.

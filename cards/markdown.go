@@ -13,7 +13,9 @@ var (
 	mdEmphasis = regexp.MustCompile(`(^|[\s(])\*(\S(?:[^*\n]*?\S)?)\*`)
 	mdCode     = regexp.MustCompile("`([^`\n]+)`")
 	mdHeading  = regexp.MustCompile(`(?m)^#{1,6}[ \t]+`)
-	mdEscape   = regexp.MustCompile(`\\([\\*_~\[\]()#` + "`" + `])`)
+	// A backslash before any ASCII punctuation escapes it (CommonMark), as
+	// segmentbot.EscapeMarkdown writes the names a Markdown text embeds.
+	mdEscape = regexp.MustCompile(`\\([!-/:-@\[-` + "`" + `{-~])`)
 )
 
 // plainMarkdown renders Markdown as the plain text a reader would see:
@@ -23,6 +25,9 @@ func plainMarkdown(s string) string {
 	if !strings.ContainsAny(s, "*_~[`#\\") {
 		return s
 	}
+	// Escaped characters are set aside first, so that no mark below
+	// matches them, and come back bare at the end.
+	s = mdEscape.ReplaceAllStringFunc(s, func(m string) string { return string(rune(escaped + rune(m[1]))) })
 	s = mdCode.ReplaceAllString(s, "$1")
 	s = mdLink.ReplaceAllStringFunc(s, func(m string) string {
 		p := mdLink.FindStringSubmatch(m)
@@ -40,5 +45,14 @@ func plainMarkdown(s string) string {
 	})
 	s = mdEmphasis.ReplaceAllString(s, "$1$2")
 	s = mdHeading.ReplaceAllString(s, "")
-	return mdEscape.ReplaceAllString(s, "$1")
+	return strings.Map(func(r rune) rune {
+		if r > escaped && r <= escaped+'~' {
+			return r - escaped
+		}
+		return r
+	}, s)
 }
+
+// escaped is where plainMarkdown keeps an escaped ASCII character while it
+// strips the marks: escaped+c, in a private use area.
+const escaped = 0xE000

@@ -14,6 +14,10 @@ func TestPlainMarkdown(t *testing.T) {
 		{"2 * 3 * 4 = 24", "2 * 3 * 4 = 24"},
 		{"snake_case_name and file_v2", "snake_case_name and file_v2"},
 		{`a \*literal\* star`, "a *literal* star"},
+		{`an escaped \[not a link\](x)`, "an escaped [not a link](x)"},
+		{`\*\*not bold\*\* and \_\_not either\_\_`, "**not bold** and __not either__"},
+		{`1\. R\&D \| \<Ops\> \#1 a\\b`, `1. R&D | <Ops> #1 a\b`},
+		{`**bold \* star**`, "bold * star"},
 		{"#hashtag stays", "#hashtag stays"},
 		{"plain", "plain"},
 	} {

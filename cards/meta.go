@@ -43,15 +43,15 @@ const moreText = "More options:"
 //     characters, image_url, up to three buttons; a card with more buttons
 //     continues in the next element under the same title).
 //
-// Plain parts are Markdown-escaped first (Workplace renders Markdown in
-// text; see segmentbot.Message.Markdown). Every cut is at a rune boundary; titles cut short end with "…". Payloads
-// are never cut (that would break the signature): the Send API takes at most
-// 1000 characters, so an Action's Arg must stay short.
+// Meta renders no Markdown in these texts: plain parts go out as typed,
+// never Markdown-escaped (a reader would see the backslashes), and a
+// Markdown Text as the plain text a reader would see (see
+// segmentbot.Message.Markdown). Every cut is at a rune boundary; titles
+// cut short end with "…". Payloads are never cut (that would break the
+// signature): the Send API takes at most 1000 characters, so an Action's
+// Arg must stay short.
 func Meta(msg segmentbot.Message) []map[string]any {
-	if msg.Markdown {
-		msg.Text = plainMarkdown(msg.Text)
-	}
-	msg = plain(msg)
+	msg = unmarked(msg)
 	var out []map[string]any
 	if msg.ImageURL != "" && len(msg.Buttons) > 0 && len(msg.Carousel) == 0 {
 		return imageWithButtons(msg)
@@ -72,6 +72,16 @@ func Meta(msg segmentbot.Message) []map[string]any {
 		out = append(out, buttonTemplates(text, msg.Buttons)...)
 	}
 	return append(out, genericTemplates(msg.Carousel)...)
+}
+
+// unmarked returns msg, and its carousel's cards, with Markdown Text
+// turned into the plain text a reader would see.
+func unmarked(msg segmentbot.Message) segmentbot.Message {
+	if msg.Markdown {
+		msg.Text, msg.Markdown = plainMarkdown(msg.Text), false
+	}
+	msg.Carousel = eachCard(msg.Carousel, unmarked)
+	return msg
 }
 
 // imageWithButtons renders a message with an image and buttons (a

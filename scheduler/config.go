@@ -30,6 +30,11 @@ const (
 	DefaultStuckAfter        = time.Hour
 )
 
+// DefaultDraftRetention is how long a broadcast preview is kept: well past
+// the week in which its buttons still send it, so a late tap is told what
+// became of it.
+const DefaultDraftRetention = 30 * 24 * time.Hour
+
 // Config tunes the scheduler. Zero values take the defaults above.
 type Config struct {
 	WarnSpec    string        // cron spec of the warning check
@@ -57,6 +62,10 @@ type Config struct {
 	// warned about a late upload when neither its broadcast nor its import
 	// came from a chat user (both made through REST). When nil, nobody is.
 	Admins func(ctx context.Context) ([]*segmentbot.User, error)
+
+	// DraftRetention: broadcast previews written longer ago than this
+	// are deleted.
+	DraftRetention time.Duration
 }
 
 // parser reads the five-field cron format and descriptors such as
@@ -85,6 +94,7 @@ func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.LeadTime, DefaultLeadTime)
 	setDefault(&c.Retention, DefaultRetention)
 	setDefault(&c.ActivityRetention, DefaultActivityRetention)
+	setDefault(&c.DraftRetention, DefaultDraftRetention)
 	setDefault(&c.MaxAttempts, DefaultMaxAttempts)
 	setDefault(&c.Lease, DefaultLease)
 	setDefault(&c.Batch, DefaultBatch)
@@ -92,6 +102,7 @@ func (c Config) withDefaults() (Config, error) {
 	for name, v := range map[string]int64{
 		"LargeUpload": c.LargeUpload, "LeadTime": int64(c.LeadTime), "Retention": int64(c.Retention), "ActivityRetention": int64(c.ActivityRetention),
 		"MaxAttempts": int64(c.MaxAttempts), "Lease": int64(c.Lease), "Batch": int64(c.Batch), "StuckAfter": int64(c.StuckAfter),
+		"DraftRetention": int64(c.DraftRetention),
 	} {
 		if v < 0 {
 			return c, fmt.Errorf("scheduler config: %s must not be negative", name)

@@ -24,6 +24,13 @@ func (s *Scheduler) DeleteOldActivities(ctx context.Context) error {
 	return s.retain(ctx, "activity retention", s.cfg.ActivityRetention, s.store.DeleteActivitiesBefore)
 }
 
+// DeleteOldDrafts removes broadcast previews written more than
+// DraftRetention ago: each holds a whole message, and nothing else ever
+// deletes them.
+func (s *Scheduler) DeleteOldDrafts(ctx context.Context) error {
+	return s.retain(ctx, "draft retention", s.cfg.DraftRetention, s.store.DeleteDraftsBefore)
+}
+
 // retain runs del for what is older than keep and logs how much went.
 func (s *Scheduler) retain(ctx context.Context, what string, keep time.Duration, del func(context.Context, time.Time) (int64, error)) error {
 	before := s.cfg.Now().Add(-keep)

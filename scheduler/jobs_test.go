@@ -113,6 +113,44 @@ func TestRetentionForgetsOldActivities(t *testing.T) {
 	})
 }
 
+// Broadcast previews are deleted a month after they were written,
+// whatever became of them; the broadcast a preview turned into stays.
+func TestRetentionDeletesOldDrafts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		draft := func(at time.Time) *segmentbot.BroadcastDraft {
+			t.Helper()
+			w.clock.Set(at)
+			d := &segmentbot.BroadcastDraft{SegmentID: w.seg.ID, Name: "News", CreatedBy: 1, Message: segmentbot.BroadcastMessage{Text: "Hello"}}
+			if err := db.CreateDraft(w.ctx, d); err != nil {
+				t.Fatal(err)
+			}
+			return d
+		}
+		old, confirmed := draft(start.Add(-31*24*time.Hour)), draft(start.Add(-31*24*time.Hour))
+		b, _, err := db.ConfirmDraft(w.ctx, confirmed.ID, start.Add(-30*24*time.Hour), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recent := draft(start.Add(-29 * 24 * time.Hour))
+		w.clock.Set(start)
+		if err := w.scheduler("replica-1").DeleteOldDrafts(w.ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range []*segmentbot.BroadcastDraft{old, confirmed} {
+			if _, err := db.FindDraftByID(w.ctx, d.ID); segmentbot.ErrorCode(err) != segmentbot.ENOTFOUND {
+				t.Errorf("draft %d written 31 days ago: %v, want deleted", d.ID, err)
+			}
+		}
+		if _, err := db.FindDraftByID(w.ctx, recent.ID); err != nil {
+			t.Errorf("draft written 29 days ago: %v, want kept", err)
+		}
+		if got, err := db.FindBroadcastByID(w.ctx, b.ID); err != nil || got.Message == nil || got.Message.Text != "Hello" {
+			t.Errorf("the broadcast of a deleted draft: %+v, %v", got, err)
+		}
+	})
+}
+
 func TestStuckImportsAreReported(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)

@@ -35,9 +35,9 @@ type Scheduler struct {
 }
 
 // New builds a scheduler with the built-in jobs: the warning check on
-// WarnSpec, report retention and the stuck-import watch, and the roster
-// refresh on RosterSpec when cfg.RefreshRosters is set. It returns an error
-// for a bad spec or a missing store.
+// WarnSpec, report, activity and draft retention, the stuck-import watch,
+// and the roster refresh on RosterSpec when cfg.RefreshRosters is set. It
+// returns an error for a bad spec or a missing store.
 func New(cfg Config, store segmentbot.Store, messengers map[string]segmentbot.Messenger, links Links) (*Scheduler, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -64,6 +64,7 @@ func New(cfg Config, store segmentbot.Store, messengers map[string]segmentbot.Me
 		{cfg.WarnSpec, "warnings", s.scheduledCheck},
 		{"@daily", "retention", s.DeleteOldImports},
 		{"@hourly", "activity-retention", s.DeleteOldActivities},
+		{"@daily", "draft-retention", s.DeleteOldDrafts},
 		{DefaultStuckSpec, "stuck-imports", func(ctx context.Context) error {
 			_, err := s.ReportStuckImports(ctx)
 			return err

@@ -211,3 +211,111 @@ func benchSchema(b *testing.B, name string) string {
 	u.RawQuery = qs.Encode()
 	return u.String()
 }
+
+// BenchmarkSaveAttributes stores two attributes of each of benchRows
+// users (100,000) in one SaveAttributes, the write an import with two
+// attribute columns adds: first into an empty table (all new), then the
+// same values again (nothing changes), then new values for all.
+func BenchmarkSaveAttributes(b *testing.B) {
+	ctx := context.Background()
+	for _, dialect := range benchDialects() {
+		b.Run(dialect, func(b *testing.B) {
+			dsn := storetest.DSN(b, dialect)
+			db, err := store.Open(ctx, dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			seg := &segmentbot.Segment{Name: "Everyone"}
+			if err := db.CreateSegment(ctx, seg); err != nil {
+				b.Fatal(err)
+			}
+			raw, q := seedAudience(b, dialect, dsn, seg.ID, benchRows)
+			defer raw.Close()
+			attrs := make([]segmentbot.Attribute, 0, 2*benchRows)
+			for i := 1; i <= benchRows; i++ {
+				attrs = append(attrs,
+					segmentbot.Attribute{UserID: int64(i), Name: "region", Value: fmt.Sprintf("Region %d", i%7), Source: segmentbot.AttributeImport},
+					segmentbot.Attribute{UserID: int64(i), Name: "cost centre", Value: fmt.Sprintf("CC-%d", i%113), Source: segmentbot.AttributeImport})
+			}
+			var fresh, same, changed []time.Duration
+			round := 0
+			for b.Loop() {
+				round++
+				if _, err := raw.Exec(q(`DELETE FROM user_attributes`)); err != nil {
+					b.Fatal(err)
+				}
+				for _, step := range []struct {
+					took   *[]time.Duration
+					suffix string
+					want   int64
+				}{{&fresh, "", int64(benchRows)}, {&same, "", 0}, {&changed, fmt.Sprintf(" r%d", round), int64(benchRows)}} {
+					batch := attrs
+					if step.suffix != "" {
+						batch = slices.Clone(attrs)
+						for i := range batch {
+							batch[i].Value += step.suffix
+						}
+					}
+					start := time.Now()
+					n, err := db.SaveAttributes(ctx, batch)
+					if err != nil {
+						b.Fatal(err)
+					}
+					*step.took = append(*step.took, time.Since(start))
+					if n != step.want {
+						b.Fatalf("changed %d users, want %d", n, step.want)
+					}
+				}
+			}
+			for _, m := range []struct {
+				took []time.Duration
+				unit string
+			}{{fresh, "median_ms/new"}, {same, "median_ms/same"}, {changed, "median_ms/changed"}} {
+				slices.Sort(m.took)
+				b.ReportMetric(m.took[len(m.took)/2].Seconds()*1000, m.unit)
+			}
+		})
+	}
+}
+
+// BenchmarkRuleSegment makes a rule segment of benchFilter over the
+// cached database of BenchmarkFindAudience (its 186,004 matching users
+// join, with their events), syncs it once with nothing to change, and
+// deletes it again.
+func BenchmarkRuleSegment(b *testing.B) {
+	ctx := context.Background()
+	for _, dialect := range benchDialects() {
+		b.Run(dialect, func(b *testing.B) {
+			db, _ := benchAttrsDB(b, dialect, benchAudience)
+			want := benchAttrsMatches(benchAudience)
+			var create, sync []time.Duration
+			for b.Loop() {
+				seg := &segmentbot.Segment{Name: "Rule bench", Filter: benchFilter}
+				start := time.Now()
+				if err := db.CreateSegment(ctx, seg); err != nil {
+					b.Fatal(err)
+				}
+				create = append(create, time.Since(start))
+				start = time.Now()
+				change, err := db.SyncRuleSegment(ctx, seg.ID)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sync = append(sync, time.Since(start))
+				if _, err := db.DeleteSegment(ctx, seg.ID, 0); err != nil {
+					b.Fatal(err)
+				}
+				// The users 1..n matching are members; the 50,000 opted out of
+				// Everyone are not opted out of this one.
+				if seg.Members < want || *change != (segmentbot.RuleChange{}) {
+					b.Fatalf("created with %d members (want at least %d), sync %+v", seg.Members, want, change)
+				}
+			}
+			slices.Sort(create)
+			slices.Sort(sync)
+			b.ReportMetric(create[len(create)/2].Seconds()*1000, "median_ms/create")
+			b.ReportMetric(sync[len(sync)/2].Seconds()*1000, "median_ms/sync")
+		})
+	}
+}

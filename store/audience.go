@@ -14,6 +14,10 @@ import (
 // maxSample bounds the users FindAudience returns with its count.
 const maxSample = 100
 
+// walkSample is the count from which FindAudience finds its sample by
+// walking the members (see FindAudience); tests lower it.
+var walkSample int64 = 1000
+
 // audienceWhere is the rule of a broadcast's audience (DESIGN §7, §8), as
 // a condition on the memberships row "m" with ? placeholders and their
 // arguments: a member of the segment who has not opted out of it and
@@ -26,11 +30,17 @@ const maxSample = 100
 // directory) stay in the audience, as they always have: their delivery
 // fails with left_tenant and the report says so.
 func (d *dialect) audienceWhere(segmentID int64, f *segmentbot.Filter) (string, []any, error) {
+	return d.audienceCond(segmentID, f, false)
+}
+
+// audienceCond is audienceWhere with the filter's conditions written
+// per member when walk is set (see filterSQL).
+func (d *dialect) audienceCond(segmentID int64, f *segmentbot.Filter, walk bool) (string, []any, error) {
 	where := `m.segment_id = ? AND NOT EXISTS (
 		SELECT 1 FROM opt_outs o WHERE o.segment_id = m.segment_id AND o.user_id = m.user_id)`
 	args := []any{segmentID}
 	if f != nil {
-		cond, fargs, err := d.audienceFilter(f)
+		cond, fargs, err := d.filterSQL(f, "m.user_id", walk)
 		if err != nil {
 			return "", nil, err
 		}
@@ -44,7 +54,7 @@ func (d *dialect) audienceWhere(segmentID int64, f *segmentbot.Filter) (string, 
 // placeholders and their arguments. EINVALID for a filter that does not
 // pass segmentbot.Filter.Validate.
 func (d *dialect) audienceFilter(f *segmentbot.Filter) (string, []any, error) {
-	return d.filterSQL(f, "m.user_id")
+	return d.filterSQL(f, "m.user_id", false)
 }
 
 // filterSQL turns f into a condition on the user id column userCol, each
@@ -67,7 +77,12 @@ func (d *dialect) audienceFilter(f *segmentbot.Filter) (string, []any, error) {
 // hashed subplan that turns into a probe per row once the ids outgrow
 // work_mem), and NOT IN (ids) on SQLite (the ids in a temporary index,
 // built once; a correlated NOT EXISTS reruns per row).
-func (d *dialect) filterSQL(f *segmentbot.Filter, userCol string) (string, []any, error) {
+//
+// With walk, every condition is a correlated EXISTS or NOT EXISTS that
+// probes the primary key (user_id, name) for the one user: the form for
+// a query that walks users in order and stops after a few, where
+// building the id lists first would cost as much as counting them all.
+func (d *dialect) filterSQL(f *segmentbot.Filter, userCol string, walk bool) (string, []any, error) {
 	if err := f.Validate(); err != nil {
 		return "", nil, err
 	}
@@ -83,10 +98,13 @@ func (d *dialect) filterSQL(f *segmentbot.Filter, userCol string) (string, []any
 				args = append(args, segmentbot.FoldValue(v))
 			}
 		}
+		positive := c.Op == segmentbot.OpIn || c.Op == segmentbot.OpExists
 		switch {
-		case c.Op == segmentbot.OpIn || c.Op == segmentbot.OpExists:
+		case walk && positive:
+			conds = append(conds, "EXISTS ("+ids+" AND ua.user_id = "+userCol+")")
+		case positive:
 			conds = append(conds, userCol+" IN ("+ids+")")
-		case d.notInList:
+		case d.notInList && !walk:
 			conds = append(conds, userCol+" NOT IN ("+ids+")")
 		default:
 			conds = append(conds, "NOT EXISTS ("+ids+" AND ua.user_id = "+userCol+")")
@@ -97,7 +115,8 @@ func (d *dialect) filterSQL(f *segmentbot.Filter, userCol string) (string, []any
 
 // FindAudience counts the members of segmentID a broadcast with filter f
 // would reach now (audienceWhere: the very rule FixAudience applies) and
-// returns up to sample of them (at most 100) in user id order.
+// returns up to sample of them (at most 100; any of them) in user id
+// order.
 // ENOTFOUND for a missing segment, EINVALID for a bad filter.
 func (db *DB) FindAudience(ctx context.Context, segmentID int64, f *segmentbot.Filter, sample int) (*segmentbot.Audience, error) {
 	where, args, err := db.dialect.audienceWhere(segmentID, f)
@@ -117,13 +136,22 @@ func (db *DB) FindAudience(ctx context.Context, segmentID int64, f *segmentbot.F
 	if err != nil {
 		return nil, fmt.Errorf("count audience of segment %d: %w", segmentID, err)
 	}
-	// Its own statement: in user id order with a limit, the planner walks
-	// the members and stops at the sample, where the count's plan reads
-	// them all.
+	// Its own statement, and the first users found, whichever they are
+	// (then put in id order): the plan stops at the sample, where the
+	// count's reads every member, and where an order would make SQLite
+	// sort every match first. With walkSample matches or more, the
+	// members are walked in order and tested one by one (audienceCond):
+	// at worst one in a thousand matches and the walk stops after some
+	// thousands of members per user sampled.
 	if sample = min(sample, maxSample); sample > 0 && a.Count > 0 {
+		if a.Count >= walkSample {
+			if where, args, err = db.dialect.audienceCond(segmentID, f, true); err != nil {
+				return nil, err
+			}
+		}
 		if err := db.read.SelectContext(ctx, &a.Sample, db.read.Rebind(`
-			SELECT `+prefixed("u.", userColumns)+` FROM memberships m JOIN users u ON u.id = m.user_id
-			WHERE `+where+` ORDER BY m.user_id LIMIT ?`), append(args, sample)...); err != nil {
+			SELECT `+userColumns+` FROM users WHERE id IN (SELECT m.user_id FROM memberships m WHERE `+where+` LIMIT ?)
+			ORDER BY id`), append(args, sample)...); err != nil {
 			return nil, fmt.Errorf("sample audience of segment %d: %w", segmentID, err)
 		}
 	}
@@ -147,13 +175,4 @@ func (db *DB) readWith(ctx context.Context, settings []string, fn func(q queryer
 		}
 	}
 	return fn(tx)
-}
-
-// prefixed qualifies each column of a comma-separated list with prefix.
-func prefixed(prefix, columns string) string {
-	cols := strings.Split(columns, ",")
-	for i, c := range cols {
-		cols[i] = prefix + strings.TrimSpace(c)
-	}
-	return strings.Join(cols, ", ")
 }

@@ -139,6 +139,21 @@ func (db *DB) DiscardDraft(ctx context.Context, id int64) (*segmentbot.Broadcast
 	return d, discarded, err
 }
 
+// DeleteDraftsBefore removes the previews written before t, whatever
+// became of them (their broadcasts keep their own copy of the message),
+// and returns how many.
+func (db *DB) DeleteDraftsBefore(ctx context.Context, t time.Time) (int64, error) {
+	res, err := db.db.ExecContext(ctx, db.db.Rebind(`DELETE FROM broadcast_drafts WHERE created_at < ?`), t.UTC())
+	if err != nil {
+		return 0, fmt.Errorf("delete drafts before %s: %w", t.Format(time.RFC3339), err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, fmt.Errorf("delete drafts before %s: %w", t.Format(time.RFC3339), err)
+	}
+	return n, nil
+}
+
 // CountRecipients counts the members of a segment who have not opted out.
 func (db *DB) CountRecipients(ctx context.Context, segmentID int64) (int64, error) {
 	var n int64

@@ -139,3 +139,34 @@ func TestDrafts(t *testing.T) {
 		})
 	})
 }
+
+func TestDeleteDraftsBefore(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := useClock(db)
+		seg := mustSegment(t, db, "News")
+		early := clock.t
+		old, discarded := mustDraft(t, db, seg.ID, nil), mustDraft(t, db, seg.ID, nil)
+		if _, _, err := db.DiscardDraft(t.Context(), discarded.ID); err != nil {
+			t.Fatal(err)
+		}
+		clock.t = early.Add(time.Hour)
+		cutoff := clock.t
+		kept := mustDraft(t, db, seg.ID, nil)
+
+		n, err := db.DeleteDraftsBefore(t.Context(), cutoff)
+		if err != nil || n != 2 {
+			t.Fatalf("DeleteDraftsBefore = %d, %v; want the 2 drafts written before the cutoff", n, err)
+		}
+		for _, d := range []*segmentbot.BroadcastDraft{old, discarded} {
+			if _, err := db.FindDraftByID(t.Context(), d.ID); segmentbot.ErrorCode(err) != segmentbot.ENOTFOUND {
+				t.Errorf("draft %d: %v, want deleted", d.ID, err)
+			}
+		}
+		if _, err := db.FindDraftByID(t.Context(), kept.ID); err != nil {
+			t.Errorf("a draft written at the cutoff: %v, want kept", err)
+		}
+		if n, err := db.DeleteDraftsBefore(t.Context(), cutoff); err != nil || n != 0 {
+			t.Fatalf("again: %d, %v; want 0", n, err)
+		}
+	})
+}

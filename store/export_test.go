@@ -1,6 +1,12 @@
 package store
 
-import "context"
+import (
+	"context"
+	"io/fs"
+	"path"
+	"strconv"
+	"strings"
+)
 
 // ClearSkeletons makes every segment look as made before migration 00045.
 func (db *DB) ClearSkeletons(ctx context.Context) error {
@@ -26,4 +32,49 @@ func (db *DB) BackfillSkeletons(ctx context.Context) error {
 func (db *DB) SetUserActive(ctx context.Context, userID int64, active bool) error {
 	_, err := db.db.ExecContext(ctx, db.db.Rebind(`UPDATE users SET active = ? WHERE id = ?`), active, userID)
 	return err
+}
+
+// WalkSampleFrom makes FindAudience walk the members for its sample from
+// a count of n, until the returned function restores it.
+func WalkSampleFrom(n int64) func() {
+	old := walkSample
+	walkSample = n
+	return func() { walkSample = old }
+}
+
+// OpenAt opens databaseURL with its schema migrated only up to version, as
+// a database made by an earlier release is.
+func OpenAt(ctx context.Context, databaseURL string, version int64) (*DB, error) {
+	var db *DB
+	var err error
+	if strings.HasPrefix(databaseURL, "sqlite:") {
+		db, err = openSQLite(strings.TrimPrefix(databaseURL, "sqlite:"))
+	} else {
+		db, err = openPostgres(databaseURL)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.migrate(ctx, version); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// MigrationVersions lists the versions of the dialect's SQL migrations.
+func MigrationVersions(dialect string) ([]int64, error) {
+	names, err := fs.Glob(migrations, "migrations/"+dialect+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	var versions []int64
+	for _, n := range names {
+		v, err := strconv.ParseInt(strings.SplitN(path.Base(n), "_", 2)[0], 10, 64)
+		if err != nil {
+			return nil, err
+		}
+		versions = append(versions, v)
+	}
+	return versions, nil
 }

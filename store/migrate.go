@@ -15,7 +15,10 @@ var migrations embed.FS
 
 // Migrate brings the schema up to date. On PostgreSQL a session lock keeps
 // replicas that start together from migrating at once.
-func (db *DB) Migrate(ctx context.Context) error {
+func (db *DB) Migrate(ctx context.Context) error { return db.migrate(ctx, 0) }
+
+// migrate applies the migrations up to version, or all of them for 0.
+func (db *DB) migrate(ctx context.Context, version int64) error {
 	files, err := fs.Sub(migrations, db.dialect.migrations)
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
@@ -32,7 +35,12 @@ func (db *DB) Migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
-	if _, err := provider.Up(ctx); err != nil {
+	if version > 0 {
+		_, err = provider.UpTo(ctx, version)
+	} else {
+		_, err = provider.Up(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("migrate %s: %w", db.dialect.name, err)
 	}
 	return nil

@@ -38,7 +38,7 @@ func ruleJSON(seg *segmentbot.Segment) (sql.NullString, error) {
 // with filter f: active (not gone from the directory), reachable (in the
 // bot's groups, as an import requires) and matching f.
 func (d *dialect) ruleMatch(f *segmentbot.Filter) (string, []any, error) {
-	cond, args, err := d.filterSQL(f, "u.id")
+	cond, args, err := d.filterSQL(f, "u.id", false)
 	if err != nil {
 		return "", nil, err
 	}

@@ -115,6 +115,10 @@ func TestReplyRendersLikeTheChannel(t *testing.T) {
 		{"a message with buttons is an Adaptive Card", segmentbot.Message{Title: "You're unsubscribed", Text: "You left: Sales.",
 			Buttons: []segmentbot.Button{{Title: "Resubscribe", Action: &segmentbot.Action{Verb: segmentbot.VerbResubscribe, Segments: []int64{1}}}}},
 			"", 1, "You're unsubscribed"},
+		// Agents Playground runs the lines of a plain text message together.
+		{"text of several lines is a card, a line each", segmentbot.Message{Text: "This is the card.\nNow: You're in: Sales."}, "", 1, ""},
+		// A plain message would show the underscores of the placeholder.
+		{"Markdown text is a card", segmentbot.Message{Text: "Type create segment _name_.", Markdown: true}, "", 1, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,8 +134,14 @@ func TestReplyRendersLikeTheChannel(t *testing.T) {
 					t.Fatalf("attachment %s, summary %q", a.Attachments[0].ContentType, a.Summary)
 				}
 				body, _ := json.Marshal(a.Attachments[0].Content)
-				if !strings.Contains(string(body), "Resubscribe") {
-					t.Fatalf("card %s lacks its button", body)
+				want := map[bool]string{true: "Resubscribe", false: tt.msg.Text}[len(tt.msg.Buttons) > 0]
+				if tt.msg.Markdown {
+					want = `"text":"Type create segment _name_."`
+				} else if strings.Contains(want, "\n") {
+					want = strings.ReplaceAll(want, "\n", `\n\n`) // a Markdown hard break in the text block
+				}
+				if !strings.Contains(string(body), want) {
+					t.Fatalf("card %s lacks %q", body, want)
 				}
 			}
 			// The host addresses it with the library's own helper.

@@ -1,6 +1,8 @@
 package teams
 
 import (
+	"strings"
+
 	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/segmentbot/segmentbot"
 	"github.com/segmentbot/segmentbot/cards"
@@ -55,9 +57,14 @@ func invokeResponse(resp *segmentbot.Response) InvokeResponse {
 	return InvokeResponse{StatusCode: 200, Type: invokeTypeMessage, Value: text}
 }
 
-// plainText reports whether msg is only text, which reads better as a
-// chat message than as a card.
+// plainText reports whether msg is one line of plain text, which reads
+// better as a chat message than as a card. Text of several lines, or
+// Markdown (the italic _placeholders_ of a usage hint), goes in a card:
+// Agents Playground runs the lines of a plain text message together (and
+// Teams' Markdown takes a lone line break for a space), and a plain
+// message shows Markdown as typed; a card's text blocks keep each line
+// (see cards.Adaptive) and render the Markdown.
 func plainText(msg segmentbot.Message) bool {
 	return msg.Title == "" && msg.ImageURL == "" && len(msg.Facts) == 0 && len(msg.Buttons) == 0 && len(msg.Carousel) == 0 &&
-		len(msg.Card) == 0 && msg.Note == ""
+		len(msg.Card) == 0 && msg.Note == "" && !msg.Markdown && !strings.Contains(msg.Text, "\n")
 }

@@ -60,6 +60,28 @@ func TestSendBroadcast(t *testing.T) {
 			t.Fatal("nothing sent to 200")
 		}
 	})
+	t.Run("Markdown and names arrive as a reader sees them, with no escapes", func(t *testing.T) {
+		s := newSetup(t, "sqlite")
+		msg := broadcastCopy("")
+		msg.Title, msg.Text, msg.Markdown = "R&D_news #1", "It is **out** for *R&D\\_team*.", true
+		msg.Note = "You get this because you joined R&D_team [EU] #1."
+		if err := s.ch.SendBroadcast(ctx, to, msg); err != nil {
+			t.Fatal(err)
+		}
+		sent := s.graph.SentTo("100")
+		if len(sent) != 1 {
+			t.Fatalf("sent %+v", sent)
+		}
+		text := workplacetest.MessageText(sent[0].Message)
+		for _, want := range []string{"R&D_news #1", "It is out for R&D_team.", "You get this because you joined R&D_team [EU] #1."} {
+			if !strings.Contains(text, want) {
+				t.Errorf("text %q lacks %q", text, want)
+			}
+		}
+		if strings.ContainsAny(text, "\\*") {
+			t.Errorf("text %q shows Markdown or its escapes", text)
+		}
+	})
 	t.Run("a Teams user is not_reachable here", func(t *testing.T) {
 		s := newSetup(t, "sqlite")
 		err := s.ch.SendBroadcast(ctx, &segmentbot.User{Channel: segmentbot.ChannelTeams, ExternalID: "29:x"}, broadcastCopy(""))

@@ -46,6 +46,18 @@ func TestSend(t *testing.T) {
 			t.Fatalf("sent %d parts, returned %q; want several parts and the last id", len(sent), id)
 		}
 	})
+	t.Run("names in a reply go out as typed, not Markdown-escaped", func(t *testing.T) {
+		s := newSetup(t, "sqlite")
+		name := "R&D_team [EU] #1 <ops>"
+		reply := segmentbot.Message{Title: "Segment created: " + name, Facts: []segmentbot.Fact{{Name: name, Value: "1 member"}}}
+		if _, err := s.ch.Send(context.Background(), &segmentbot.User{ExternalID: "100"}, reply); err != nil {
+			t.Fatal(err)
+		}
+		sent := s.graph.Sent()
+		if len(sent) != 1 || sent[0].Message["text"] != "Segment created: "+name+"\n\n"+name+": 1 member" {
+			t.Fatalf("sent %+v", sent)
+		}
+	})
 	t.Run("Teams user is refused", func(t *testing.T) {
 		s := newSetup(t, "sqlite")
 		_, err := s.ch.Send(context.Background(), &segmentbot.User{Channel: segmentbot.ChannelTeams, ExternalID: "29:x"}, msg)

@@ -67,7 +67,7 @@ func (s *story) createSegment() error {
 	if err != nil {
 		return err
 	}
-	s.segmentCard = firstCard(sent)
+	s.segmentCard = cardWith(sent, "Opt in")
 	s.t.note("Ada posts the card in the news channel; two colleagues answer it before any upload")
 	if err := s.tap(s.p.optedIn, s.segmentCard, "Opt in"); err != nil {
 		return err
@@ -192,6 +192,19 @@ func (s *story) endUser() error {
 }
 
 // firstCard is the first Adaptive Card among sent, or nil.
+// cardWith is the first card of sent with a button titled title (the
+// hint sent before a card may be a card too).
+func cardWith(sent []faketeams.Sent, title string) map[string]any {
+	for _, x := range sent {
+		if c := x.Card(); c != nil {
+			if data, url := button(c, title); data != nil || url != "" {
+				return c
+			}
+		}
+	}
+	return nil
+}
+
 func firstCard(sent []faketeams.Sent) map[string]any {
 	for _, x := range sent {
 		if c := x.Card(); c != nil {

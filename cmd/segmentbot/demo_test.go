@@ -71,7 +71,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"the report counts the sent", "Sent: 2,401"},
 			{"the REST API gives the counts", "sent_with_errors; audience 2402, sent 2401, failed 1"},
 			{"the deliveries are downloaded", "deliveries.csv: 2,402 rows"},
-			{"Ben's Opt out under the broadcast works", "Segment Bot → Ben Brown: You're out: New starters."},
+			{"Ben's Opt out under the broadcast works", "Segment Bot → Ben Brown:\n    You're out: New starters. Tap Opt in to come back.\n    [Opt in]"},
 			{"broadcasts marks the placeholder", "#1 Monday news: placeholder (no message: nothing is sent; made with schedule)"},
 			{"broadcasts counts the sent one", "Welcome week: sent with errors: 2,401 sent, 1 failed, 0 pending"},
 			{"attributes lists names, counts and values", "department: 2,401 users: Engineering (481), Finance (480)"},
