@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -41,27 +42,40 @@ func splitWhere(arg string) (before, words string, ok bool) {
 }
 
 // parseWhere reads a filter's words as typed after where; the error is
-// the parser's with the usage.
+// the parser's with the usage, in Markdown (a usageError).
 func parseWhere(words string) (*segmentbot.Filter, error) {
 	f, err := segmentbot.ParseFilter("where " + words)
 	if err != nil {
-		return nil, segmentbot.Errorf(segmentbot.EINVALID, "%s\n%s", segmentbot.ErrorMessage(err), filterUsage)
+		return nil, usagef("%s\n"+filterUsage, segmentbot.ErrorMessage(err))
 	}
 	return f, nil
 }
+
+// refuse answers a refusal: a usageError as the Markdown it is, any
+// other error as friendly does.
+func refuse(err error) (*segmentbot.Response, error) {
+	var usage usageError
+	if errors.As(err, &usage) {
+		return say(segmentbot.Message{Text: segmentbot.ErrorMessage(err), Markdown: true})
+	}
+	return friendly(err)
+}
+
+// italic is a given text in italics, escaped.
+func italic(s string) string { return "_" + segmentbot.EscapeMarkdown(s) + "_" }
 
 // audience handles "audience <segment> [where ...]": how many a broadcast
 // would reach now, and a few of them by name.
 func (b *Bot) audience(ctx context.Context, arg string) (*segmentbot.Response, error) {
 	name, words, hasWhere := splitWhere(arg)
 	if cleanName(name) == "" {
-		return say(text("Say it as audience _segment_, or audience _segment_ where _filter_: for example audience Sales where country is UK."))
+		return say(markdown("Say it as audience _segment_, or audience _segment_ where _filter_: for example audience Sales where country is UK."))
 	}
 	var f *segmentbot.Filter
 	if hasWhere {
 		var err error
 		if f, err = parseWhere(words); err != nil {
-			return friendly(err)
+			return refuse(err)
 		}
 	}
 	seg, err := b.store.FindSegmentByName(ctx, cleanName(name))
@@ -72,14 +86,14 @@ func (b *Bot) audience(ctx context.Context, arg string) (*segmentbot.Response, e
 	if err != nil {
 		return friendly(err)
 	}
-	msg := segmentbot.Message{Title: "Audience: " + seg.Name, Facts: []segmentbot.Fact{{Name: "Segment", Value: fmt.Sprintf("%s (%s)", seg.Name, segmentbot.Counted(seg.Members, "member"))}}}
+	msg := segmentbot.Message{Title: "Audience: " + seg.Name, Markdown: true, Facts: []segmentbot.Fact{{Name: "Segment", Value: fmt.Sprintf("%s (%s)", seg.Name, segmentbot.Counted(seg.Members, "member"))}}}
 	if f != nil {
 		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Filter", Value: f.Words()})
 	}
 	msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Reaches", Value: people(aud.Count) + " " + reachNote(f)})
 	var lines []string
 	if len(aud.Sample) > 0 {
-		lines = append(lines, "For example "+sampleNames(aud.Sample, aud.Count)+".")
+		lines = append(lines, segmentbot.EscapeMarkdown("For example "+sampleNames(aud.Sample, aud.Count)+"."))
 	}
 	notes, err := b.unknownNames(ctx, f)
 	if err != nil {
@@ -90,7 +104,7 @@ func (b *Bot) audience(ctx context.Context, arg string) (*segmentbot.Response, e
 	if f != nil {
 		where = " where " + f.Words()
 	}
-	lines = append(lines, fmt.Sprintf("To send them a message, write it under a first line reading broadcast %s%s", seg.Name, where))
+	lines = append(lines, segmentbot.EscapeMarkdown(fmt.Sprintf("To send them a message, write it under a first line reading broadcast %s%s", seg.Name, where)))
 	msg.Text = strings.Join(lines, "\n")
 	return say(msg)
 }
@@ -134,8 +148,9 @@ func (b *Bot) listAttributes(ctx context.Context) (*segmentbot.Response, error) 
 		return say(text("No user has attributes yet. They come from the directory (department, country and the like) and from the extra columns of a CSV file you import."))
 	}
 	msg := segmentbot.Message{
-		Title: "Attributes",
-		Text:  "Use them to narrow an audience: audience _segment_ where department is Sales, broadcast _segment_ where ..., or create segment _name_ where ... for a segment that keeps itself up to date.",
+		Title:    "Attributes",
+		Markdown: true,
+		Text:     "Use them to narrow an audience: audience _segment_ where department is Sales, broadcast _segment_ where ..., or create segment _name_ where ... for a segment that keeps itself up to date.",
 	}
 	for i, c := range counts {
 		if i == attributeNames {
@@ -160,8 +175,8 @@ func shorten(s string, n int) string {
 	return s
 }
 
-// unknownNames says which of the filter's names no user has, each with
-// the closest names users do have: the filter is kept (the name may come
+// unknownNames says, in Markdown, which of the filter's names no user
+// has, each with the closest names users do have: the filter is kept (the name may come
 // with the next sync or import), but a typo should not go unnoticed.
 func (b *Bot) unknownNames(ctx context.Context, f *segmentbot.Filter) ([]string, error) {
 	if f == nil {
@@ -183,9 +198,12 @@ func (b *Bot) unknownNames(ctx context.Context, f *segmentbot.Filter) ([]string,
 			continue
 		}
 		have[c.Attribute] = true // say it once
-		note := fmt.Sprintf("No user has _%s_ yet, so this condition %s.", c.Attribute, unknownEffect(c.Op))
+		note := fmt.Sprintf("No user has %s yet, so this condition %s.", italic(c.Attribute), unknownEffect(c.Op))
 		if close := closestNames(c.Attribute, known); len(close) > 0 {
-			note += " Did you mean " + orList(italics(close)) + "?"
+			for i := range close {
+				close[i] = italic(close[i])
+			}
+			note += " Did you mean " + orList(close) + "?"
 		}
 		notes = append(notes, note)
 	}
@@ -198,14 +216,6 @@ func unknownEffect(op string) string {
 		return "matches nobody"
 	}
 	return "matches everybody"
-}
-
-func italics(names []string) []string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = "_" + n + "_"
-	}
-	return out
 }
 
 // orList joins "a", "a or b", "a, b or c".

@@ -176,3 +176,34 @@ func TestCreateRuleSegmentInChat(t *testing.T) {
 		})
 	})
 }
+
+func TestFilterAnswersAreMarkdownWithGivenTextEscaped(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newWorld(t, db)
+		seg := w.segment("News_letter")
+		u := w.user("star", "star@contoso.com")
+		if err := db.UpsertUser(w.ctx, &segmentbot.User{Channel: u.Channel, ExternalID: u.ExternalID, Name: "*Star*"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Join(w.ctx, seg.ID, u.ID, segmentbot.SourceAPI, 0); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SaveAttributes(w.ctx, []segmentbot.Attribute{{UserID: u.ID, Name: "team_name", Value: "A", Source: segmentbot.AttributeImport}}); err != nil {
+			t.Fatal(err)
+		}
+		r := w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "audience News_letter where team_nam is *A*"})
+		m := r.Messages[0]
+		if !m.Markdown {
+			t.Fatalf("the audience answer is not Markdown: %+v", m)
+		}
+		wantContains(t, m.Text, `No user has _team\_nam_ yet`, `Did you mean _team\_name_?`,
+			`reading broadcast News\_letter where team\_nam is \*A\*`)
+		r = w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "audience News_letter"})
+		wantContains(t, r.Messages[0].Text, `For example \*Star\*.`)
+		r = w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "audience News_letter where team_name *is* A"})
+		if m := r.Messages[0]; !m.Markdown || !strings.HasPrefix(m.Text, `After "team\_name" I expected "is", "is not", "exists" or "missing", not "\*is\*".`) ||
+			!strings.Contains(m.Text, "where _attribute_ is _value_") {
+			t.Fatalf("the parse error %+v", m)
+		}
+	})
+}

@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -157,12 +156,8 @@ func messageLines(text string) []string {
 // sent or scheduled here.
 func (b *Bot) compose(ctx context.Context, ev segmentbot.Event, arg string) (*segmentbot.Response, error) {
 	c, err := parseCompose(arg, messageLines(ev.Text))
-	var usage usageError
-	if errors.As(err, &usage) {
-		return say(segmentbot.Message{Text: segmentbot.ErrorMessage(err), Markdown: true})
-	}
 	if err != nil {
-		return friendly(err)
+		return refuse(err)
 	}
 	seg, err := b.store.FindSegmentByName(ctx, c.segment)
 	if err != nil {
@@ -200,7 +195,9 @@ func (b *Bot) compose(ctx context.Context, ev segmentbot.Event, arg string) (*se
 	}
 	preview := broadcaster.Copy(&segmentbot.Broadcast{SegmentID: seg.ID, Name: d.Name, Message: &d.Message}, seg, b.signer)
 	card := b.draftCard(d, seg, audience, loc)
-	card.Text = strings.Join(append([]string{card.Text}, notes...), "\n")
+	if len(notes) > 0 { // the card's own text is fixed words: no escaping needed
+		card.Text, card.Markdown = strings.Join(append([]string{card.Text}, notes...), "\n"), true
+	}
 	return say(preview, card)
 }
 

@@ -17,7 +17,7 @@ func (b *Bot) createRuleSegment(ctx context.Context, name, words string) (*segme
 	}
 	f, err := parseWhere(words)
 	if err != nil {
-		return friendly(err)
+		return refuse(err)
 	}
 	seg := &segmentbot.Segment{Name: name, Filter: f}
 	if err := b.store.CreateSegment(ctx, seg); err != nil {
@@ -29,13 +29,14 @@ func (b *Bot) createRuleSegment(ctx context.Context, name, words string) (*segme
 		return nil, err
 	}
 	lines := append([]string{
-		fmt.Sprintf("Its rule: %s. It has %s now: the users who match and have not opted out.", f.Words(), segmentbot.Counted(seg.Members, "member")),
+		segmentbot.EscapeMarkdown(fmt.Sprintf("Its rule: %s. It has %s now: the users who match and have not opted out.", f.Words(), segmentbot.Counted(seg.Members, "member"))),
 		"It keeps itself up to date: whenever the directory sync or an import changes people's attributes, those who come to match join and those who no longer match leave. Anyone who opted out stays out.",
 	}, notes...)
 	return say(segmentbot.Message{
-		Title: "Segment created: " + seg.Name,
-		Text:  strings.Join(lines, "\n"),
-		Facts: []segmentbot.Fact{{Name: "Rule", Value: f.Words()}, {Name: "Members", Value: segmentbot.Count(seg.Members)}},
+		Title:    "Segment created: " + seg.Name,
+		Text:     strings.Join(lines, "\n"),
+		Markdown: true,
+		Facts:    []segmentbot.Fact{{Name: "Rule", Value: f.Words()}, {Name: "Members", Value: segmentbot.Count(seg.Members)}},
 		Buttons: []segmentbot.Button{
 			{Title: "Opt-in card", Say: "card " + seg.Name},
 			{Title: "All segments", Say: "segments"},

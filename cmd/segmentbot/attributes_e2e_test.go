@@ -165,8 +165,8 @@ func TestAudienceAttributesAndRuleSegmentsInChatAndREST(t *testing.T) {
 			wantIn(t, replyText(s.say(s.admin, "audience News where department is sales and country is UK")),
 				"Audience: News", "department is sales, and country is UK", "3 people (members who have not opted out and match the filter)",
 				"For example Person 0, Person 2 and Person 4.")
-			// Plain text reaches Teams Markdown-escaped: _name_ shows as typed.
-			wantIn(t, replyText(s.say(s.admin, "audience News where departmnt is Sales")), "0 people", `No user has \_departmnt\_ yet`, `Did you mean \_department\_?`)
+			// The names are in italics: the answer is Markdown.
+			wantIn(t, replyText(s.say(s.admin, "audience News where departmnt is Sales")), "0 people", "No user has _departmnt_ yet", "Did you mean _department_?")
 			wantIn(t, replyText(s.say(s.admin, "audience News where department equals Sales")),
 				`After "department" I expected "is", "is not", "exists" or "missing", not "equals".`)
 			var got struct {

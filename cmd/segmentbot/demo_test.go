@@ -77,7 +77,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"attributes lists names, counts and values", "department: 2,401 users: Engineering (481), Finance (480)"},
 			{"audience states the filter", "Filter: department is Sales, and country is UK"},
 			{"audience names a few", "Reaches: 160 people (members who have not opted out and match the filter)"},
-			{"a name no user has is said, with the closest", `No user has \_departmnt\_ yet, so this condition matches nobody. Did you mean \_department\_?`},
+			{"a name no user has is said, with the closest", "No user has _departmnt_ yet, so this condition matches nobody. Did you mean _department_?"},
 			{"a rule segment says its rule and size", "Its rule: country is UK, and department is Sales. It has 160 members now"},
 			{"the filtered preview states the filter", "Filter: department is Engineering, and country is UK\n    Audience: 161 people"},
 			{"Priya, in Engineering in the UK, gets the filtered broadcast", "Segment Bot → Priya Patel:\n    Your laptop is ready"},
