@@ -104,7 +104,9 @@ func (b *Bot) audience(ctx context.Context, arg string) (*segmentbot.Response, e
 	if f != nil {
 		where = " where " + f.Words()
 	}
-	lines = append(lines, segmentbot.EscapeMarkdown(fmt.Sprintf("To send them a message, write it under a first line reading broadcast %s%s", seg.Name, where)))
+	if aud.Count > 0 {
+		lines = append(lines, segmentbot.EscapeMarkdown(fmt.Sprintf("To send them a message, write it under a first line reading broadcast %s%s", seg.Name, where)))
+	}
 	msg.Text = strings.Join(lines, "\n")
 	return say(msg)
 }

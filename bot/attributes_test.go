@@ -74,6 +74,11 @@ func TestAudienceInChat(t *testing.T) {
 				wantContains(t, w.say(w.admin, tt.text), tt.says...)
 			})
 		}
+		t.Run("nobody to write to, no hint to write", func(t *testing.T) {
+			if got := w.say(w.admin, "audience Sales where country is FR"); strings.Contains(got, "To send them a message") {
+				t.Fatalf("a hint to write to nobody: %s", got)
+			}
+		})
 		t.Run("a non-admin may not ask", func(t *testing.T) {
 			wantContains(t, w.say(w.user("eve", "eve@contoso.com"), "audience Sales"), "only admins")
 		})
@@ -196,10 +201,9 @@ func TestFilterAnswersAreMarkdownWithGivenTextEscaped(t *testing.T) {
 		if !m.Markdown {
 			t.Fatalf("the audience answer is not Markdown: %+v", m)
 		}
-		wantContains(t, m.Text, `No user has _team\_nam_ yet`, `Did you mean _team\_name_?`,
-			`reading broadcast News\_letter where team\_nam is \*A\*`)
-		r = w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "audience News_letter"})
-		wantContains(t, r.Messages[0].Text, `For example \*Star\*.`)
+		wantContains(t, m.Text, `No user has _team\_nam_ yet`, `Did you mean _team\_name_?`)
+		r = w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "audience News_letter where team_name is A or *B*"})
+		wantContains(t, r.Messages[0].Text, `For example \*Star\*.`, `reading broadcast News\_letter where team\_name is A or \*B\*`)
 		r = w.send(segmentbot.Event{Kind: segmentbot.EventMessage, Sender: *w.admin, Text: "audience News_letter where team_name *is* A"})
 		if m := r.Messages[0]; !m.Markdown || !strings.HasPrefix(m.Text, `After "team\_name" I expected "is", "is not", "exists" or "missing", not "\*is\*".`) ||
 			!strings.Contains(m.Text, "where _attribute_ is _value_") {
