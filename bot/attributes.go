@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -184,15 +186,13 @@ func (b *Bot) unknownNames(ctx context.Context, f *segmentbot.Filter) ([]string,
 	if f == nil {
 		return nil, nil
 	}
-	counts, err := b.store.CountAttributes(ctx, 0)
+	known, err := b.knownAttributeNames(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("count attributes: %w", err)
+		return nil, err
 	}
-	known := make([]string, 0, len(counts))
 	have := map[string]bool{}
-	for _, c := range counts {
-		known = append(known, c.Name)
-		have[c.Name] = true
+	for _, name := range known {
+		have[name] = true
 	}
 	var notes []string
 	for _, c := range f.All {
@@ -210,6 +210,40 @@ func (b *Bot) unknownNames(ctx context.Context, f *segmentbot.Filter) ([]string,
 		notes = append(notes, note)
 	}
 	return notes, nil
+}
+
+// namesTTL is how long the bot keeps the attribute names users have:
+// listing them groups every attribute row (about a second at a million
+// users), names come and go only with syncs and imports, and a name one
+// minute late only delays a hint.
+const namesTTL = time.Minute
+
+// knownNames is the attribute names users had at a time.
+type knownNames struct {
+	mu      sync.Mutex
+	names   []string
+	expires time.Time
+}
+
+// knownAttributeNames lists the attribute names users have, at most
+// namesTTL old.
+func (b *Bot) knownAttributeNames(ctx context.Context) ([]string, error) {
+	k := &b.attrNames
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if k.names != nil && b.now().Before(k.expires) {
+		return k.names, nil
+	}
+	counts, err := b.store.CountAttributes(ctx, 0)
+	if err != nil {
+		return nil, fmt.Errorf("count attributes: %w", err)
+	}
+	names := make([]string, 0, len(counts))
+	for _, c := range counts {
+		names = append(names, c.Name)
+	}
+	k.names, k.expires = names, b.now().Add(namesTTL)
+	return names, nil
 }
 
 // unknownEffect says what a condition on a name no user has does.

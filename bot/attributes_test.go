@@ -211,3 +211,19 @@ func TestFilterAnswersAreMarkdownWithGivenTextEscaped(t *testing.T) {
 		}
 	})
 }
+
+func TestKnownNamesAreListedAtMostOnceAMinute(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w, _, users := attributeWorld(t, db)
+		ask := func() string { return w.say(w.admin, "audience Sales where region exists") }
+		wantContains(t, ask(), "No user has _region_ yet")
+		if _, err := db.SaveAttributes(w.ctx, []segmentbot.Attribute{{UserID: users["anna"].ID, Name: "region", Value: "EMEA", Source: segmentbot.AttributeImport}}); err != nil {
+			t.Fatal(err)
+		}
+		wantContains(t, ask(), "Reaches: 1 person", "No user has _region_ yet") // the count is live, the names a minute old at most
+		w.now = w.now.Add(time.Minute)
+		if got := ask(); !strings.Contains(got, "Reaches: 1 person") || strings.Contains(got, "No user has") {
+			t.Fatalf("after a minute: %s", got)
+		}
+	})
+}
