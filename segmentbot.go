@@ -32,6 +32,12 @@ type User struct {
 	ConvRef     string    `json:"-" db:"conv_ref"`                  // channel-specific JSON for proactive messages; empty if none; one naming a "conversationId" is not replaced by one naming none
 	TimeZone    string    `json:"-" db:"time_zone"`                 // IANA name from the last activity, if any
 	LastSeen    time.Time `json:"last_seen" db:"last_seen"`
+	// Attributes are the directory's standard attributes a lookup or a
+	// directory sync returned (DESIGN §8): lower-case name -> value, ""
+	// when the directory has none (the stored one is removed). A name
+	// not in the map is left as stored; nil: the directory was not asked.
+	// Stored with the user, source AttributeDirectory.
+	Attributes map[string]string `json:"-" db:"-"`
 }
 
 // Team is a group the bot is installed in (a Teams team); its roster is

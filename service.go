@@ -320,6 +320,7 @@ type Store interface {
 	DraftService
 	WarningService
 	AttributeService
+	DirectoryService
 	// Ping checks the database is reachable (readiness).
 	Ping(ctx context.Context) error
 	Close() error

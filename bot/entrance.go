@@ -199,14 +199,14 @@ func (e *Entrance) storeSender(ctx context.Context, u *segmentbot.User) error {
 	return nil
 }
 
-// fillProfile asks the channel for the sender's name and email and stores
-// what it said.
+// fillProfile asks the channel for the sender's name and email (and the
+// directory attributes it may give) and stores what it said.
 func (e *Entrance) fillProfile(ctx context.Context, u *segmentbot.User) error {
 	name, email := u.Name, u.Email
 	if err := e.profile(ctx, u); err != nil {
 		return err
 	}
-	if u.Name == name && u.Email == email {
+	if u.Name == name && u.Email == email && u.Attributes == nil {
 		return nil
 	}
 	if err := e.users.UpsertUser(ctx, u); err != nil {

@@ -39,17 +39,21 @@ type Config struct {
 	WorkplaceAppSecret, WorkplaceVerifyToken, WorkplaceAccessToken, WorkplaceGraphURL string
 	WorkplaceGroups                                                                   []string
 
-	Admins         []string
-	APIKeys        []string
-	MetricsKey     string
-	PublicURL      string
-	SigningKey     []byte
-	SigningKeySet  bool // false: a random key was made at start (logged as a warning)
-	DownloadAllow  []string
-	MaxCSVBytes    int64
-	LargeUpload    int64
-	LeadTime       time.Duration
-	WarnSchedule   string
+	Admins        []string
+	APIKeys       []string
+	MetricsKey    string
+	PublicURL     string
+	SigningKey    []byte
+	SigningKeySet bool // false: a random key was made at start (logged as a warning)
+	DownloadAllow []string
+	MaxCSVBytes   int64
+	LargeUpload   int64
+	LeadTime      time.Duration
+	WarnSchedule  string
+	// DirectorySync is the cron spec of the directory sync
+	// (SEGMENTBOT_DIRECTORY_SYNC), or "off". The spec is checked where
+	// cron lives (the scheduler), as WarnSchedule's.
+	DirectorySync  string
 	OptOutKeywords []string
 	Retention      time.Duration
 	LinkTTL        time.Duration
@@ -73,6 +77,8 @@ const (
 	DefaultKeywords       = "unsubscribe,stop,opt out,optout"
 	DefaultDatabaseWait   = 30 * time.Second
 	DefaultSendRate       = 40
+	DefaultDirectorySync  = "@daily"
+	DirectorySyncOff      = "off"
 	MaxSendRate           = 1000000
 )
 
@@ -148,6 +154,7 @@ func load(lookup func(string) string) (*Config, map[string]bool, error) {
 		LargeUpload:          int64(r.int("SEGMENTBOT_LARGE_UPLOAD", 2000, 1, 1<<40)),
 		LeadTime:             r.duration("SEGMENTBOT_LEAD_TIME", 24*time.Hour),
 		WarnSchedule:         r.str("SEGMENTBOT_WARN_SCHEDULE", "@every 5m"),
+		DirectorySync:        r.str("SEGMENTBOT_DIRECTORY_SYNC", DefaultDirectorySync),
 		OptOutKeywords:       r.list("SEGMENTBOT_OPTOUT_KEYWORDS", DefaultKeywords),
 		Retention:            r.duration("SEGMENTBOT_REPORT_RETENTION", 30*24*time.Hour),
 		LinkTTL:              r.duration("SEGMENTBOT_LINK_TTL", 24*time.Hour),
@@ -155,6 +162,9 @@ func load(lookup func(string) string) (*Config, map[string]bool, error) {
 		ImportLease:          r.duration("SEGMENTBOT_IMPORT_LEASE", time.Minute),
 		SendRate:             r.float("SEGMENTBOT_SEND_RATE", DefaultSendRate),
 		SendLease:            r.duration("SEGMENTBOT_SEND_LEASE", 30*time.Second),
+	}
+	if strings.EqualFold(c.DirectorySync, DirectorySyncOff) {
+		c.DirectorySync = DirectorySyncOff
 	}
 	if c.SendRate > MaxSendRate {
 		r.fail("SEGMENTBOT_SEND_RATE", fmt.Sprintf("%v sends per second is more than %d", c.SendRate, MaxSendRate))

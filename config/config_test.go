@@ -104,3 +104,16 @@ func TestTeamsAppIDIsAnAppCatalogGUID(t *testing.T) {
 		}
 	}
 }
+
+func TestDirectorySyncIsDailyUnlessSetOrOff(t *testing.T) {
+	for _, tt := range []struct{ value, want string }{
+		{"", "@daily"},
+		{"0 3 * * *", "0 3 * * *"},
+		{" OFF ", "off"},
+	} {
+		c, err := config.Load(env(map[string]string{"SEGMENTBOT_DIRECTORY_SYNC": tt.value}))
+		if err != nil || c.DirectorySync != tt.want {
+			t.Errorf("SEGMENTBOT_DIRECTORY_SYNC=%q: %q, %v; want %q", tt.value, c.DirectorySync, err, tt.want)
+		}
+	}
+}

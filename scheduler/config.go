@@ -28,6 +28,18 @@ const (
 	DefaultBatch             = 100
 	DefaultStuckSpec         = "@every 15m"
 	DefaultStuckAfter        = time.Hour
+	// DefaultDirectorySpec is SEGMENTBOT_DIRECTORY_SYNC's default (DESIGN
+	// §2); DirectoryOff turns the job off.
+	DefaultDirectorySpec = "@daily"
+	DirectoryOff         = "off"
+	// DefaultDirectoryLease is how long a replica's claim on a tenant's
+	// sync lasts without a write renewing it.
+	DefaultDirectoryLease = 10 * time.Minute
+	// DefaultDirectoryBatch users go to the store in one transaction;
+	// DefaultDirectoryWriters transactions at once (PostgreSQL runs them
+	// side by side; SQLite queues them on its one writer).
+	DefaultDirectoryBatch   = 1000
+	DefaultDirectoryWriters = 3
 )
 
 // DefaultDraftRetention is how long a broadcast preview is kept: well past
@@ -55,6 +67,14 @@ type Config struct {
 	// RefreshRosters reloads the rosters of the teams and groups the bot
 	// is in; when nil no roster job is scheduled.
 	RefreshRosters func(ctx context.Context) error
+	// DirectorySpec is the cron spec of SyncDirectory, or DirectoryOff.
+	DirectorySpec string
+	// Directory reads the Teams directory (Microsoft Graph) for
+	// SyncDirectory; when nil no directory job is scheduled.
+	Directory        segmentbot.DirectoryReader
+	DirectoryLease   time.Duration
+	DirectoryBatch   int
+	DirectoryWriters int
 	// OnSent, when set, is called after each warning is delivered
 	// (metrics).
 	OnSent func(w *segmentbot.Warning)
@@ -85,11 +105,18 @@ func ParseSpec(spec string) error {
 func (c Config) withDefaults() (Config, error) {
 	setDefault(&c.WarnSpec, DefaultWarnSpec)
 	setDefault(&c.RosterSpec, DefaultRosterSpec)
-	for _, spec := range []string{c.WarnSpec, c.RosterSpec} {
+	setDefault(&c.DirectorySpec, DefaultDirectorySpec)
+	for _, spec := range []string{c.WarnSpec, c.RosterSpec, c.DirectorySpec} {
+		if spec == DirectoryOff && spec == c.DirectorySpec {
+			continue
+		}
 		if err := ParseSpec(spec); err != nil {
 			return c, err
 		}
 	}
+	setDefault(&c.DirectoryLease, DefaultDirectoryLease)
+	setDefault(&c.DirectoryBatch, DefaultDirectoryBatch)
+	setDefault(&c.DirectoryWriters, DefaultDirectoryWriters)
 	setDefault(&c.LargeUpload, DefaultLargeUpload)
 	setDefault(&c.LeadTime, DefaultLeadTime)
 	setDefault(&c.Retention, DefaultRetention)
@@ -102,6 +129,7 @@ func (c Config) withDefaults() (Config, error) {
 	for name, v := range map[string]int64{
 		"LargeUpload": c.LargeUpload, "LeadTime": int64(c.LeadTime), "Retention": int64(c.Retention), "ActivityRetention": int64(c.ActivityRetention),
 		"MaxAttempts": int64(c.MaxAttempts), "Lease": int64(c.Lease), "Batch": int64(c.Batch), "StuckAfter": int64(c.StuckAfter),
+		"DirectoryLease": int64(c.DirectoryLease), "DirectoryBatch": int64(c.DirectoryBatch), "DirectoryWriters": int64(c.DirectoryWriters),
 		"DraftRetention": int64(c.DraftRetention),
 	} {
 		if v < 0 {

@@ -50,6 +50,8 @@ func TestNewRejectsBadConfiguration(t *testing.T) {
 	}{
 		{"bad warning spec", scheduler.Config{WarnSpec: "every 5 minutes"}},
 		{"bad roster spec", scheduler.Config{RosterSpec: "@sometimes"}},
+		{"bad directory spec", scheduler.Config{DirectorySpec: "nightly"}},
+		{"negative directory batch", scheduler.Config{DirectoryBatch: -1}},
 		{"negative lead time", scheduler.Config{LeadTime: -time.Hour}},
 		{"negative large upload", scheduler.Config{LargeUpload: -1}},
 	}

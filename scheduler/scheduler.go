@@ -36,8 +36,9 @@ type Scheduler struct {
 
 // New builds a scheduler with the built-in jobs: the warning check on
 // WarnSpec, report, activity and draft retention, the stuck-import watch,
-// and the roster refresh on RosterSpec when cfg.RefreshRosters is set. It
-// returns an error for a bad spec or a missing store.
+// the roster refresh on RosterSpec when cfg.RefreshRosters is set, and the
+// directory sync on DirectorySpec when cfg.Directory is set. It returns an
+// error for a bad spec or a missing store.
 func New(cfg Config, store segmentbot.Store, messengers map[string]segmentbot.Messenger, links Links) (*Scheduler, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -72,6 +73,9 @@ func New(cfg Config, store segmentbot.Store, messengers map[string]segmentbot.Me
 	}
 	if cfg.RefreshRosters != nil {
 		jobs = append(jobs, job{cfg.RosterSpec, "rosters", cfg.RefreshRosters})
+	}
+	if cfg.Directory != nil && cfg.DirectorySpec != DirectoryOff {
+		jobs = append(jobs, job{cfg.DirectorySpec, "directory", s.SyncDirectory})
 	}
 	for _, j := range jobs {
 		if err := s.AddJob(j.spec, j.name, j.fn); err != nil {

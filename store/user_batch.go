@@ -22,7 +22,25 @@ const userBatch = 1000
 // each in turn: a batch never holds two users that could be the same
 // stored user (same channel id, AAD id, email or UPN), since the second
 // must see what the first stored.
+//
+// The directory attributes users carry (User.Attributes) are stored with
+// them, in tx.
 func (db *DB) upsertUsers(ctx context.Context, tx *sqlx.Tx, users []*segmentbot.User, flags string) error {
+	if err := db.upsertUserBatches(ctx, tx, users, flags); err != nil {
+		return err
+	}
+	var attrs []segmentbot.Attribute
+	for _, u := range users {
+		attrs = appendDirectoryAttributes(attrs, u.ID, u.Attributes)
+	}
+	if _, err := db.upsertAttributes(ctx, tx, attrs); err != nil {
+		return fmt.Errorf("save the directory attributes of %d users: %w", len(users), err)
+	}
+	return nil
+}
+
+// upsertUserBatches writes the users, a batch per statement.
+func (db *DB) upsertUserBatches(ctx context.Context, tx *sqlx.Tx, users []*segmentbot.User, flags string) error {
 	batch := make([]*segmentbot.User, 0, userBatch)
 	keys := map[string]bool{}
 	for _, u := range users {

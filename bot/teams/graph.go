@@ -3,6 +3,7 @@ package teams
 import (
 	"cmp"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -21,7 +22,10 @@ import (
 const (
 	graphBatchSize = 20
 	graphAttempts  = 4
-	graphSelect    = "id,displayName,mail,userPrincipalName,accountEnabled"
+	graphSelect    = "id,displayName,mail,userPrincipalName,accountEnabled," + graphAttributes
+	// graphAttributes are the standard attributes of DESIGN §8 by their
+	// Graph names; lower-cased they are the attribute names.
+	graphAttributes = "department,jobTitle,officeLocation,city,country,companyName,employeeType,preferredLanguage"
 )
 
 // Graph looks Teams users up in Microsoft Graph. It implements
@@ -55,6 +59,31 @@ type graphUser struct {
 	Mail              string `json:"mail"`
 	UserPrincipalName string `json:"userPrincipalName"`
 	AccountEnabled    *bool  `json:"accountEnabled"`
+
+	Department        graphText `json:"department"`
+	JobTitle          graphText `json:"jobTitle"`
+	OfficeLocation    graphText `json:"officeLocation"`
+	City              graphText `json:"city"`
+	Country           graphText `json:"country"`
+	CompanyName       graphText `json:"companyName"`
+	EmployeeType      graphText `json:"employeeType"`
+	PreferredLanguage graphText `json:"preferredLanguage"`
+}
+
+// graphText is a text property that tells a null (the user has none)
+// from a property the answer left out (a delta's unchanged one).
+type graphText struct {
+	set   bool
+	value string
+}
+
+func (t *graphText) UnmarshalJSON(b []byte) error {
+	t.set = true
+	if string(b) == "null" {
+		t.value = ""
+		return nil
+	}
+	return json.Unmarshal(b, &t.value)
 }
 
 func (g graphUser) user(tenant string) *segmentbot.User {
@@ -66,7 +95,24 @@ func (g graphUser) user(tenant string) *segmentbot.User {
 		UPN:         strings.ToLower(g.UserPrincipalName),
 		Name:        g.DisplayName,
 		Active:      g.AccountEnabled == nil || *g.AccountEnabled,
+		Attributes:  g.attributes(),
 	}
+}
+
+// attributes are the standard attributes the answer holds, by their
+// attribute names (DirectoryAttributes); "" for a null or empty one.
+func (g graphUser) attributes() map[string]string {
+	attrs := map[string]string{}
+	for name, t := range map[string]graphText{
+		"department": g.Department, "jobtitle": g.JobTitle, "officelocation": g.OfficeLocation,
+		"city": g.City, "country": g.Country, "companyname": g.CompanyName,
+		"employeetype": g.EmployeeType, "preferredlanguage": g.PreferredLanguage,
+	} {
+		if t.set {
+			attrs[name] = strings.TrimSpace(t.value)
+		}
+	}
+	return attrs
 }
 
 // Lookup resolves emails/UPNs, AAD object ids and external ids (as the

@@ -2,6 +2,7 @@ package workplace
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -14,15 +15,46 @@ import (
 // lookupBatch is how many ids one GET /?ids= call asks for.
 const lookupBatch = 50
 
-// memberFields are the member fields a lookup reads.
-const memberFields = "id,name,email,account_status"
+// memberFields are the member fields a lookup reads: who the member is,
+// and the standard attributes (attributeFields).
+const memberFields = "id,name,email,account_status," + attributeFields
 
-// member is a Workplace member as the Graph returns it.
+// attributeFields are the member fields that are the standard attributes
+// of DESIGN §8, by their attribute names.
+const attributeFields = "department,title,division,location,locale"
+
+// member is a Workplace member as the Graph returns it. The Graph leaves
+// out a field the member has no value for.
 type member struct {
 	ID            string `json:"id"`
 	Name          string `json:"name"`
 	Email         string `json:"email"`
 	AccountStatus string `json:"account_status"`
+
+	Department string          `json:"department"`
+	Title      string          `json:"title"`
+	Division   string          `json:"division"`
+	Location   json.RawMessage `json:"location"` // text, or a place {"name"}
+	Locale     string          `json:"locale"`
+}
+
+// attributes are the member's standard attributes, "" for those the
+// member has none of (the stored one is removed).
+func (m *member) attributes() map[string]string {
+	location := ""
+	if err := json.Unmarshal(m.Location, &location); err != nil {
+		var place struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(m.Location, &place) == nil {
+			location = place.Name
+		}
+	}
+	attrs := map[string]string{"department": m.Department, "title": m.Title, "division": m.Division, "location": location, "locale": m.Locale}
+	for name, v := range attrs {
+		attrs[name] = strings.TrimSpace(v)
+	}
+	return attrs
 }
 
 // active reports whether the account can still be used.
@@ -181,6 +213,7 @@ func foundResult(m segmentbot.Miss, mem *member) segmentbot.LookupResult {
 		Email:      strings.ToLower(mem.Email),
 		Name:       mem.Name,
 		Active:     mem.active(),
+		Attributes: mem.attributes(),
 	}}
 }
 

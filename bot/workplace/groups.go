@@ -49,6 +49,7 @@ func (c *Channel) syncGroupsLocked(ctx context.Context) error {
 				Email:       strings.ToLower(m.Email),
 				Active:      true,
 				InBotGroups: true,
+				Attributes:  m.attributes(),
 			})
 		}
 	}
@@ -64,7 +65,7 @@ func (c *Channel) syncGroupsLocked(ctx context.Context) error {
 
 // groupMembers reads every page of one group's members.
 func (c *Channel) groupMembers(ctx context.Context, group string) ([]member, error) {
-	u := c.graph.endpoint("/"+url.PathEscape(group)+"/members", url.Values{"fields": {"id,name,email"}, "limit": {"100"}})
+	u := c.graph.endpoint("/"+url.PathEscape(group)+"/members", url.Values{"fields": {"id,name,email," + attributeFields}, "limit": {"100"}})
 	var all []member
 	for range maxPages {
 		var page memberPage

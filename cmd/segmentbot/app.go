@@ -48,6 +48,11 @@ func newApp(ctx context.Context, cfg *config.Config, log *slog.Logger, httpClien
 	if err := scheduler.ParseSpec(cfg.WarnSchedule); err != nil {
 		return nil, fmt.Errorf("SEGMENTBOT_WARN_SCHEDULE: %w", err)
 	}
+	if cfg.DirectorySync != config.DirectorySyncOff {
+		if err := scheduler.ParseSpec(cfg.DirectorySync); err != nil {
+			return nil, fmt.Errorf("SEGMENTBOT_DIRECTORY_SYNC: %w (or off)", err)
+		}
+	}
 	db, err := openDatabase(ctx, cfg, log)
 	if err != nil {
 		return nil, err
@@ -95,8 +100,12 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 	}
 	a.teams = tc
 	messengers[segmentbot.ChannelTeams] = tc
+	// One Graph client for lookups and the directory sync: they share
+	// its rate limit.
+	var graph *teams.Graph
 	if cfg.AppID != "" {
-		directories[segmentbot.ChannelTeams] = tc.Graph()
+		graph = tc.Graph()
+		directories[segmentbot.ChannelTeams] = graph
 	}
 	var wp handlers.WebhookProcessor
 	if cfg.WorkplaceEnabled() {
@@ -159,12 +168,17 @@ func (a *app) build(httpClient *http.Client, now func() time.Time) error {
 		return fmt.Errorf("broadcaster: %w", err)
 	}
 
-	a.sched, err = scheduler.New(scheduler.Config{
+	schedCfg := scheduler.Config{
 		WarnSpec: cfg.WarnSchedule, LargeUpload: cfg.LargeUpload, LeadTime: cfg.LeadTime,
 		Retention: cfg.Retention, Now: now, Logger: log, RefreshRosters: a.refreshRosters,
-		OnSent: func(*segmentbot.Warning) { m.WarningsSent.Inc() },
-		Admins: a.bot.AdminUsers,
-	}, a.store, messengers, a.bot)
+		DirectorySpec: cfg.DirectorySync,
+		OnSent:        func(*segmentbot.Warning) { m.WarningsSent.Inc() },
+		Admins:        a.bot.AdminUsers,
+	}
+	if graph != nil {
+		schedCfg.Directory = graph
+	}
+	a.sched, err = scheduler.New(schedCfg, a.store, messengers, a.bot)
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)
 	}

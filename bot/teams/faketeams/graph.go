@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -19,6 +20,10 @@ type GraphUser struct {
 	Disabled bool   // accountEnabled=false
 	Employee string // employeeId, an HR system's id
 	Tenant   string // the tenant whose Graph knows the user; "" is TenantID
+	// Attributes are further properties by their Graph name
+	// ("department", "jobTitle", ...). Graph returns only the properties
+	// a request names in $select, and null for a selected one not set.
+	Attributes map[string]string
 }
 
 // AddGraphUser makes u findable as Graph finds users: GET /users/{key}
@@ -36,6 +41,7 @@ func (k *Kit) AddGraphUser(u GraphUser) {
 			k.graphUsers[graphKey(u.Tenant, key)] = u
 		}
 	}
+	k.changeDirectory(u, false)
 }
 
 // GraphStatus makes Graph answer status (e.g. 403, 500) for key.
@@ -66,13 +72,15 @@ func (k *Kit) serveGraph(w http.ResponseWriter, r *http.Request) {
 	}
 	tenant := k.tenantOf(r)
 	switch {
+	case r.Method == http.MethodGet && path == "/users/delta":
+		k.serveDelta(w, r, tenant)
 	case r.Method == http.MethodPost && path == "/$batch":
 		k.serveBatch(w, r, tenant)
 	case r.Method == http.MethodGet && strings.HasPrefix(path, "/users/"):
-		status, body, _ := k.graphUser(tenant, strings.TrimPrefix(path, "/users/"), false)
+		status, body, _ := k.graphUser(tenant, strings.TrimPrefix(path, "/users/"), r.URL.Query().Get("$select"), false)
 		writeJSON(w, status, body)
 	case r.Method == http.MethodGet && path == "/users":
-		status, body, _ := k.graphFilter(tenant, r.URL.Query().Get("$filter"), false)
+		status, body, _ := k.graphFilter(tenant, r.URL.Query().Get("$filter"), r.URL.Query().Get("$select"), false)
 		writeJSON(w, status, body)
 	default:
 		writeJSON(w, http.StatusNotFound, graphError("Request_ResourceNotFound", path))
@@ -102,9 +110,9 @@ func (k *Kit) serveBatch(w http.ResponseWriter, r *http.Request, tenant string) 
 		var body any
 		var headers map[string]string
 		if u.Path == "/users" {
-			status, body, headers = k.graphFilter(tenant, u.Query().Get("$filter"), true)
+			status, body, headers = k.graphFilter(tenant, u.Query().Get("$filter"), u.Query().Get("$select"), true)
 		} else {
-			status, body, headers = k.graphUser(tenant, strings.TrimPrefix(u.Path, "/users/"), true)
+			status, body, headers = k.graphUser(tenant, strings.TrimPrefix(u.Path, "/users/"), u.Query().Get("$select"), true)
 		}
 		resp := map[string]any{"id": q.ID, "status": status, "body": body}
 		if headers != nil {
@@ -120,8 +128,9 @@ func graphKey(tenant, key string) string { return strings.ToLower(tenant + "/" +
 
 // graphUser answers GET /users/{key} in tenant's Graph: key is an id or a
 // UPN.
-func (k *Kit) graphUser(tenant, key string, inBatch bool) (int, any, map[string]string) {
+func (k *Kit) graphUser(tenant, key, sel string, inBatch bool) (int, any, map[string]string) {
 	key = strings.ToLower(key)
+	k.recordSelect(sel)
 	k.mu.Lock()
 	defer k.mu.Unlock()
 	if status, body, headers, failed := k.graphFailure([]string{key}, inBatch); failed {
@@ -134,7 +143,7 @@ func (k *Kit) graphUser(tenant, key string, inBatch bool) (int, any, map[string]
 	if !ok {
 		return http.StatusNotFound, graphError("Request_ResourceNotFound", "Resource '"+key+"' does not exist."), nil
 	}
-	return http.StatusOK, graphUserJSON(u), nil
+	return http.StatusOK, graphUserJSON(u, sel), nil
 }
 
 // filterTerm is one "property eq 'value'" of a $filter.
@@ -144,7 +153,7 @@ var filterTerm = regexp.MustCompile(`^(mail|userPrincipalName|employeeId) eq '((
 // "mail eq 'x'", "userPrincipalName eq 'x'" and "employeeId eq 'x'",
 // joined by " or " (a quote inside a value is doubled, as OData writes
 // it); any other filter is refused as Graph refuses an unsupported query.
-func (k *Kit) graphFilter(tenant, filter string, inBatch bool) (int, any, map[string]string) {
+func (k *Kit) graphFilter(tenant, filter, sel string, inBatch bool) (int, any, map[string]string) {
 	var keys, values []string
 	for _, term := range strings.Split(filter, " or ") {
 		m := filterTerm.FindStringSubmatch(term)
@@ -156,6 +165,7 @@ func (k *Kit) graphFilter(tenant, filter string, inBatch bool) (int, any, map[st
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.recordSelect(sel)
 	if status, body, headers, failed := k.graphFailure(values, inBatch); failed {
 		return status, body, headers
 	}
@@ -164,7 +174,7 @@ func (k *Kit) graphFilter(tenant, filter string, inBatch bool) (int, any, map[st
 	for _, key := range keys {
 		if u, ok := k.graphUsers[graphKey(tenant, key)]; ok && !seen[u.ID] {
 			seen[u.ID] = true
-			found = append(found, graphUserJSON(u))
+			found = append(found, graphUserJSON(u, sel))
 		}
 	}
 	return http.StatusOK, map[string]any{"value": found}, nil
@@ -185,8 +195,36 @@ func (k *Kit) graphFailure(values []string, inBatch bool) (int, any, map[string]
 	return 0, nil, nil, false
 }
 
-func graphUserJSON(u GraphUser) map[string]any {
-	return map[string]any{"id": u.ID, "displayName": u.Name, "mail": u.Mail, "userPrincipalName": u.UPN, "accountEnabled": !u.Disabled}
+// graphUserJSON is u as Graph returns it for a $select of sel: the
+// identity properties, and of the others those sel names (null when u has
+// none).
+func graphUserJSON(u GraphUser, sel string) map[string]any {
+	out := map[string]any{"id": u.ID, "displayName": u.Name, "mail": u.Mail, "userPrincipalName": u.UPN, "accountEnabled": !u.Disabled}
+	for _, name := range strings.Split(sel, ",") {
+		name = strings.TrimSpace(name)
+		if _, ok := out[name]; ok || name == "" {
+			continue
+		}
+		if v, ok := u.Attributes[name]; ok {
+			out[name] = v
+		} else {
+			out[name] = nil
+		}
+	}
+	return out
+}
+
+// recordSelect keeps the $select of a user request (k.mu held).
+func (k *Kit) recordSelect(sel string) {
+	k.selects = append(k.selects, sel)
+}
+
+// GraphSelects returns the $select of every Graph user request so far
+// (lookups, $batch parts and delta), in order; "" for a request without.
+func (k *Kit) GraphSelects() []string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return slices.Clone(k.selects)
 }
 
 func graphError(code, msg string) map[string]any {

@@ -13,6 +13,12 @@
 // (409 when PreinstallApp did already, FailInstall for other answers) and
 // gives InstalledChat(aad) as the chat.
 //
+// For the directory sync: the fake Graph serves GET /users/delta — pages
+// of SetDeltaPageSize users with @odata.nextLink, then an @odata.deltaLink
+// whose token reads the changes since (RemoveGraphUser gives @removed);
+// ThrottleDelta answers 429, ExpireDeltaTokens 410; DeltaRequests and
+// GraphSelects tell what was asked.
+//
 // The demo links it into the service binary (`segmentbot demo`), so it
 // does not import "testing"; tests use it through bot/teams/teamstest. The
 // service itself never uses it.
@@ -75,6 +81,18 @@ type Kit struct {
 	replyDelay    time.Duration        // how long a reply (an activity with replyToId) takes
 	installed     map[string]string    // AAD id -> installation id of the app
 	graphFailures map[string]Failure   // "install:<aad>"
+	selects       []string             // $select of every user request
+
+	// The users delta (delta.go).
+	directory       map[string][]*dirEntry // lower-case tenant -> users in the order first added
+	dirIndex        map[string]*dirEntry   // graphKey(tenant, "id:"+id)
+	dirSeq          int64                  // the last change
+	deltaPageSize   int
+	deltaThrottle   int
+	deltaRetryAfter string
+	deltaEpoch      int
+	deltaAsks       []string
+	deltaExtra      []GraphUser
 }
 
 // TB is what the kit needs of a test: testing.TB has it. The kit does not
@@ -109,6 +127,8 @@ func Start() *Kit {
 		failures:      map[string]Failure{},
 		installed:     map[string]string{},
 		graphFailures: map[string]Failure{},
+		directory:     map[string][]*dirEntry{},
+		dirIndex:      map[string]*dirEntry{},
 	}
 	k.Login = httptest.NewServer(http.HandlerFunc(k.serveLogin))
 	k.Token = httptest.NewServer(http.HandlerFunc(k.serveToken))

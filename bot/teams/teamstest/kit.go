@@ -35,6 +35,8 @@ const (
 	UnendorsedKeyID = faketeams.UnendorsedKeyID
 	UnknownKeyID    = faketeams.UnknownKeyID
 	CatalogAppID    = faketeams.CatalogAppID
+
+	DefaultDeltaPageSize = faketeams.DefaultDeltaPageSize
 )
 
 var (

@@ -19,6 +19,9 @@ type Member struct {
 	Name          string
 	Email         string
 	AccountStatus string // e.g. "deactivated"; empty for an active account
+	// Attributes are further fields by name ("department", "title",
+	// "division", "location", "locale"), answered when asked for.
+	Attributes map[string]string
 }
 
 // Error is a Graph error answer: the HTTP status and the error envelope.
@@ -250,9 +253,13 @@ func (g *Graph) groupPage(w http.ResponseWriter, r *http.Request, group string) 
 	writeJSON(w, 200, page)
 }
 
-// fields renders the member with the fields asked for, as the Graph does.
+// fields renders the member with the fields asked for, as the Graph does:
+// a field without a value is left out.
 func fields(m *Member, list string) map[string]string {
 	all := map[string]string{"id": m.ID, "name": m.Name, "email": m.Email, "account_status": m.AccountStatus}
+	for k, v := range m.Attributes {
+		all[k] = v
+	}
 	out := map[string]string{"id": m.ID}
 	for _, f := range strings.Split(list, ",") {
 		if v := all[f]; v != "" {
