@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/bot/teams/faketeams"
 )
 
 // The attributes the demo gives the members of New starters, in turn.
@@ -17,17 +17,14 @@ var (
 const demoFiltered = "broadcast " + demoSegment + " where department is Engineering and country is UK as Laptop pickup\n" +
 	"Your laptop is ready at the IT desk on the 2nd floor."
 
-// attributes is the last chapter: the members' attributes narrow an
-// audience, define a segment that keeps itself up to date, and filter a
-// broadcast.
+// attributes is the last chapter: the directory sync brings the members'
+// departments and countries, which narrow an audience, define a segment
+// that keeps itself up to date, and filter a broadcast.
 func (s *story) attributes() error {
 	s.t.chapter("9. Ada narrows the audience by department and country")
-	n, err := s.seedAttributes()
-	if err != nil {
+	if err := s.syncDirectory(); err != nil {
 		return err
 	}
-	s.t.note("the directory gives every member a department and a country: %s, written here straight into the store "+
-		"as the directory sync would; Priya is in Engineering in the UK", segmentbot.Counted(int64(n), "user"))
 	for _, text := range []string{
 		"attributes",
 		"audience " + demoSegment + " where department is Sales and country is UK",
@@ -41,39 +38,28 @@ func (s *story) attributes() error {
 	if err := s.previewAndSend(demoFiltered, "Laptop pickup"); err != nil {
 		return err
 	}
+	var err error
 	_, s.filteredCopies, err = s.followBroadcast("Laptop pickup")
 	return err
 }
 
-// seedAttributes gives the members of New starters a department and a
-// country, in turn, and Priya Engineering in the UK; it returns how many
-// users got them.
-func (s *story) seedAttributes() (int, error) {
-	ctx := context.Background()
-	db := s.w.app.store
-	seg, err := db.FindSegmentByName(ctx, demoSegment)
-	if err != nil {
-		return 0, err
+// syncDirectory gives everyone of the team a department and a country in
+// the fake Graph, in turn, and Priya Engineering in the UK, and runs the
+// directory sync (SEGMENTBOT_DIRECTORY_SYNC) at once.
+func (s *story) syncDirectory() error {
+	for i, m := range s.p.roster {
+		s.w.kit.AddGraphUser(faketeams.GraphUser{ID: m.ObjectID, UPN: m.UserPrincipalName, Mail: m.Email, Name: m.Name,
+			Attributes: map[string]string{
+				"department": demoDepartments[i%len(demoDepartments)],
+				"country":    demoCountries[i/len(demoDepartments)%len(demoCountries)],
+			}})
 	}
-	var attrs []segmentbot.Attribute
-	add := func(userID int64, department, country string) {
-		attrs = append(attrs,
-			segmentbot.Attribute{UserID: userID, Name: "department", Value: department, Source: segmentbot.AttributeDirectory},
-			segmentbot.Attribute{UserID: userID, Name: "country", Value: country, Source: segmentbot.AttributeDirectory})
+	priya := s.p.optedIn
+	s.w.kit.AddGraphUser(faketeams.GraphUser{ID: priya.AADObjectID, UPN: demoEmail(priya.Name), Mail: demoEmail(priya.Name), Name: priya.Name,
+		Attributes: map[string]string{"department": "Engineering", "country": "UK"}})
+	s.t.note("Contoso's directory gives everyone a department and a country; the nightly directory sync (SEGMENTBOT_DIRECTORY_SYNC) runs now")
+	if err := s.w.app.sched.SyncDirectory(context.Background()); err != nil {
+		return fmt.Errorf("demo: directory sync: %w", err)
 	}
-	i := 0
-	if err := db.EachMember(ctx, seg.ID, func(m *segmentbot.Member) error {
-		add(m.UserID, demoDepartments[i%len(demoDepartments)], demoCountries[i/len(demoDepartments)%len(demoCountries)])
-		i++
-		return nil
-	}); err != nil {
-		return 0, fmt.Errorf("demo: members of %s: %w", demoSegment, err)
-	}
-	priya, err := db.FindUserByExternalID(ctx, segmentbot.ChannelTeams, s.p.optedIn.ID)
-	if err != nil {
-		return 0, fmt.Errorf("demo: Priya: %w", err)
-	}
-	add(priya.ID, "Engineering", "UK") // the last value of a user's name wins
-	n, err := db.SaveAttributes(ctx, attrs)
-	return int(n), err
+	return nil
 }

@@ -74,7 +74,7 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"Ben's Opt out under the broadcast works", "Segment Bot → Ben Brown:\n    You're out: New starters. Tap Opt in to come back.\n    [Opt in]"},
 			{"broadcasts marks the placeholder", "#1 Monday news: placeholder (no message: nothing is sent; made with schedule)"},
 			{"broadcasts counts the sent one", "Welcome week: sent with errors: 2,401 sent, 1 failed, 0 pending"},
-			{"attributes lists names, counts and values", "department: 2,401 users: Engineering (481), Finance (480)"},
+			{"the directory sync brought the attributes", "department: 2,402 users: Engineering (482), Finance (480)"},
 			{"audience states the filter", "Filter: department is Sales, and country is UK"},
 			{"audience names a few", "Reaches: 160 people (members who have not opted out and match the filter)"},
 			{"a name no user has is said, with the closest", "No user has _departmnt_ yet, so this condition matches nobody. Did you mean _department_?"},
