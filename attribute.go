@@ -12,6 +12,17 @@ const (
 // leaves: the user came to match (or stopped matching) its filter.
 const SourceRule = "rule"
 
+// CheckManual refuses, with ERULESEGMENT, to change the members of a rule
+// segment by hand: an import, pasted emails, an admin's add or removal
+// (chat or REST). Its members are the users its rule matches, and the
+// next sync would undo the change anyway. Nil for any other segment.
+func (s *Segment) CheckManual() error {
+	if s.Filter == nil {
+		return nil
+	}
+	return Errorf(ERULESEGMENT, "%s is a rule segment: its members are the people its rule matches, so files, pasted emails and adding or removing people by hand can't change it.", s.Name)
+}
+
 // DirectoryAttributes are the standard attributes the directory gives
 // (DESIGN §8), by channel, as attribute names (lower case).
 var DirectoryAttributes = map[string][]string{

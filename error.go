@@ -18,6 +18,9 @@ const (
 	ETOOLARGE     = "too_large"
 	EUNAVAILABLE  = "unavailable"
 	EUNSUPPORTED  = "unsupported_media_type" // a body of a content type the endpoint does not take
+	// ERULESEGMENT refuses a file, pasted emails or an admin's add or
+	// removal aimed at a rule segment, whose members only its rule decides.
+	ERULESEGMENT = "rule_segment"
 )
 
 // ErrOptedOut is the error of an admin's join (chat, import, REST, rule)

@@ -100,12 +100,15 @@ type Import struct {
 	Duplicates     int64            `json:"duplicates" db:"duplicates"`
 	Failed         int64            `json:"failed" db:"failed"`
 	FailedByReason map[string]int64 `json:"failed_by_reason"`
-	Partial        bool             `json:"-" db:"partial"`      // the directory's rows are applied and counted; the looked-up rest is not
-	Progress       int64            `json:"-" db:"progress"`     // rows done in the current phase
-	ProgressMsg    string           `json:"-" db:"progress_msg"` // channel message id of the progress card
-	CreatedAt      time.Time        `json:"created_at" db:"created_at"`
-	StartedAt      *time.Time       `json:"started_at" db:"started_at"`
-	FinishedAt     *time.Time       `json:"finished_at" db:"finished_at"`
+	// AttributesUpdated is how many users had an attribute added or
+	// changed by the file's other columns (DESIGN §8).
+	AttributesUpdated int64      `json:"attributes_updated" db:"attributes_updated"`
+	Partial           bool       `json:"-" db:"partial"`      // the directory's rows are applied and counted; the looked-up rest is not
+	Progress          int64      `json:"-" db:"progress"`     // rows done in the current phase
+	ProgressMsg       string     `json:"-" db:"progress_msg"` // channel message id of the progress card
+	CreatedAt         time.Time  `json:"created_at" db:"created_at"`
+	StartedAt         *time.Time `json:"started_at" db:"started_at"`
+	FinishedAt        *time.Time `json:"finished_at" db:"finished_at"`
 }
 
 // Done reports whether the import has reached a final status.
@@ -120,6 +123,10 @@ type StagedRow struct {
 	Norm  string // normalised value used for matching; empty when invalid
 	Kind  string // KindEmail, KindAADID, KindNumeric or KindInvalid
 	Note  string // why the row is invalid, for the report
+	// Attributes are the row's non-empty cells of the file's other
+	// columns (DESIGN §8), Name and Value only, stored on the user the
+	// row matches when the import is applied.
+	Attributes []Attribute
 }
 
 // ImportRow is one line of an import report.

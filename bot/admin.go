@@ -151,6 +151,9 @@ func (b *Bot) TellCancelled(ctx context.Context, seg *segmentbot.Segment, cancel
 // every failure with its reason.
 func (b *Bot) addEmails(ctx context.Context, ev segmentbot.Event, name string, lines []string) (*segmentbot.Response, error) {
 	seg, err := b.store.FindSegmentByName(ctx, name)
+	if err == nil {
+		err = seg.CheckManual()
+	}
 	if err != nil {
 		return friendly(err)
 	}
@@ -202,6 +205,9 @@ func addReport(seg *segmentbot.Segment, imp *segmentbot.Import, rows []*segmentb
 
 func (b *Bot) removeEmails(ctx context.Context, u *segmentbot.User, name string, lines []string) (*segmentbot.Response, error) {
 	seg, err := b.store.FindSegmentByName(ctx, name)
+	if err == nil {
+		err = seg.CheckManual()
+	}
 	if err != nil {
 		return friendly(err)
 	}

@@ -93,6 +93,9 @@ func (b *Bot) askSegment(ctx context.Context, ev segmentbot.Event) (*segmentbot.
 		Markdown: true,
 	}
 	for _, s := range segs {
+		if s.CheckManual() != nil {
+			continue // a rule segment takes no file
+		}
 		msg.Buttons = append(msg.Buttons, segmentbot.Button{Title: s.Name, Action: b.sign(segmentbot.Action{
 			Verb: segmentbot.VerbPickSegment, SegmentID: s.ID, Arg: ev.File.URL + "\n" + ev.File.Name})})
 	}
@@ -133,8 +136,12 @@ func (b *Bot) importPending(ctx context.Context, ev segmentbot.Event, name strin
 // startImport queues the import; a worker downloads, imports and reports
 // in this chat. The import is queued only once the "Got it" is delivered,
 // so its progress card always comes after it; a failure to queue releases
-// the activity, and the channel's retry runs it again.
+// the activity, and the channel's retry runs it again. A rule segment
+// takes no file: the admin is told why, and nothing is queued.
 func (b *Bot) startImport(ctx context.Context, ev segmentbot.Event, seg *segmentbot.Segment, f segmentbot.File) (*segmentbot.Response, error) {
+	if err := seg.CheckManual(); err != nil {
+		return friendly(err)
+	}
 	imp := &segmentbot.Import{SegmentID: seg.ID, Channel: ev.Channel, FileURL: f.URL, FileName: f.Name, UploadedBy: ev.Sender.ID}
 	err := afterReplied(ctx, func(ctx context.Context) error {
 		if err := b.store.CreateImport(ctx, imp); err != nil {

@@ -19,9 +19,9 @@ const (
 
 // AddEmails adds a small list of emails to a segment through the import
 // pipeline (REST POST /v1/segments/{id}/members) and returns one row per
-// email.
+// email. ERULESEGMENT for a rule segment.
 func (b *Bot) AddEmails(ctx context.Context, segmentID int64, emails []string, source string, actorID int64) ([]segmentbot.ImportRow, error) {
-	if _, err := b.store.FindSegmentByID(ctx, segmentID); err != nil {
+	if err := b.manualSegment(ctx, segmentID); err != nil {
 		return nil, err
 	}
 	if len(emails) == 0 {
@@ -41,9 +41,9 @@ func (b *Bot) AddEmails(ctx context.Context, segmentID int64, emails []string, s
 }
 
 // RemoveEmails removes a small list of emails from a segment (REST DELETE
-// /v1/segments/{id}/members).
+// /v1/segments/{id}/members). ERULESEGMENT for a rule segment.
 func (b *Bot) RemoveEmails(ctx context.Context, segmentID int64, emails []string, source string, actorID int64) ([]segmentbot.ImportRow, error) {
-	if _, err := b.store.FindSegmentByID(ctx, segmentID); err != nil {
+	if err := b.manualSegment(ctx, segmentID); err != nil {
 		return nil, err
 	}
 	rows, err := RemoveEmails(ctx, b.store, segmentID, emails, source, actorID)
@@ -87,6 +87,16 @@ func RemoveEmails(ctx context.Context, store segmentbot.Store, segmentID int64, 
 		rows = append(rows, row)
 	}
 	return rows, nil
+}
+
+// manualSegment checks that the members of segment segmentID may be
+// changed by hand: ENOTFOUND, or ERULESEGMENT for a rule segment.
+func (b *Bot) manualSegment(ctx context.Context, segmentID int64) error {
+	seg, err := b.store.FindSegmentByID(ctx, segmentID)
+	if err != nil {
+		return err
+	}
+	return seg.CheckManual()
 }
 
 // primaryChannel is the channel whose directory resolves emails that came

@@ -261,17 +261,7 @@ func TestCancelStopsTheRestWithinASecond(t *testing.T) {
 }
 
 func TestTwoReplicasShareOneBroadcast(t *testing.T) {
-	// Two stores on one PostgreSQL schema, as two processes would have.
-	dsn := storetest.DSN(t, "postgres")
-	var dbs [2]*store.DB
-	for i := range dbs {
-		db, err := store.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		dbs[i] = db
-	}
+	dbs := twoReplicas(t)
 	const rate = 100
 	w := newWorld(t, dbs[0], 400)
 	w.broadcast(t)
@@ -315,16 +305,7 @@ func TestRowsClaimedAheadKeepTheirLeaseUntilSent(t *testing.T) {
 	// still to go; at this pace that half takes longer than a lease. The
 	// rows claimed ahead are renewed from their claim on, so the other
 	// replica never takes them over and nobody gets two copies.
-	dsn := storetest.DSN(t, "postgres")
-	var dbs [2]*store.DB
-	for i := range dbs {
-		db, err := store.Open(context.Background(), dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { db.Close() })
-		dbs[i] = db
-	}
+	dbs := twoReplicas(t)
 	const rate = 60
 	w := newWorld(t, dbs[0], 300)
 	w.broadcast(t)
@@ -338,4 +319,21 @@ func TestRowsClaimedAheadKeepTheirLeaseUntilSent(t *testing.T) {
 	if got.Sent != 300 {
 		t.Fatalf("final %+v", got.BroadcastCounts)
 	}
+}
+
+// twoReplicas opens two stores on one PostgreSQL schema, as two processes
+// would have.
+func twoReplicas(t *testing.T) [2]*store.DB {
+	t.Helper()
+	dsn := storetest.DSN(t, "postgres")
+	var dbs [2]*store.DB
+	for i := range dbs {
+		db, err := store.Open(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	return dbs
 }

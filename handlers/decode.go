@@ -101,6 +101,21 @@ func (s *server) segmentParam(c *gin.Context) (*segmentbot.Segment, bool) {
 	return nil, false
 }
 
+// manualSegmentParam is segmentParam for a call that changes the members
+// by hand (an import, an add or a removal): a rule segment, whose members
+// its rule decides, is answered 409 with code rule_segment.
+func (s *server) manualSegmentParam(c *gin.Context) (*segmentbot.Segment, bool) {
+	seg, ok := s.segmentParam(c)
+	if !ok {
+		return nil, false
+	}
+	if err := seg.CheckManual(); err != nil {
+		writeError(c, s.log, err)
+		return nil, false
+	}
+	return seg, true
+}
+
 // importParam finds the import named by the :id parameter; on failure it
 // has written the error and returns false.
 func (s *server) importParam(c *gin.Context) (*segmentbot.Import, bool) {

@@ -19,7 +19,7 @@ func statusOf(code string) int {
 	switch code {
 	case segmentbot.ENOTFOUND:
 		return http.StatusNotFound
-	case segmentbot.ECONFLICT:
+	case segmentbot.ECONFLICT, segmentbot.ERULESEGMENT:
 		return http.StatusConflict
 	case segmentbot.EINVALID:
 		return http.StatusBadRequest

@@ -21,9 +21,12 @@ type importStarted struct {
 }
 
 // createImport streams an uploaded CSV file, raw or as multipart field
-// "file", into the uploader, capped at MaxCSVBytes.
+// "file", into the uploader, capped at MaxCSVBytes. A rule segment takes
+// no file: 409 with code rule_segment (segmentbot.ERULESEGMENT), before
+// the body is read, as every manual change of its members is answered
+// (see manualSegmentParam).
 func (s *server) createImport(c *gin.Context) {
-	seg, ok := s.segmentParam(c)
+	seg, ok := s.manualSegmentParam(c)
 	if !ok {
 		return
 	}
@@ -104,9 +107,12 @@ type importView struct {
 	Duplicates     int64            `json:"duplicates"`
 	Failed         int64            `json:"failed"`
 	FailedByReason map[string]int64 `json:"failed_by_reason"`
-	CreatedAt      time.Time        `json:"created_at"`
-	StartedAt      *time.Time       `json:"started_at"`
-	FinishedAt     *time.Time       `json:"finished_at"`
+	// AttributesUpdated counts the users whose attributes the file's
+	// other columns added or changed (DESIGN §8).
+	AttributesUpdated int64      `json:"attributes_updated"`
+	CreatedAt         time.Time  `json:"created_at"`
+	StartedAt         *time.Time `json:"started_at"`
+	FinishedAt        *time.Time `json:"finished_at"`
 }
 
 func viewImport(imp *segmentbot.Import) importView {
@@ -117,7 +123,7 @@ func viewImport(imp *segmentbot.Import) importView {
 	return importView{
 		ID: imp.ID, SegmentID: imp.SegmentID, Status: imp.Status, FileName: imp.FileName, Error: imp.Error,
 		Total: imp.Total, Added: imp.Added, AlreadyMember: imp.AlreadyMember, SkippedOptOut: imp.SkippedOptOut,
-		Duplicates: imp.Duplicates, Failed: imp.Failed, FailedByReason: byReason,
+		Duplicates: imp.Duplicates, Failed: imp.Failed, FailedByReason: byReason, AttributesUpdated: imp.AttributesUpdated,
 		CreatedAt: imp.CreatedAt, StartedAt: imp.StartedAt, FinishedAt: imp.FinishedAt,
 	}
 }

@@ -89,6 +89,9 @@ type emailResults struct {
 	Results []emailResult `json:"results"`
 }
 
+// addMembers and removeMembers answer a rule segment with 409, code
+// rule_segment (segmentbot.ERULESEGMENT), and change nothing: its members
+// are the users its rule matches. Imports into it are refused alike.
 func (s *server) addMembers(c *gin.Context) {
 	s.editMembers(c, s.Members.AddEmails)
 }
@@ -100,11 +103,11 @@ func (s *server) removeMembers(c *gin.Context) {
 type editFunc func(ctx context.Context, segmentID int64, emails []string, source string, actorID int64) ([]segmentbot.ImportRow, error)
 
 func (s *server) editMembers(c *gin.Context, edit editFunc) {
-	id, err := idParam(c, "id", "Segment")
-	if err != nil {
-		writeError(c, s.log, err)
+	seg, ok := s.manualSegmentParam(c)
+	if !ok {
 		return
 	}
+	id := seg.ID
 	var in emailList
 	if err := s.decodeJSON(c, &in); err != nil {
 		writeError(c, s.log, err)

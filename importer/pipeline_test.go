@@ -193,7 +193,8 @@ func TestProcessFailsUnreadableFiles(t *testing.T) {
 		{"an Excel file", "/list.xlsx", "PK\x03\x04\x14\x00rest", "not a CSV file: this looks like an Excel file; save it as CSV"},
 		{"an empty file", "/empty.csv", "", "no users found"},
 		{"a header without rows", "/header.csv", "email\r\n", "no users found"},
-		{"several columns none of which is email", "/cols.csv", "name,phone\nAnn,123\n", "the file has 2 columns and none is headed email or id"},
+		{"several columns none of which is email", "/cols.csv", "Name,Phone\nAnn,123\n",
+			"no column holds emails or ids: the columns are “Name”, “Phone”. Put email (or id) at the top of the users' column and send the file again"},
 		{"an expired link", "", "", "the file link has expired; please send the file again"},
 		{"a host that is not allowed", "https://files.example.net/list.csv", "", "I can only download files from Teams/SharePoint/OneDrive or Workplace"},
 	}

@@ -68,6 +68,9 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 			return nil, fmt.Errorf("reload import: %w", err)
 		}
 	}
+	if err := r.syncRules(ctx, imp); err != nil {
+		return imp, err
+	}
 	// The import is finished for good: report it even if the worker is
 	// being stopped. If the report cannot be delivered now, the phase
 	// stays applied and a worker tries again when the lease runs out.
@@ -86,6 +89,24 @@ func (r *Runner) run(ctx context.Context, imp *segmentbot.Import, visible bool) 
 		r.OnFinish(ctx, imp)
 	}
 	return imp, nil
+}
+
+// syncRules brings every rule segment in line with its rule after imp
+// changed users' attributes, so their members follow the file (DESIGN
+// §8). It runs again when a worker takes over an applied import whose
+// report was not delivered: syncing twice changes nothing.
+func (r *Runner) syncRules(ctx context.Context, imp *segmentbot.Import) error {
+	rules, ok := r.Store.(segmentbot.AttributeService)
+	if imp.AttributesUpdated == 0 || imp.Status == segmentbot.ImportFailed || !ok {
+		return nil
+	}
+	change, err := rules.SyncRuleSegments(ctx)
+	if err != nil {
+		return fmt.Errorf("import %d: sync rule segments: %w", imp.ID, err)
+	}
+	r.logger().Info("rule segments synced after an import", "import", imp.ID,
+		"attributes_updated", imp.AttributesUpdated, "joined", change.Joined, "left", change.Left)
+	return nil
 }
 
 // apply looks up any misses left (a worker may have died between two

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -19,15 +20,16 @@ const maxValue = 512
 type Reader struct {
 	records *records
 	column  int
+	attrs   []attributeColumn // the other columns of a headed file (DESIGN §8)
 	row     int64
-	first   *segmentbot.StagedRow // the first record, when it is data
-	err     error                 // sticky: io.EOF or a read failure
+	ahead   []*segmentbot.StagedRow // rows read while the header was decided
+	err     error                   // sticky: io.EOF or a read failure
 }
 
 // NewReader sniffs the encoding, the delimiter and the header of the file
 // in r. Files that are not CSV, or have several columns none of which is
-// headed email or id, fail with EINVALID. An empty or header-only file
-// gives a Reader that yields nothing.
+// headed email or id or holds emails, fail with EINVALID. An empty or
+// header-only file gives a Reader that yields nothing.
 func NewReader(r io.Reader) (*Reader, error) {
 	text, err := decode(r)
 	if err != nil {
@@ -48,8 +50,19 @@ func NewReader(r io.Reader) (*Reader, error) {
 	return rd, nil
 }
 
+// Attributes lists the names of the columns stored as attributes, in file
+// order; none for a file of one column or without a header.
+func (rd *Reader) Attributes() []string {
+	names := make([]string, len(rd.attrs))
+	for i, c := range rd.attrs {
+		names[i] = c.name
+	}
+	return names
+}
+
 // readHeader reads the first record and decides whether it names the
-// columns, and which column holds the users.
+// columns, which column holds the users, and which are attributes. When
+// no header names the user column, the first rows decide by content.
 func (rd *Reader) readHeader() error {
 	fields, raw, malformed, err := rd.records.next()
 	switch {
@@ -59,28 +72,93 @@ func (rd *Reader) readHeader() error {
 	case err != nil:
 		return readError(err)
 	case malformed:
-		rd.first = rd.malformed(raw)
+		rd.ahead = append(rd.ahead, rd.malformed(raw))
 		return nil
 	}
 	fields = trimTrailingEmpty(fields)
-	if col, found := headerColumn(fields); found {
-		rd.column = col
+	headed := isHeader(fields)
+	col, named := keyByName(fields)
+	switch {
+	case len(fields) == 1 && !(headed && named):
+		// One column: an unknown first line is data (an external id).
+		rd.ahead = append(rd.ahead, rd.stage(fields))
 		return nil
+	case !headed:
+		return rd.keyFromData(slices.Clone(fields))
+	case named:
+		rd.column = col
+		rd.attrs, err = attributeColumns(fields, col)
+		return err
 	}
-	if len(fields) > 1 {
-		return segmentbot.Errorf(segmentbot.EINVALID,
-			"the file has %d columns and none is headed email or id", len(fields))
+	header := slices.Clone(fields)
+	sample, bad, err := rd.sample()
+	if err != nil {
+		return err
 	}
-	rd.first = rd.stage(fields)
+	if rd.column, named = keyByContent(sample); !named {
+		return errNoKey(header)
+	}
+	if rd.attrs, err = attributeColumns(header, rd.column); err != nil {
+		return err
+	}
+	rd.stageSample(sample, bad)
 	return nil
+}
+
+// keyFromData decides the user column of a file without a header whose
+// first record, first, has several columns. Its other columns have no
+// names, so they are not kept.
+func (rd *Reader) keyFromData(first []string) error {
+	rest, bad, err := rd.sample()
+	if err != nil {
+		return err
+	}
+	sample := append([][]string{first}, rest...)
+	col, found := keyByContent(sample)
+	if !found {
+		return segmentbot.Errorf(segmentbot.EINVALID,
+			"the file has %d columns, no header and no column of emails: add a header row with email (or id) at the top of the users' column and send the file again", len(first))
+	}
+	rd.column = col
+	rd.stageSample(sample, bad)
+	return nil
+}
+
+// sample reads up to sampleRows records ahead, copied. A malformed
+// record ends the sample; its first line comes back as bad.
+func (rd *Reader) sample() (sample [][]string, bad *string, err error) {
+	for len(sample) < sampleRows {
+		fields, raw, malformed, err := rd.records.next()
+		switch {
+		case errors.Is(err, io.EOF):
+			return sample, nil, nil
+		case err != nil:
+			return nil, nil, readError(err)
+		case malformed:
+			return sample, &raw, nil
+		}
+		sample = append(sample, slices.Clone(fields))
+	}
+	return sample, nil, nil
+}
+
+// stageSample queues the sampled records, and the malformed one that
+// ended the sample, as the first data rows.
+func (rd *Reader) stageSample(sample [][]string, bad *string) {
+	for _, fields := range sample {
+		rd.ahead = append(rd.ahead, rd.stage(fields))
+	}
+	if bad != nil {
+		rd.ahead = append(rd.ahead, rd.malformed(*bad))
+	}
 }
 
 // Next returns the next data row, or io.EOF after the last one. Rows with
 // malformed quoting come back as invalid rows; the file goes on.
 func (rd *Reader) Next() (*segmentbot.StagedRow, error) {
-	if rd.first != nil {
-		row := rd.first
-		rd.first = nil
+	if len(rd.ahead) > 0 {
+		row := rd.ahead[0]
+		rd.ahead = rd.ahead[1:]
 		return row, nil
 	}
 	if rd.err != nil {
@@ -119,7 +197,26 @@ func (rd *Reader) stage(fields []string) *segmentbot.StagedRow {
 	}
 	row.Value = clean(fields[rd.column])
 	row.Norm, row.Kind, row.Note = Normalize(row.Value)
+	row.Attributes = rd.attributes(fields)
 	return row
+}
+
+// attributes are the record's non-empty cells of the attribute columns;
+// an empty cell leaves the user's attribute as it was.
+func (rd *Reader) attributes(fields []string) []segmentbot.Attribute {
+	var attrs []segmentbot.Attribute
+	for _, c := range rd.attrs {
+		if c.index >= len(fields) {
+			continue
+		}
+		if v := clean(fields[c.index]); v != "" {
+			if attrs == nil {
+				attrs = make([]segmentbot.Attribute, 0, len(rd.attrs))
+			}
+			attrs = append(attrs, segmentbot.Attribute{Name: c.name, Value: v})
+		}
+	}
+	return attrs
 }
 
 // clean makes a value safe to store and show: trimmed, valid UTF-8 without

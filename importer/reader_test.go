@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -95,8 +96,16 @@ func TestReaderRejectsFilesThatAreNotCSV(t *testing.T) {
 		{"GIF", "GIF89a....", "not a CSV file: this looks like an image (GIF); send the list as a CSV file"},
 		{"JPEG", "\xFF\xD8\xFF\xE0....", "not a CSV file: this looks like an image (JPEG); send the list as a CSV file"},
 		{"NUL bytes", "a@example.com\n\x00\x01\x02", "not a CSV file: it contains binary data"},
-		{"several columns without a header", "John,john@example.com\nAnn,ann@example.com\n", "the file has 2 columns and none is headed email or id"},
-		{"several columns headed otherwise", "name;phone;city\nJohn;123;Oslo\n", "the file has 3 columns and none is headed email or id"},
+		{"several columns without a header or emails", "John,100012345678\nAnn,100012345679\n",
+			"the file has 2 columns, no header and no column of emails: add a header row with email (or id) at the top of the users' column and send the file again"},
+		{"several columns headed otherwise, the columns named", "Name;Phone; City \nJohn;123;Oslo\n",
+			"no column holds emails or ids: the columns are “Name”, “Phone”, “City”. Put email (or id) at the top of the users' column and send the file again"},
+		{"a header without names", "name,,city\nJohn,x,y\n",
+			"no column holds emails or ids: the columns are “name”, (no name), “city”. Put email (or id) at the top of the users' column and send the file again"},
+		{"a header too long for an attribute name", "email,dept," + strings.Repeat("x", 101) + "\n",
+			"the header of column 3 is longer than 100 characters; an attribute's name must be shorter"},
+		{"too many attribute columns", "email" + columns(60) + "\n",
+			"the file has 60 columns besides the emails or ids; I keep at most 50 as attributes"},
 		{"a line too long", strings.Repeat("a", maxLine+10), "not a CSV file: a line is longer than 1024 KB"},
 	}
 	for _, tt := range tests {
@@ -174,7 +183,16 @@ func TestReaderKeepsTheValueAsWritten(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := segmentbot.StagedRow{Row: 1, Value: "John@Example.COM", Norm: "john@example.com", Kind: segmentbot.KindEmail}
-	if *row != want {
+	if !reflect.DeepEqual(*row, want) {
 		t.Errorf("row = %+v; want %+v", *row, want)
 	}
+}
+
+// columns returns n header cells ",c1,c2...".
+func columns(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, ",c%d", i+1)
+	}
+	return b.String()
 }

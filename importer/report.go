@@ -16,7 +16,8 @@ const maxReasons = 3
 // counts, then the main reasons rows failed (facts, one line each), and
 // links to the full report and to the segment's members. A failed import's
 // report says why; one that added nobody from a file that had rows says so
-// in its title. links may be nil (no buttons); so may seg.
+// in its title. One whose other columns changed users' attributes says
+// for how many people. links may be nil (no buttons); so may seg.
 func ReportMessage(imp *segmentbot.Import, seg *segmentbot.Segment, links Links) segmentbot.Message {
 	msg := segmentbot.Message{
 		Title: fmt.Sprintf("Import into %s: %s", segmentName(seg), segmentbot.StatusText(imp.Status)),
@@ -36,6 +37,9 @@ func ReportMessage(imp *segmentbot.Import, seg *segmentbot.Segment, links Links)
 			{Name: "Failed", Value: segmentbot.Count(imp.Failed)},
 		}
 		msg.Facts = append(msg.Facts, reasonFacts(imp.FailedByReason)...)
+		if imp.AttributesUpdated > 0 {
+			msg.Text = "Attributes updated for " + segmentbot.Counted(imp.AttributesUpdated, "person", "people") + "."
+		}
 	}
 	if imp.FileName != "" {
 		msg.Text = strings.TrimSpace("File: " + imp.FileName + "\n" + msg.Text)

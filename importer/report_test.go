@@ -50,6 +50,31 @@ func TestReportMessage(t *testing.T) {
 			},
 		},
 		{
+			name: "a file with attribute columns says for how many people they changed",
+			imp: segmentbot.Import{ID: 8, Status: segmentbot.ImportCompleted, FileName: "hr.csv",
+				Total: 2000, Added: 766, AlreadyMember: 1234, AttributesUpdated: 1234},
+			seg: seg,
+			want: segmentbot.Message{
+				Title: "Import into Sales EMEA: completed",
+				Text:  "File: hr.csv\nAttributes updated for 1,234 people.",
+				Facts: facts("Total rows", "2,000", "Added", "766", "Already members", "1,234", "Skipped (opted out)", "0", "Duplicates", "0", "Failed", "0"),
+				Buttons: []segmentbot.Button{
+					{Title: "Download report", URL: "https://bot.test/imports/8/report.csv?sig=x"},
+					{Title: "Download list of users", URL: "https://bot.test/segments/7/members.csv?sig=x"},
+				},
+			},
+		},
+		{
+			name: "one person is one person",
+			imp:  segmentbot.Import{ID: 9, Status: segmentbot.ImportCompleted, Total: 1, AlreadyMember: 1, AttributesUpdated: 1},
+			want: segmentbot.Message{
+				Title:   "Import into the segment: completed",
+				Text:    "Attributes updated for 1 person.",
+				Facts:   facts("Total rows", "1", "Added", "0", "Already members", "1", "Skipped (opted out)", "0", "Duplicates", "0", "Failed", "0"),
+				Buttons: []segmentbot.Button{{Title: "Download report", URL: "https://bot.test/imports/9/report.csv?sig=x"}},
+			},
+		},
+		{
 			name: "a file that added nobody asks whether it is the right one",
 			imp: segmentbot.Import{ID: 6, Status: segmentbot.ImportCompletedWithErrors, FileName: "names.csv", Total: 3, Failed: 3,
 				FailedByReason: map[string]int64{segmentbot.ReasonInvalid: 3}},

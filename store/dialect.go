@@ -62,8 +62,9 @@ type dialect struct {
 	// stageRows bulk-loads staged import rows inside tx.
 	stageRows func(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error)
 	// applyRows gives every row of an import's part its outcome, adds the
-	// new members with their join events, and counts the outcomes.
-	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error)
+	// new members with their join events, counts the outcomes, and returns
+	// the attribute cells of the rows that reached a user.
+	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error)
 	// oneWriter is true when the database runs one write transaction at a
 	// time: applying the directory's rows then only delays the lookups'
 	// saves, so ApplyKnown leaves the import to ApplyImport.
@@ -120,7 +121,7 @@ var sqlite = &dialect{
 // copyStagedRows streams rows into import_rows with COPY, the fastest way
 // into PostgreSQL (several times a multi-row INSERT).
 func copyStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error) {
-	stmt, err := tx.PrepareContext(ctx, "COPY import_rows (import_id, row_no, value, norm, kind, note) FROM STDIN")
+	stmt, err := tx.PrepareContext(ctx, "COPY import_rows (import_id, row_no, value, norm, kind, note, attributes) FROM STDIN")
 	if err != nil {
 		return 0, fmt.Errorf("prepare copy: %w", err)
 	}
@@ -133,7 +134,7 @@ func copyStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next func(
 		} else if err != nil {
 			return n, err
 		}
-		if _, err := stmt.ExecContext(ctx, importID, r.Row, r.Value, r.Norm, r.Kind, r.Note); err != nil {
+		if _, err := stmt.ExecContext(ctx, importID, r.Row, r.Value, r.Norm, r.Kind, r.Note, stagedAttributes(r.Attributes)); err != nil {
 			return n, fmt.Errorf("copy row %d: %w", r.Row, err)
 		}
 		n++
@@ -144,20 +145,21 @@ func copyStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next func(
 	return n, nil
 }
 
-// stageBatch rows go in one INSERT: 6 parameters each stays far below
+// stageBatch rows go in one INSERT: 7 parameters each stays far below
 // SQLite's limit of 32766 and amortises the statement well.
 const stageBatch = 500
 
 // insertStagedRows loads rows with multi-row INSERTs prepared once.
 func insertStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error) {
-	const cols = "INSERT INTO import_rows (import_id, row_no, value, norm, kind, note) VALUES "
-	full := cols + valuesRows(stageBatch, 6)
+	const cols = "INSERT INTO import_rows (import_id, row_no, value, norm, kind, note, attributes) VALUES "
+	const params = 7
+	full := cols + valuesRows(stageBatch, params)
 	stmt, err := tx.PreparexContext(ctx, full)
 	if err != nil {
 		return 0, fmt.Errorf("prepare staged insert: %w", err)
 	}
 	defer stmt.Close()
-	args := make([]any, 0, 6*stageBatch)
+	args := make([]any, 0, params*stageBatch)
 	var n int64
 	for {
 		r, err := next()
@@ -166,7 +168,7 @@ func insertStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next fun
 		} else if err != nil {
 			return n, err
 		}
-		args = append(args, importID, r.Row, r.Value, r.Norm, r.Kind, r.Note)
+		args = append(args, importID, r.Row, r.Value, r.Norm, r.Kind, r.Note, stagedAttributes(r.Attributes))
 		n++
 		if len(args) == cap(args) {
 			if _, err := stmt.ExecContext(ctx, args...); err != nil {
@@ -176,7 +178,7 @@ func insertStagedRows(ctx context.Context, tx *sqlx.Tx, importID int64, next fun
 		}
 	}
 	if len(args) > 0 {
-		rest := cols + valuesRows(len(args)/6, 6)
+		rest := cols + valuesRows(len(args)/params, params)
 		if _, err := tx.ExecContext(ctx, rest, args...); err != nil {
 			return n, fmt.Errorf("insert staged rows: %w", err)
 		}

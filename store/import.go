@@ -18,7 +18,7 @@ const reportPage = 5000
 
 var importColumnNames = []string{"id", "segment_id", "status", "phase", "channel", "source", "file_url", "file_name",
 	"uploaded_by", "error", "total", "added", "already_member", "skipped_opted_out", "duplicates", "failed",
-	"failed_by_reason", "partial", "progress", "progress_msg", "created_at", "started_at", "finished_at"}
+	"failed_by_reason", "attributes_updated", "partial", "progress", "progress_msg", "created_at", "started_at", "finished_at"}
 
 var importColumns = strings.Join(importColumnNames, ", ")
 
@@ -49,7 +49,9 @@ func (r *importRow) decode() (*segmentbot.Import, error) {
 // CreateImport stores imp as pending and fills ID, Status, Phase and
 // CreatedAt. The phase is receiving when imp.Phase says so (the caller
 // stages the rows itself, and workers leave the import alone until then),
-// else queued. ENOTFOUND for a missing segment.
+// else queued. ENOTFOUND for a missing segment, ERULESEGMENT for a rule
+// segment, whose members only its rule decides (the one check every
+// import and paste goes through, whatever the caller checked before).
 func (db *DB) CreateImport(ctx context.Context, imp *segmentbot.Import) error {
 	if imp.Phase != segmentbot.PhaseReceiving {
 		imp.Phase = segmentbot.PhaseQueued
@@ -62,13 +64,20 @@ func (db *DB) CreateImport(ctx context.Context, imp *segmentbot.Import) error {
 	var ids []int64
 	err := db.db.SelectContext(ctx, &ids, db.db.Rebind(`
 		INSERT INTO imports (segment_id, status, phase, channel, source, file_url, file_name, uploaded_by, created_at)
-		SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM segments WHERE id = ?
+		SELECT id, ?, ?, ?, ?, ?, ?, ?, ? FROM segments WHERE id = ? AND filter IS NULL
 		RETURNING id`),
 		imp.Status, imp.Phase, imp.Channel, imp.Source, imp.FileURL, imp.FileName, imp.UploadedBy, imp.CreatedAt, imp.SegmentID)
 	if err != nil {
 		return fmt.Errorf("create import: %w", err)
 	} else if len(ids) == 0 {
-		return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", imp.SegmentID)
+		seg, err := db.FindSegmentByID(ctx, imp.SegmentID)
+		if err == nil {
+			err = seg.CheckManual()
+		}
+		if err == nil { // it was made a moment ago, after the INSERT's snapshot
+			err = fmt.Errorf("create import: segment %d appeared meanwhile", imp.SegmentID)
+		}
+		return err
 	}
 	imp.ID = ids[0]
 	return nil

@@ -30,7 +30,10 @@ import (
 //     skipped_opted_out unless they joined :seg themselves since), and
 //     the user's flags decide the rest (a miss whose lookup
 //     never answered is a lookup_error); "added" still means
-//     "to add" (see pgApplyRows for the race with taps).
+//     "to add" (see pgApplyRows for the race with taps);
+//   - a row with attribute cells names the user its value reached
+//     (attr_user), whatever its outcome, duplicates included: the
+//     cells describe that user (see saveRowAttributes).
 const decideSQL = `
 	WITH vals AS (
 		SELECT kind, norm, min(row_no) AS first_row FROM import_rows
@@ -65,7 +68,7 @@ const decideSQL = `
 			CASE WHEN f.user_first < m.first_row THEN f.user_first END AS user_dup
 		FROM matched m LEFT JOIN firsts f ON f.user_id = m.user_id
 	), rowdups AS (
-		SELECT r.row_no, r.kind, r.norm, r.note, d.user_id,
+		SELECT r.row_no, r.kind, r.norm, r.note, r.attributes, d.user_id,
 			CASE WHEN r.row_no > d.first_row THEN d.first_row ELSE d.user_dup END AS dup_of
 		FROM import_rows r LEFT JOIN dups d ON d.kind = r.kind AND d.norm = r.norm
 		WHERE r.import_id = :imp /*part:r*/
@@ -87,7 +90,8 @@ const decideSQL = `
 			ELSE '' END AS reason,
 		CASE WHEN r.kind = 'invalid' THEN r.note
 			WHEN r.dup_of IS NOT NULL THEN 'same as row ' || CAST(r.dup_of AS TEXT)
-			ELSE '' END AS detail
+			ELSE '' END AS detail,
+		CASE WHEN r.attributes IS NOT NULL THEN r.user_id END AS attr_user, r.attributes
 	FROM rowdups r
 	LEFT JOIN users u ON u.id = r.user_id AND r.dup_of IS NULL
 	LEFT JOIN opt_outs o ON o.segment_id = :seg AND o.user_id = u.id
@@ -97,8 +101,13 @@ const decideSQL = `
 		AND r.user_id IS NULL AND r.kind <> 'invalid'`
 
 // pgApplySQL decides the outcomes, adds the members, logs their joins,
-// writes the outcomes and counts them in one statement: one pass over the
-// import, one round trip. Only users the INSERT really added count as
+// writes the outcomes and the attribute cells of the rows that reached a
+// user, and counts them in one statement: one pass over the import, one
+// round trip. The cells are written as upsertAttributes writes
+// attributes (names and values staged clean, values folded in Go when
+// staged, the last row's value of each name, an unchanged value left
+// alone), set-based: a hundred thousand rows of cells sent back and
+// forth through the driver cost more than the rest of the import. Only users the INSERT really added count as
 // added: a member who joined by a tap since the statement's snapshot
 // conflicts, becomes already_member and gets no second join event. Only
 // the rows not added are written to import_results (a row without one
@@ -124,31 +133,44 @@ func pgApplySQL(p part) string {
 	), written AS (
 		INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
 		SELECT :imp, row_no, user_id, outcome, reason, detail FROM final WHERE outcome <> 'added'
+	), cells AS (
+		SELECT DISTINCT ON (d.attr_user, c.key) d.attr_user, c.key AS name, c.value ->> 0 AS value, c.value ->> 1 AS value_fold
+		FROM decided d CROSS JOIN LATERAL json_each(CAST(d.attributes AS json)) c
+		WHERE d.attr_user IS NOT NULL
+		ORDER BY d.attr_user, c.key, d.row_no DESC
+	), attributed AS (
+		INSERT INTO user_attributes (user_id, name, value, value_fold, source, updated_at)
+		SELECT attr_user, name, value, value_fold, :attrsource, :now FROM cells
+		` + upsertAttributeSQL + `
+		RETURNING user_id
 	)
-	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason`
+	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason
+	UNION ALL
+	SELECT '` + outcomeAttributes + `', '', count(DISTINCT user_id) FROM attributed`
 }
 
-// pgApplyRows runs pgApplySQL on the rows of part p.
-func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
+// pgApplyRows runs pgApplySQL on the rows of part p. The attributes are
+// written by the statement itself (see pgApplySQL): no cells come back.
+func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error) {
 	q, args := bindNamed(pgApplySQL(p), applyParams(imp, now))
 	var counts []outcomeCount
 	if err := tx.SelectContext(ctx, &counts, tx.Rebind(q), args...); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return counts, nil
+	return counts, nil, nil
 }
 
 // sqliteApplyRows does the same in a few statements (SQLite has no
 // data-modifying CTEs), through a temporary table of the decided rows;
 // its transactions are serialised, so the outcomes decided first are
 // exactly what the INSERT then does.
-func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
+func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error) {
 	params := applyParams(imp, now)
 	steps := []struct{ what, sql string }{
 		{"clear decided rows", `DROP TABLE IF EXISTS temp.decided_rows`},
 		{"decide outcomes", `
 			CREATE TEMP TABLE decided_rows AS
-			SELECT row_no, user_id, outcome, reason, detail FROM (` + decideFor(p) + `) AS v`},
+			SELECT row_no, user_id, outcome, reason, detail, attr_user, attributes FROM (` + decideFor(p) + `) AS v`},
 		{"add members", `
 			INSERT INTO memberships (segment_id, user_id, source, joined_at)
 			SELECT :seg, user_id, :source, :now FROM decided_rows WHERE outcome = 'added' ORDER BY user_id
@@ -163,18 +185,23 @@ func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, n
 	for _, st := range steps {
 		q, args := bindNamed(st.sql, params)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, fmt.Errorf("%s: %w", st.what, err)
+			return nil, nil, fmt.Errorf("%s: %w", st.what, err)
 		}
 	}
 	var counts []outcomeCount
 	if err := tx.SelectContext(ctx, &counts, `
 		SELECT outcome, reason, count(*) AS n FROM decided_rows GROUP BY outcome, reason`); err != nil {
-		return nil, fmt.Errorf("count outcomes: %w", err)
+		return nil, nil, fmt.Errorf("count outcomes: %w", err)
+	}
+	var attrs []rowAttributes
+	if err := tx.SelectContext(ctx, &attrs, `
+		SELECT row_no, attr_user, attributes FROM decided_rows WHERE attr_user IS NOT NULL`); err != nil {
+		return nil, nil, fmt.Errorf("read attribute cells: %w", err)
 	}
 	if _, err := tx.ExecContext(ctx, `DROP TABLE temp.decided_rows`); err != nil {
-		return nil, fmt.Errorf("drop decided rows: %w", err)
+		return nil, nil, fmt.Errorf("drop decided rows: %w", err)
 	}
-	return counts, nil
+	return counts, attrs, nil
 }
 
 // part is which rows of an import an apply decides (see ApplyKnown): all
@@ -208,6 +235,7 @@ func applyParams(imp *segmentbot.Import, now time.Time) map[string]any {
 	return map[string]any{
 		"imp": imp.ID, "seg": imp.SegmentID, "now": now, "actor": imp.UploadedBy,
 		"source": cmp.Or(imp.Source, segmentbot.SourceImport), "join": segmentbot.ActionJoin,
+		"attrsource": segmentbot.AttributeImport,
 	}
 }
 

@@ -229,19 +229,25 @@ func (db *DB) ApplyKnown(ctx context.Context, id int64) error {
 // applyPart applies the rows of part p of imp and adds their counts to
 // imp and to its stored counters.
 func (db *DB) applyPart(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) error {
-	counts, err := db.dialect.applyRows(ctx, tx, imp, now, p)
+	counts, attrs, err := db.dialect.applyRows(ctx, tx, imp, now, p)
 	if err != nil {
 		return fmt.Errorf("apply import %d: %w", imp.ID, err)
 	}
 	addCounts(imp, counts)
+	updated, err := db.saveRowAttributes(ctx, tx, attrs)
+	if err != nil {
+		return fmt.Errorf("apply import %d: %w", imp.ID, err)
+	}
+	imp.AttributesUpdated += updated
 	failed, err := json.Marshal(imp.FailedByReason)
 	if err != nil {
 		return fmt.Errorf("import %d: %w", imp.ID, err)
 	}
 	_, err = tx.ExecContext(ctx, tx.Rebind(`
-		UPDATE imports SET added = ?, already_member = ?, skipped_opted_out = ?, duplicates = ?, failed = ?, failed_by_reason = ?
+		UPDATE imports SET added = ?, already_member = ?, skipped_opted_out = ?, duplicates = ?, failed = ?, failed_by_reason = ?,
+			attributes_updated = ?
 		WHERE id = ?`),
-		imp.Added, imp.AlreadyMember, imp.SkippedOptOut, imp.Duplicates, imp.Failed, string(failed), imp.ID)
+		imp.Added, imp.AlreadyMember, imp.SkippedOptOut, imp.Duplicates, imp.Failed, string(failed), imp.AttributesUpdated, imp.ID)
 	if err != nil {
 		return fmt.Errorf("count import %d: %w", imp.ID, err)
 	}
@@ -312,6 +318,8 @@ func addCounts(imp *segmentbot.Import, counts []outcomeCount) {
 		case segmentbot.OutcomeFailed:
 			imp.Failed += c.N
 			imp.FailedByReason[c.Reason] += c.N
+		case outcomeAttributes:
+			imp.AttributesUpdated += c.N
 		}
 	}
 }

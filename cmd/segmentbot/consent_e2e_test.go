@@ -42,20 +42,12 @@ func (s *service) card(id int64) map[string]any {
 // waits for it to finish.
 func (s *service) postCSV(id int64, csv string) map[string]any {
 	s.t.Helper()
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/v1/segments/%d/imports", s.srv.URL, id), strings.NewReader(csv))
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	req.Header.Set("Content-Type", "text/csv")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		s.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusAccepted {
-		s.t.Fatalf("POST import: %d %s", resp.StatusCode, body)
+	code, body := s.rawCSV(fmt.Sprintf("/v1/segments/%d/imports", id), csv)
+	if code != http.StatusAccepted {
+		s.t.Fatalf("POST import: %d %s", code, body)
 	}
 	var started struct{ ID int64 }
-	if err := json.Unmarshal(body, &started); err != nil {
+	if err := json.Unmarshal([]byte(body), &started); err != nil {
 		s.t.Fatal(err)
 	}
 	return s.waitImport(started.ID)

@@ -1,0 +1,29 @@
+package store
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/segmentbot/segmentbot"
+)
+
+func TestStagedAttributesAreJSON(t *testing.T) {
+	values := []string{"Sales", "", `quote " and \ backslash`, "line\nend\r\ttab", "bell\a and \x1f", "Zürich 東京 😀",
+		"bad \xff byte", "\u2028 separators \u2029", "</script>&"}
+	for _, v := range values {
+		got := stagedAttributes([]segmentbot.Attribute{{Name: "dept", Value: v}, {Name: "a \"b\"", Value: "c"}})
+		var m map[string][2]string
+		if err := json.Unmarshal([]byte(got.(string)), &m); err != nil {
+			t.Fatalf("%q encodes as %s: %v", v, got, err)
+		}
+		want, _ := json.Marshal([2]string{v, segmentbot.FoldValue(v)})
+		var back [2]string
+		json.Unmarshal(want, &back) // encoding/json's reading of v (U+FFFD for a bad byte)
+		if m["dept"] != back || m[`a "b"`] != [2]string{"c", "c"} {
+			t.Errorf("%q round trips as %q, %q", v, m["dept"], m[`a "b"`])
+		}
+	}
+	if got := stagedAttributes(nil); got != nil {
+		t.Errorf("no attributes = %v; want nil (NULL)", got)
+	}
+}

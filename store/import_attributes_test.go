@@ -1,0 +1,248 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/store"
+	"github.com/segmentbot/segmentbot/store/storetest"
+)
+
+// withAttributes is row r with attribute cells given as "name=value".
+func withAttributes(r segmentbot.StagedRow, cells ...string) segmentbot.StagedRow {
+	for _, c := range cells {
+		name, value, _ := strings.Cut(c, "=")
+		r.Attributes = append(r.Attributes, segmentbot.Attribute{Name: name, Value: value})
+	}
+	return r
+}
+
+// attributesOf lists a user's attributes as "name=value (source)".
+func attributesOf(t *testing.T, db *store.DB, userID int64) []string {
+	t.Helper()
+	attrs, err := db.FindAttributes(context.Background(), userID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := []string{}
+	for _, a := range attrs {
+		out = append(out, fmt.Sprintf("%s=%s (%s)", a.Name, a.Value, a.Source))
+	}
+	return out
+}
+
+// importRows stages rows into a new import into seg and applies it; with
+// lookups, the values the directory lacks are answered by users found
+// live (each miss becomes an active user of that email), the directory's
+// rows applied first while they are "looked up".
+func importRows(t *testing.T, db *store.DB, segID int64, lookups bool, staged ...segmentbot.StagedRow) *segmentbot.Import {
+	t.Helper()
+	ctx := context.Background()
+	imp := mustImport(t, db, segID)
+	if _, err := db.StageRows(ctx, imp.ID, rows(staged...)); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.ResolveImport(ctx, imp.ID); err != nil {
+		t.Fatal(err)
+	}
+	if lookups {
+		misses, err := db.ImportMisses(ctx, imp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ApplyKnown(ctx, imp.ID); err != nil {
+			t.Fatal(err)
+		}
+		var results []segmentbot.LookupResult
+		for _, m := range misses {
+			results = append(results, segmentbot.LookupResult{Miss: m,
+				User: &segmentbot.User{AADObjectID: "aad-" + m.Norm, Email: m.Norm, Active: true, InBotGroups: true}})
+		}
+		if err := db.SaveLookups(ctx, imp.ID, results); err != nil {
+			t.Fatal(err)
+		}
+	}
+	done, err := db.ApplyImport(ctx, imp.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return done
+}
+
+func TestImportStoresAttributes(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		bob := member(t, db, "29:bob", "bob@x.com")
+		cat := member(t, db, "29:cat", "cat@x.com")
+		dan := member(t, db, "29:dan", "dan@x.com")
+		gone := mustUser(t, db, segmentbot.User{ExternalID: "29:gone", Email: "gone@x.com", InBotGroups: true})
+		db.Join(ctx, seg.ID, cat.ID, segmentbot.SourceButton, cat.ID)
+		db.Leave(ctx, seg.ID, cat.ID, segmentbot.SourceButton, cat.ID, true)
+		if _, err := db.SaveAttributes(ctx, []segmentbot.Attribute{
+			{UserID: bob.ID, Name: "department", Value: "Finance", Source: segmentbot.AttributeDirectory},
+			{UserID: bob.ID, Name: "country", Value: "NO", Source: segmentbot.AttributeDirectory},
+			{UserID: dan.ID, Name: "department", Value: "Sales", Source: segmentbot.AttributeDirectory},
+		}); err != nil {
+			t.Fatal(err)
+		}
+
+		done := importRows(t, db, seg.ID, false,
+			withAttributes(email(1, "ann@x.com"), "department=Sales", "country=UK"),
+			withAttributes(email(2, "bob@x.com"), "country=SE"), // an empty department cell
+			withAttributes(email(3, "cat@x.com"), "department=Ops"),
+			withAttributes(invalid(4, "ann@@x", "two @"), "department=Typo"),
+			withAttributes(email(5, "nobody@x.com"), "department=Ghost"),
+			withAttributes(email(6, "gone@x.com"), "department=Past"),
+			withAttributes(email(7, "dan@x.com"), "department=Sales"), // unchanged
+			email(8, "ann@x.com"), // a duplicate without cells
+		)
+
+		t.Run("the other columns are stored on each matched user, source import", func(t *testing.T) {
+			if got, want := attributesOf(t, db, ann.ID), []string{"country=UK (import)", "department=Sales (import)"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("ann: %q; want %q", got, want)
+			}
+		})
+		t.Run("an empty cell leaves the attribute as it was", func(t *testing.T) {
+			if got, want := attributesOf(t, db, bob.ID), []string{"country=SE (import)", "department=Finance (directory)"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("bob: %q; want %q", got, want)
+			}
+		})
+		t.Run("users the import does not add still get their attributes", func(t *testing.T) {
+			if got, want := attributesOf(t, db, cat.ID), []string{"department=Ops (import)"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("opted-out cat: %q; want %q", got, want)
+			}
+			if got, want := attributesOf(t, db, gone.ID), []string{"department=Past (import)"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("gone: %q; want %q", got, want)
+			}
+		})
+		t.Run("a value that did not change is neither rewritten nor counted", func(t *testing.T) {
+			if got, want := attributesOf(t, db, dan.ID), []string{"department=Sales (directory)"}; !reflect.DeepEqual(got, want) {
+				t.Errorf("dan: %q; want %q", got, want)
+			}
+		})
+		t.Run("the users whose attributes changed are counted and stored with the import", func(t *testing.T) {
+			got, err := db.FindImportByID(ctx, done.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// ann, bob, cat, gone; not dan (unchanged), nobody or the typo.
+			if done.AttributesUpdated != 4 || got.AttributesUpdated != 4 {
+				t.Errorf("attributes updated: returned %d, stored %d; want 4", done.AttributesUpdated, got.AttributesUpdated)
+			}
+			if done.Added != 3 || done.SkippedOptOut != 1 || done.Duplicates != 1 || done.Failed != 3 {
+				t.Errorf("counts %+v: attributes changed the outcomes", done)
+			}
+		})
+		t.Run("the same file again updates nobody", func(t *testing.T) {
+			again := importRows(t, db, seg.ID, false, withAttributes(email(1, "ann@x.com"), "department=Sales", "country=UK"))
+			if again.AttributesUpdated != 0 {
+				t.Errorf("attributes updated %d; want 0", again.AttributesUpdated)
+			}
+		})
+		t.Run("a file without attribute columns updates nobody", func(t *testing.T) {
+			plain := importRows(t, db, seg.ID, false, email(1, "ann@x.com"), email(2, "bob@x.com"))
+			if plain.AttributesUpdated != 0 || len(attributesOf(t, db, ann.ID)) != 2 {
+				t.Errorf("attributes updated %d; ann %q", plain.AttributesUpdated, attributesOf(t, db, ann.ID))
+			}
+		})
+	})
+}
+
+func TestImportAttributesOfDuplicates(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		done := importRows(t, db, seg.ID, false,
+			withAttributes(email(1, "ann@x.com"), "department=Sales", "country=UK"),
+			withAttributes(email(2, "ann@x.com"), "department=Ops"),
+			withAttributes(segmentbot.StagedRow{Row: 3, Value: "29:ann", Norm: "29:ann", Kind: segmentbot.KindNumeric}, "team=Blue"),
+			withAttributes(email(4, "ann@x.com"), "team=Red"),
+		)
+		// Rows apply one after another: each name keeps its last value.
+		want := []string{"country=UK (import)", "department=Ops (import)", "team=Red (import)"}
+		if got := attributesOf(t, db, ann.ID); !reflect.DeepEqual(got, want) {
+			t.Errorf("ann: %q; want %q", got, want)
+		}
+		if done.AttributesUpdated != 1 || done.Duplicates != 3 || done.Added != 1 {
+			t.Errorf("import %+v; want one user updated, one added, three duplicates", done)
+		}
+	})
+}
+
+// Values found only by a live lookup get their attributes too, whether
+// the directory's rows were applied while they were looked up (PostgreSQL)
+// or all rows in one apply (SQLite).
+func TestImportAttributesOfLookedUpUsers(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		done := importRows(t, db, seg.ID, true,
+			withAttributes(email(1, "ann@x.com"), "department=Sales"),
+			withAttributes(email(2, "new@x.com"), "department=Ops", "country=FR"),
+		)
+		users, err := db.FindUsersByEmail(ctx, "new@x.com")
+		if err != nil || len(users) != 1 {
+			t.Fatalf("new user: %v, %v", users, err)
+		}
+		if got, want := attributesOf(t, db, users[0].ID), []string{"country=FR (import)", "department=Ops (import)"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("looked-up user: %q; want %q", got, want)
+		}
+		if got, want := attributesOf(t, db, ann.ID), []string{"department=Sales (import)"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("ann: %q; want %q", got, want)
+		}
+		stored, _ := db.FindImportByID(ctx, done.ID)
+		if done.AttributesUpdated != 2 || stored.AttributesUpdated != 2 || done.Added != 2 {
+			t.Errorf("import %+v (stored %d updated); want 2 added, 2 updated", done, stored.AttributesUpdated)
+		}
+	})
+}
+
+func TestImportRefusesARuleSegment(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		rule := &segmentbot.Segment{Name: "UK", Filter: &segmentbot.Filter{All: []segmentbot.Condition{
+			{Attribute: "country", Op: segmentbot.OpIn, Values: []string{"UK"}}}}}
+		if err := db.CreateSegment(ctx, rule); err != nil {
+			t.Fatal(err)
+		}
+		imp := &segmentbot.Import{SegmentID: rule.ID, Channel: segmentbot.ChannelTeams, FileName: "list.csv", FileURL: "https://files/x"}
+		err := db.CreateImport(ctx, imp)
+		wantCode(t, err, segmentbot.ERULESEGMENT)
+		if !strings.Contains(segmentbot.ErrorMessage(err), "UK is a rule segment") {
+			t.Errorf("message %q does not name the rule segment", segmentbot.ErrorMessage(err))
+		}
+		if imps, _ := db.FindImports(ctx, rule.ID, 10); len(imps) != 0 {
+			t.Errorf("imports into the rule segment: %d; want none", len(imps))
+		}
+		wantCode(t, db.CreateImport(ctx, &segmentbot.Import{SegmentID: rule.ID + 100}), segmentbot.ENOTFOUND)
+	})
+}
+
+// Cells keep every character through staging and the apply, and filters
+// find them without case (the folded value is written with them).
+func TestImportAttributeValuesKeepTheirCharacters(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		const office = "Zürich \"HQ\" \\ 東京\ttab"
+		importRows(t, db, seg.ID, false, withAttributes(email(1, "ann@x.com"), "office="+office, "größe=ÄÖ"))
+		if got, want := attributesOf(t, db, ann.ID), []string{"größe=ÄÖ (import)", "office=" + office + " (import)"}; !reflect.DeepEqual(got, want) {
+			t.Errorf("ann: %q; want %q", got, want)
+		}
+		f := &segmentbot.Filter{All: []segmentbot.Condition{
+			{Attribute: "office", Op: segmentbot.OpIn, Values: []string{strings.ToLower(office)}},
+			{Attribute: "größe", Op: segmentbot.OpIn, Values: []string{"äö"}}}}
+		aud, err := db.FindAudience(ctx, seg.ID, f, 5)
+		if err != nil || aud.Count != 1 {
+			t.Errorf("audience of %+v: %+v, %v; want ann", f, aud, err)
+		}
+	})
+}
