@@ -8,8 +8,14 @@ import (
 	"github.com/segmentbot/segmentbot"
 )
 
-func (b *Bot) createSegment(ctx context.Context, name string) (*segmentbot.Response, error) {
-	seg := &segmentbot.Segment{Name: name}
+// createSegment handles "create segment <name>", and "create segment
+// <name> where ..." for a rule segment.
+func (b *Bot) createSegment(ctx context.Context, arg string) (*segmentbot.Response, error) {
+	name, words, rule := splitWhere(arg)
+	if rule {
+		return b.createRuleSegment(ctx, cleanName(name), words)
+	}
+	seg := &segmentbot.Segment{Name: cleanName(name)}
 	if err := b.store.CreateSegment(ctx, seg); err != nil {
 		return friendly(err)
 	}

@@ -66,6 +66,7 @@ type Bot struct {
 	mu          sync.Mutex
 	adminCache  map[int64]adminEntry
 	pendingFile map[int64]pendingFile // a file an admin sent without naming a segment
+	attrNames   knownNames            // the attribute names users have, for a while
 }
 
 type adminEntry struct {

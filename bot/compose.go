@@ -2,7 +2,6 @@ package bot
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -38,20 +37,28 @@ func usagef(format string, args ...any) error {
 // are looked up.
 type composed struct {
 	segment string
-	when    string // as typed; "" = no time given
+	filter  *segmentbot.Filter // from "where ..."; nil = every member
+	when    string             // as typed; "" = no time given
 	name    string
 	message segmentbot.BroadcastMessage
 }
 
-// parseCompose reads "broadcast <segment> [at <time>] [as <name>]" and the
-// message lines under it: an optional "# title" first, "image: URL" and
+// parseCompose reads "broadcast <segment> [where <filter>] [at <time>]
+// [as <name>]" and the message lines under it: an optional "# title" first, "image: URL" and
 // "button: title | URL" lines anywhere, and the rest as Markdown text
 // (blank lines kept, so paragraphs stay). EINVALID says what is wrong.
 func parseCompose(arg string, lines []string) (composed, error) {
 	var c composed
-	head := strings.Join(strings.Fields(arg), " ")
-	asAt := strings.Index(strings.ToLower(head), " as ")
-	atAt := strings.Index(strings.ToLower(head), " at ")
+	head, words, filtered := cutWhere(strings.Join(strings.Fields(arg), " "))
+	if filtered {
+		f, err := parseWhere(words)
+		if err != nil {
+			return c, err
+		}
+		c.filter = f
+	}
+	asAt := indexFold(head, " as ")
+	atAt := indexFold(head, " at ")
 	switch {
 	case asAt >= 0 && (atAt < 0 || asAt < atAt): // no time, or " at " inside the name
 		c.segment, c.name = head[:asAt], head[asAt+len(" as "):]
@@ -149,12 +156,8 @@ func messageLines(text string) []string {
 // sent or scheduled here.
 func (b *Bot) compose(ctx context.Context, ev segmentbot.Event, arg string) (*segmentbot.Response, error) {
 	c, err := parseCompose(arg, messageLines(ev.Text))
-	var usage usageError
-	if errors.As(err, &usage) {
-		return say(segmentbot.Message{Text: segmentbot.ErrorMessage(err), Markdown: true})
-	}
 	if err != nil {
-		return friendly(err)
+		return refuse(err)
 	}
 	seg, err := b.store.FindSegmentByName(ctx, c.segment)
 	if err != nil {
@@ -178,16 +181,82 @@ func (b *Bot) compose(ctx context.Context, ev segmentbot.Event, arg string) (*se
 	if c.name == "" {
 		c.name = seg.Name + " broadcast"
 	}
-	d := &segmentbot.BroadcastDraft{SegmentID: seg.ID, Name: c.name, ScheduledAt: at, Message: c.message, CreatedBy: ev.Sender.ID}
+	d := &segmentbot.BroadcastDraft{SegmentID: seg.ID, Name: c.name, ScheduledAt: at, Message: c.message, Filter: c.filter, CreatedBy: ev.Sender.ID}
 	if err := b.store.CreateDraft(ctx, d); err != nil {
 		return nil, fmt.Errorf("store the preview: %w", err)
 	}
-	audience, err := b.store.CountRecipients(ctx, seg.ID)
+	audience, err := b.reach(ctx, seg.ID, c.filter)
+	if err != nil {
+		return nil, err
+	}
+	notes, err := b.unknownNames(ctx, c.filter)
 	if err != nil {
 		return nil, err
 	}
 	preview := broadcaster.Copy(&segmentbot.Broadcast{SegmentID: seg.ID, Name: d.Name, Message: &d.Message}, seg, b.signer)
-	return say(preview, b.draftCard(d, seg, audience, loc))
+	card := b.draftCard(d, seg, audience, loc)
+	if len(notes) > 0 { // the card's own text is fixed words: no escaping needed
+		card.Text, card.Markdown = strings.Join(append([]string{card.Text}, notes...), "\n"), true
+	}
+	return say(preview, card)
+}
+
+// reach counts whom a broadcast to the segment with filter f (nil: every
+// member) would reach now.
+func (b *Bot) reach(ctx context.Context, segmentID int64, f *segmentbot.Filter) (int64, error) {
+	if f == nil {
+		return b.store.CountRecipients(ctx, segmentID)
+	}
+	aud, err := b.store.FindAudience(ctx, segmentID, f, 0)
+	if err != nil {
+		return 0, fmt.Errorf("count the audience of segment %d: %w", segmentID, err)
+	}
+	return aud.Count, nil
+}
+
+// cutWhere takes a broadcast's first line apart: "Sales where department
+// is Sales at 9:00 as News" gives "Sales at 9:00 as News" and the
+// filter's words. The filter ends at the first " at " or " as " outside
+// quotes; a where after the time or the name belongs to them.
+func cutWhere(head string) (rest, words string, ok bool) {
+	seg, words, ok := splitWhere(head)
+	if !ok {
+		return head, "", false
+	}
+	if firstOutsideQuotes(seg+" ", " at ", " as ") >= 0 {
+		return head, "", false
+	}
+	end := firstOutsideQuotes(" "+words, " at ", " as ")
+	if end < 0 {
+		return seg, words, true
+	}
+	cut := max(end-1, 0) // end counts the space put in front
+	return seg + " " + strings.TrimSpace(words[cut:]), strings.TrimSpace(words[:cut]), true
+}
+
+// firstOutsideQuotes is the index in s of the first of seps (ASCII),
+// case-insensitively, outside "..." and “...”, or -1.
+func firstOutsideQuotes(s string, seps ...string) int {
+	var closing rune
+	for i, r := range s {
+		switch {
+		case closing != 0:
+			if r == closing {
+				closing = 0
+			}
+		case r == '"':
+			closing = '"'
+		case r == '“':
+			closing = '”'
+		default:
+			for _, sep := range seps {
+				if hasPrefixFold(s[i:], sep) {
+					return i
+				}
+			}
+		}
+	}
+	return -1
 }
 
 // draftCard is the card under a preview: what it is, whom it reaches,
@@ -206,11 +275,13 @@ func (b *Bot) draftCard(d *segmentbot.BroadcastDraft, seg *segmentbot.Segment, a
 		buttons = append(buttons, segmentbot.Button{Title: "Schedule", Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbScheduleDraft, SegmentID: seg.ID, Arg: id})})
 	}
 	buttons = append(buttons, segmentbot.Button{Title: "Cancel", Action: b.sign(segmentbot.Action{Verb: segmentbot.VerbDiscardDraft, SegmentID: seg.ID, Arg: id})})
-	msg.Facts = []segmentbot.Fact{
-		{Name: "Segment", Value: seg.Name},
-		{Name: "Audience", Value: people(audience) + " (members who have not opted out)"},
-		{Name: "When", Value: when},
+	msg.Facts = []segmentbot.Fact{{Name: "Segment", Value: seg.Name}}
+	if d.Filter != nil {
+		msg.Facts = append(msg.Facts, segmentbot.Fact{Name: "Filter", Value: d.Filter.Words()})
 	}
+	msg.Facts = append(msg.Facts,
+		segmentbot.Fact{Name: "Audience", Value: people(audience) + " " + reachNote(d.Filter)},
+		segmentbot.Fact{Name: "When", Value: when})
 	msg.Buttons = buttons
 	return msg
 }

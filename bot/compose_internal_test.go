@@ -88,3 +88,50 @@ func TestParseCompose(t *testing.T) {
 		})
 	}
 }
+
+func TestParseComposeReadsTheFilterAfterWhere(t *testing.T) {
+	good := []struct {
+		name, text        string
+		segment, when, as string
+		filter            string // in words; "" = none
+	}{
+		{name: "a filter", text: "broadcast News where department is Sales\nHi",
+			segment: "News", filter: "department is Sales"},
+		{name: "a filter, a time and a name", text: "broadcast News where department is Sales or HR and country is not US at tomorrow 9:00 as Weekly\nHi",
+			segment: "News", when: "tomorrow 9:00", as: "Weekly", filter: "department is Sales or HR, and country is not US"},
+		{name: "a quoted value holding at", text: "broadcast News where office is \"Out at sea\" as Ahoy\nHi",
+			segment: "News", as: "Ahoy", filter: "office is Out at sea"},
+		{name: "a where in the name is the name's", text: "broadcast News as Where we stand\nHi",
+			segment: "News", as: "Where we stand"},
+		{name: "a quoted segment", text: "broadcast \"UK news\" WHERE has no region\nHi",
+			segment: "UK news", filter: "has no region"},
+		{name: "letters longer in lower case before where", text: "broadcast İİİ where city is İzmir AT in 2 hours\nHi",
+			segment: "İİİ", when: "in 2 hours", filter: "city is İzmir"},
+	}
+	for _, tt := range good {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd, _ := parseCommand(tt.text)
+			c, err := parseCompose(cmd.arg, messageLines(tt.text))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.segment != tt.segment || c.when != tt.when || c.name != tt.as || c.filter.Words() != tt.filter {
+				t.Fatalf("got segment %q, when %q, name %q, filter %q", c.segment, c.when, c.name, c.filter.Words())
+			}
+		})
+	}
+	bad := []struct{ name, text, says string }{
+		{"where without a filter", "broadcast News where\nHi", `After "where" I expected an attribute name, such as department, not the end.`},
+		{"where followed by at", "broadcast News where at 9:00\nHi", `After "where" I expected an attribute name, such as department, not the end.`},
+		{"a wrong word", "broadcast News where department equals Sales\nHi", `After "department" I expected "is", "is not", "exists" or "missing", not "equals".`},
+	}
+	for _, tt := range bad {
+		t.Run("refuses "+tt.name, func(t *testing.T) {
+			cmd, _ := parseCommand(tt.text)
+			_, err := parseCompose(cmd.arg, messageLines(tt.text))
+			if segmentbot.ErrorCode(err) != segmentbot.EINVALID || !strings.HasPrefix(segmentbot.ErrorMessage(err), tt.says+"\nWrite the filter as where") {
+				t.Fatalf("err = %v, want EINVALID starting %q and the usage", err, tt.says)
+			}
+		})
+	}
+}

@@ -45,7 +45,7 @@ func (b *Bot) adminCommand(ctx context.Context, ev segmentbot.Event, cmd command
 	case "help":
 		return say(helpCard())
 	case "create segment":
-		return b.createSegment(ctx, cleanName(cmd.arg))
+		return b.createSegment(ctx, cmd.arg)
 	case "segments":
 		return b.listSegments(ctx)
 	case "rename segment":
@@ -76,6 +76,10 @@ func (b *Bot) adminCommand(ctx context.Context, ev segmentbot.Event, cmd command
 		return b.compose(ctx, ev, cmd.arg)
 	case "broadcasts":
 		return b.listBroadcasts(ctx, location(ev))
+	case "audience":
+		return b.audience(ctx, cmd.arg)
+	case "attributes":
+		return b.listAttributes(ctx)
 	case "cancel broadcast":
 		return b.cancelBroadcast(ctx, cleanName(cmd.arg))
 	}

@@ -69,7 +69,7 @@ func (b *Bot) confirmDraft(ctx context.Context, ev segmentbot.Event, a *segmentb
 		}
 	}
 	if !schedule {
-		audience, err := b.store.CountRecipients(ctx, br.SegmentID)
+		audience, err := b.reach(ctx, br.SegmentID, br.Filter)
 		if err != nil {
 			return nil, err
 		}

@@ -88,7 +88,7 @@ func (b *Bot) welcome(ctx context.Context, u *segmentbot.User) (*segmentbot.Resp
 // brackets as HTML, so "<name>" would vanish.
 func helpCard() segmentbot.Message {
 	lines := []string{
-		"create segment _name_",
+		"create segment _name_; create segment _name_ where _filter_: the users who match, kept up to date",
 		"segments",
 		"rename segment _old name_ to _new name_",
 		"delete segment _name_",
@@ -100,7 +100,10 @@ func helpCard() segmentbot.Message {
 		"history _email_: that person's joins and leaves",
 		"send a CSV file (one column of emails or ids), with import into _segment_",
 		"imports",
-		"broadcast _segment_, then the message on the next lines (optionally at _time_ and as _name_): a preview first, sent when you confirm",
+		"broadcast _segment_, then the message on the next lines (optionally where _filter_, at _time_ and as _name_): a preview first, sent when you confirm",
+		"attributes: what users' attributes are and their commonest values",
+		"audience _segment_ where _filter_: how many a broadcast would reach, and some of them by name",
+		"a filter reads like department is Sales or Marketing and country is not US, region exists, or region is missing",
 		"schedule _segment_ at _time_, or schedule _segment_ at _time_ as _name_: a placeholder for a broadcast sent elsewhere",
 		"broadcasts; cancel broadcast _name or id_",
 	}

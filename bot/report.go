@@ -189,7 +189,7 @@ func (r *Reporter) segmentName(ctx context.Context, br *segmentbot.Broadcast) st
 func progressCard(br *segmentbot.Broadcast, segment string, left time.Duration) segmentbot.Message {
 	msg := segmentbot.Message{
 		Title: "Sending " + br.Name,
-		Text:  fmt.Sprintf("To %s: %s. This card follows the sending; type cancel broadcast %d to stop it.", segment, people(br.Audience), br.ID),
+		Text:  fmt.Sprintf("To %s: %s. This card follows the sending; type cancel broadcast %d to stop it.", addressees(segment, br), people(br.Audience), br.ID),
 		Facts: []segmentbot.Fact{
 			{Name: "Sent", Value: segmentbot.Count(br.Sent)},
 			{Name: "Failed", Value: segmentbot.Count(br.Failed)},
@@ -201,6 +201,15 @@ func progressCard(br *segmentbot.Broadcast, segment string, left time.Duration) 
 		msg.Facts = append(msg.Facts[:2], append([]segmentbot.Fact{{Name: "Skipped (opted out)", Value: segmentbot.Count(br.Skipped)}}, msg.Facts[2:]...)...)
 	}
 	return msg
+}
+
+// addressees names whom a broadcast goes to: its segment, and its filter
+// in words ("News where department is Sales").
+func addressees(segment string, br *segmentbot.Broadcast) string {
+	if br.Filter == nil {
+		return segment
+	}
+	return segment + " where " + br.Filter.Words()
 }
 
 // timeLeft says an estimate the way people say it: "about 5 minutes".
@@ -220,7 +229,7 @@ func reportCard(br *segmentbot.Broadcast, segment, deliveriesURL string) segment
 	msg := segmentbot.Message{
 		Title: br.Name + ": " + segmentbot.BroadcastStatusText(br.Status),
 		Facts: []segmentbot.Fact{
-			{Name: "Segment", Value: segment},
+			{Name: "Segment", Value: addressees(segment, br)},
 			{Name: "Recipients", Value: segmentbot.Count(br.Audience)},
 			{Name: "Sent", Value: segmentbot.Count(br.Sent)},
 			{Name: "Failed", Value: segmentbot.Count(br.Failed)},

@@ -139,6 +139,23 @@ func TestBroadcastProgressCard(t *testing.T) {
 	})
 }
 
+func TestAFilteredBroadcastsCardsStateTheFilter(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w, log, rep := reportWorld(t, db)
+		b := sendingBroadcast(t, w, w.admin.ID)
+		b.Filter = &segmentbot.Filter{All: []segmentbot.Condition{{Attribute: "department", Op: segmentbot.OpIn, Values: []string{"Sales", "HR"}}}}
+		rep.Progress(w.ctx, b, time.Minute)
+		finished := w.now.Add(time.Minute)
+		b.Status, b.Sent, b.Pending, b.StartedAt, b.FinishedAt = segmentbot.BroadcastSent, 2400, 0, &w.now, &finished
+		if err := rep.Finished(w.ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		versions := log.cards["msg-1"]
+		wantContains(t, versions[0], "To News ", " where department is Sales or HR: 2,400 people.")
+		wantContains(t, versions[len(versions)-1], "Segment: News ", " where department is Sales or HR\nRecipients: 2,400")
+	})
+}
+
 func TestBroadcastReportWording(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w, log, rep := reportWorld(t, db)

@@ -52,7 +52,7 @@ var verbs = []string{
 	"create segment", "rename segment", "delete segment", "cancel broadcast",
 	"add to", "remove from", "users", "card", "set reply", "imports", "import into",
 	"schedule", "broadcast", "broadcasts", "segments", "my segments", "help",
-	"set segment", "history",
+	"set segment", "history", "audience", "attributes",
 }
 
 // parseCommand reads the first line of text as a command; body holds the
@@ -82,9 +82,27 @@ func parseCommand(text string) (command, bool) {
 // splitOn splits s at the first case-insensitive separator sep (" to ",
 // " at ", " as ", ":").
 func splitOn(s, sep string) (string, string, bool) {
-	i := strings.Index(strings.ToLower(s), sep)
+	i := indexFold(s, sep)
 	if i < 0 {
 		return s, "", false
 	}
 	return strings.TrimSpace(s[:i]), strings.TrimSpace(s[i+len(sep):]), true
+}
+
+// indexFold is the index in s of the first sep (ASCII) in any case, or
+// -1. Lower-casing s first would move indexes: some letters ("İ") change
+// length in lower case.
+func indexFold(s, sep string) int {
+	for i := range s {
+		if hasPrefixFold(s[i:], sep) {
+			return i
+		}
+	}
+	return -1
+}
+
+// hasPrefixFold reports whether s starts with the ASCII prefix, in any
+// case.
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/segmentbot/segmentbot"
 )
 
 // FuzzParseCommand feeds the chat command parser arbitrary text: it never
@@ -16,7 +18,7 @@ func FuzzParseCommand(f *testing.F) {
 		"add to Sales\nann@example.com\r\nbob@example.com", "remove from Sales\n\n x@y.z ",
 		"set reply Sales: Welcome!", "schedule Sales at tomorrow 9:00 as News", "my segments",
 		"SEGMENTS", "help", "", "\n", "create segment", "create segmentX", "import into ‘Sales’",
-		"cancel broadcast  weekly   news", "card \x00", "users \u202eSales", "create segment Ѕales",
+		"cancel broadcast  weekly   news", "card \x00", "audience Sales where region exists", "attributes", "users \u202eSales", "create segment Ѕales",
 	} {
 		f.Add(seed)
 	}
@@ -43,5 +45,46 @@ func FuzzParseCommand(f *testing.F) {
 			t.Fatalf("arg %q of valid text is not valid UTF-8", cmd.arg)
 		}
 		_ = cleanName(cmd.arg) // must not panic either
+	})
+}
+
+// FuzzParseCompose feeds the broadcast parser arbitrary first lines and
+// messages: it never panics, refuses only with EINVALID, cuts valid text
+// only between characters, and a filter it reads reads back from its
+// words.
+func FuzzParseCompose(f *testing.F) {
+	for _, seed := range []string{
+		"Sales\nHi", "Sales at tomorrow 9:00 as News\nHi", "News where department is Sales or HR at 9:00\nHi",
+		"İİİ where city is İzmir AT in 2 hours\nHi", "\"UK news\" WHERE has no region\nHi", "News where\nHi",
+		"News where office is \"Out at sea\" as Ahoy\n# T\nbutton: a | https://e.com",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, rest string) {
+		text := "broadcast " + rest
+		cmd, ok := parseCommand(text)
+		if !ok {
+			return
+		}
+		c, err := parseCompose(cmd.arg, messageLines(text))
+		if err != nil {
+			if segmentbot.ErrorCode(err) != segmentbot.EINVALID {
+				t.Fatalf("error %v is not EINVALID", err)
+			}
+			return
+		}
+		if utf8.ValidString(text) {
+			for _, s := range []string{c.segment, c.when, c.name} {
+				if !utf8.ValidString(s) {
+					t.Fatalf("%q was cut inside a character: %q", text, s)
+				}
+			}
+		}
+		if c.filter != nil {
+			back, err := segmentbot.ParseFilter(c.filter.Words())
+			if err != nil || back.Words() != c.filter.Words() {
+				t.Fatalf("filter %q reads back as %v, %v", c.filter.Words(), back, err)
+			}
+		}
 	})
 }

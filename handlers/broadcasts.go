@@ -85,7 +85,7 @@ func (s *server) broadcastOf(in broadcastInput) (*segmentbot.Broadcast, error) {
 		return nil, segmentbot.Errorf(segmentbot.EINVALID, "Field \"filter\" needs a \"message\": a placeholder is never sent.")
 	}
 	if in.Filter != nil {
-		if err := checkFilter(in.Filter); err != nil {
+		if err := checkFilter("filter", in.Filter); err != nil {
 			return nil, err
 		}
 	}

@@ -39,6 +39,9 @@ type segmentInput struct {
 	Description *string `json:"description"`
 	Reply       *string `json:"reply"`
 	Visibility  *string `json:"visibility"`
+	// Filter makes a rule segment (POST only): its members are the users
+	// who match.
+	Filter *segmentbot.Filter `json:"filter"`
 }
 
 // checkVisibility refuses a visibility that is not open, invite or closed.
@@ -63,7 +66,11 @@ func (s *server) createSegment(c *gin.Context) {
 		writeError(c, s.log, err)
 		return
 	}
-	seg := &segmentbot.Segment{Name: strings.TrimSpace(*in.Name)}
+	if err := checkFilter("filter", in.Filter); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	seg := &segmentbot.Segment{Name: strings.TrimSpace(*in.Name), Filter: in.Filter}
 	if in.Visibility != nil {
 		seg.Visibility = *in.Visibility
 	}
@@ -89,6 +96,10 @@ func (s *server) updateSegment(c *gin.Context) {
 	var in segmentInput
 	if err := s.decodeJSON(c, &in); err != nil {
 		writeError(c, s.log, err)
+		return
+	}
+	if in.Filter != nil {
+		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Field \"filter\" is set when a segment is made and cannot be changed; make a new segment for a new rule."))
 		return
 	}
 	if in.Name == nil && in.Description == nil && in.Reply == nil && in.Visibility == nil {

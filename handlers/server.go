@@ -94,5 +94,7 @@ func (s *server) mountAPI(v1 *gin.RouterGroup) {
 	v1.GET("/broadcasts/:id/deliveries.csv", s.broadcastDeliveries)
 	v1.DELETE("/broadcasts/:id", s.cancelBroadcast)
 	v1.GET("/warnings", s.listWarnings)
+	v1.POST("/audience", s.audience)
+	v1.GET("/attributes", s.listAttributes)
 	v1.GET("/users/:id/events", s.listUserEvents)
 }

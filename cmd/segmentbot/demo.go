@@ -34,6 +34,9 @@ type demoResult struct {
 	BroadcastID  int64
 	DeliveryRows int // data rows of deliveries.csv
 	OtherCopies  int // copies to members outside the story's cast
+	// The filtered broadcast of the attributes chapter: copies to members
+	// outside the story's cast.
+	FilteredCopies int
 }
 
 func runDemo(ctx context.Context, dir string, stdout io.Writer) (*demoResult, error) {
@@ -68,5 +71,6 @@ func runDemo(ctx context.Context, dir string, stdout io.Writer) (*demoResult, er
 	fmt.Fprintf(stdout, "\nDone in %.1f s. Files in %s: %s, report.csv, members.csv, deliveries.csv, segmentbot.log\n",
 		time.Since(start).Seconds(), dir, demoFileName)
 	return &demoResult{Dir: dir, ImportID: s.importID, ReportRows: s.reportRows, MemberRows: s.memberRows,
-		BroadcastID: s.bcastID, DeliveryRows: s.deliveryRows, OtherCopies: s.bcastCopies}, nil
+		BroadcastID: s.bcastID, DeliveryRows: s.deliveryRows, OtherCopies: s.bcastCopies,
+		FilteredCopies: s.filteredCopies}, nil
 }

@@ -29,31 +29,18 @@ const demoSendRate = "1000"
 // sendBroadcast is the last chapter: Ada writes a broadcast in chat, sees
 // it as her members will, sends it, and follows it to its report.
 func (s *story) sendBroadcast() error {
-	s.t.chapter("7. Ada writes a broadcast in chat, checks the preview and sends it")
+	s.t.chapter("8. Ada writes a broadcast in chat, checks the preview and sends it")
 	blocked := s.p.roster[10]
 	s.w.kit.FailOpen(blocked.ID, faketeams.Blocked)
 	s.t.note("%s blocked Segment Bot in Teams some time ago", blocked.Name)
-	sent, err := s.sayUntil(s.p.admin, demoBroadcast, saying("Preview: Welcome week"))
+	if err := s.previewAndSend(demoBroadcast, "Welcome week"); err != nil {
+		return err
+	}
+	report, others, err := s.followBroadcast("Welcome week")
 	if err != nil {
 		return err
 	}
-	var decision map[string]any
-	for _, x := range sent {
-		if strings.Contains(strings.Join(sentLines(x), "\n"), "Preview: Welcome week") {
-			decision = x.Card()
-		}
-	}
-	data, _ := button(decision, "Send now")
-	if data == nil {
-		return fmt.Errorf("demo: the preview has no Send now button: %v", cardLines(decision))
-	}
-	s.t.user(s.p.admin, "(taps [Send now])")
-	if err := s.w.post(s.w.kit.Submit(s.p.admin, data)); err != nil {
-		return err
-	}
-	if err := s.followBroadcast(); err != nil {
-		return err
-	}
+	s.bcastReport, s.bcastCopies = report, others
 	if err := s.showBroadcast(); err != nil {
 		return err
 	}
@@ -65,13 +52,36 @@ func (s *story) sendBroadcast() error {
 	return err
 }
 
+// previewAndSend is Ada writing a broadcast (text) named name and tapping
+// Send now on its preview; followBroadcast shows what follows.
+func (s *story) previewAndSend(text, name string) error {
+	sent, err := s.sayUntil(s.p.admin, text, saying("Preview: "+name))
+	if err != nil {
+		return err
+	}
+	var decision map[string]any
+	for _, x := range sent {
+		if strings.Contains(strings.Join(sentLines(x), "\n"), "Preview: "+name) {
+			decision = x.Card()
+		}
+	}
+	data, _ := button(decision, "Send now")
+	if data == nil {
+		return fmt.Errorf("demo: the preview has no Send now button: %v", cardLines(decision))
+	}
+	s.t.user(s.p.admin, "(taps [Send now])")
+	return s.w.post(s.w.kit.Submit(s.p.admin, data))
+}
+
 // followBroadcast shows what the people of the story see while the copies
-// go out, and counts the rest, until the report replaces the progress card.
-// (A second tap on Send now would change nothing: the preview is turned
-// into a broadcast once.)
-func (s *story) followBroadcast() error {
+// of the broadcast name go out, and counts the rest, until the report
+// replaces the progress card; it returns the report and how many copies
+// went to members outside the story's cast. (A second tap on Send now
+// would change nothing: the preview is turned into a broadcast once.)
+func (s *story) followBroadcast(name string) (map[string]any, int, error) {
 	deadline := time.Now().Add(demoSendWait)
 	others := map[string]bool{}
+	var report map[string]any
 	updates := 0 // progress updates; only the first is in the transcript
 	for {
 		fresh := s.w.kit.Sent()[s.w.seen:]
@@ -86,12 +96,12 @@ func (s *story) followBroadcast() error {
 			if x.ConversationID == faketeams.PersonalConversation(s.p.newcomer) && strings.Contains(lines, "Welcome to Contoso") {
 				s.benCopy = x.Card()
 			}
-			if strings.Contains(lines, "Welcome week: sent") {
-				s.bcastReport, done = x.Card(), true
+			if strings.Contains(lines, name+": sent") {
+				report, done = x.Card(), true
 				if updates > 1 {
 					s.t.note("the card was updated in place %d more times, at most once a second", updates-1)
 				}
-			} else if x.Method == http.MethodPut && strings.Contains(lines, "Sending Welcome week") {
+			} else if x.Method == http.MethodPut && strings.Contains(lines, "Sending "+name) {
 				if updates++; updates > 1 {
 					continue
 				}
@@ -100,11 +110,10 @@ func (s *story) followBroadcast() error {
 		}
 		if done {
 			s.t.note("and the same message, with its Opt out button, to %s", segmentbot.Counted(int64(len(others)), "other member"))
-			s.bcastCopies = len(others)
-			return nil
+			return report, len(others), nil
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("demo: no broadcast report after %s (%d copies seen)", demoSendWait, len(others))
+			return nil, 0, fmt.Errorf("demo: no report of %s after %s (%d copies seen)", name, demoSendWait, len(others))
 		}
 		time.Sleep(20 * time.Millisecond)
 	}

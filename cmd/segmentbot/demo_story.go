@@ -31,10 +31,12 @@ type story struct {
 	bcastID      int64
 	bcastCopies  int // copies to members outside the story's cast
 	deliveryRows int // data rows of deliveries.csv
+
+	filteredCopies int // copies of the filtered broadcast outside the cast
 }
 
 func (s *story) tell() error {
-	for _, chapter := range []func() error{s.install, s.createSegment, s.upload, s.schedule, s.endUser, s.downloads, s.hrNumbers, s.sendBroadcast} {
+	for _, chapter := range []func() error{s.install, s.createSegment, s.upload, s.schedule, s.endUser, s.downloads, s.hrNumbers, s.sendBroadcast, s.attributes} {
 		if err := chapter(); err != nil {
 			return err
 		}
@@ -259,11 +261,10 @@ func (s *story) hrNumbers() error {
 	if err != nil {
 		return err
 	}
-	if err := s.tap(s.p.admin, firstCard(sent), "Create it and import"); err != nil {
-		return err
-	}
-	_, err = s.w.waitSent("the Managers report", "", saying("Import into Managers", segmentbot.StatusText(segmentbot.ImportCompletedWithErrors)))
-	return err
+	// Four rows are imported at once: the report may come with the answer
+	// to the tap, so the tap waits for it.
+	return s.tapUntil(s.p.admin, firstCard(sent), "Create it and import",
+		saying("Import into Managers", segmentbot.StatusText(segmentbot.ImportCompletedWithErrors)))
 }
 
 // say is a typed message and the bot's answer.
@@ -278,12 +279,18 @@ func (s *story) sayUntil(u faketeams.User, text string, done func([]faketeams.Se
 
 // tap presses a card button (Action.Submit) and waits for the answer.
 func (s *story) tap(u faketeams.User, card map[string]any, title string) error {
+	return s.tapUntil(u, card, title, atLeast(1))
+}
+
+// tapUntil presses a card button and waits until done holds for what the
+// bot sent since.
+func (s *story) tapUntil(u faketeams.User, card map[string]any, title string, done func([]faketeams.Sent) bool) error {
 	data, _ := button(card, title)
 	if data == nil {
 		return fmt.Errorf("no button %q on the card %v", title, cardLines(card))
 	}
 	s.t.user(u, "(taps [%s])", title)
-	_, err := s.w.act(s.w.kit.Submit(u, data), atLeast(1))
+	_, err := s.w.act(s.w.kit.Submit(u, data), done)
 	return err
 }
 

@@ -74,6 +74,14 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 			{"Ben's Opt out under the broadcast works", "Segment Bot → Ben Brown:\n    You're out: New starters. Tap Opt in to come back.\n    [Opt in]"},
 			{"broadcasts marks the placeholder", "#1 Monday news: placeholder (no message: nothing is sent; made with schedule)"},
 			{"broadcasts counts the sent one", "Welcome week: sent with errors: 2,401 sent, 1 failed, 0 pending"},
+			{"the directory sync brought the attributes", "department: 2,402 users: Engineering (482), Finance (480)"},
+			{"audience states the filter", "Filter: department is Sales, and country is UK"},
+			{"audience names a few", "Reaches: 160 people (members who have not opted out and match the filter)"},
+			{"a name no user has is said, with the closest", "No user has _departmnt_ yet, so this condition matches nobody. Did you mean _department_?"},
+			{"a rule segment says its rule and size", "Its rule: country is UK, and department is Sales. It has 160 members now"},
+			{"the filtered preview states the filter", "Filter: department is Engineering, and country is UK\n    Audience: 161 people"},
+			{"Priya, in Engineering in the UK, gets the filtered broadcast", "Segment Bot → Priya Patel:\n    Your laptop is ready"},
+			{"the filtered broadcast reports", "** Laptop pickup: sent **"},
 		} {
 			t.Run(tt.event, func(t *testing.T) {
 				if !strings.Contains(transcript, tt.text) {
@@ -133,6 +141,18 @@ func TestDemoTellsTheWholeStory(t *testing.T) {
 		// The story's cast got theirs in the transcript; everyone else is counted.
 		if res.OtherCopies != demoRosterUsers-1-2 {
 			t.Errorf("%d copies to the other members, want %d", res.OtherCopies, demoRosterUsers-1-2)
+		}
+	})
+
+	t.Run("the filtered broadcast reached only the matching members", func(t *testing.T) {
+		chapter := transcript[strings.Index(transcript, "== 9."):]
+		if want := fmt.Sprintf("Recipients: %d\n", res.FilteredCopies+1); res.FilteredCopies == 0 || !strings.Contains(chapter, want) {
+			t.Errorf("%d copies outside the cast, and the report lacks %q", res.FilteredCopies, want)
+		}
+		for _, other := range []string{"Ben Brown", "Oscar Olsen"} {
+			if strings.Contains(chapter, "Segment Bot → "+other) {
+				t.Errorf("%s, outside the filter, got the filtered broadcast", other)
+			}
 		}
 	})
 

@@ -1,0 +1,208 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/segmentbot/segmentbot"
+	"github.com/segmentbot/segmentbot/bot/teams/teamstest"
+	"github.com/segmentbot/segmentbot/store/storetest"
+)
+
+// attributeTeam puts six users who talked to the bot into the segment
+// News with attributes saved by the store: three in Sales (spelt in any
+// case), two in Marketing, one with none. It returns them in that order.
+func attributeTeam(t *testing.T, s *service) []teamstest.User {
+	t.Helper()
+	ctx := context.Background()
+	db := s.app.store
+	wantIn(t, replyText(s.say(s.admin, "create segment News")), "Segment created: News")
+	seg, err := db.FindSegmentByName(ctx, "News")
+	if err != nil {
+		t.Fatal(err)
+	}
+	departments := []string{"Sales", "Marketing", "sales", "Marketing", "SALES", ""}
+	var users []teamstest.User
+	var attrs []segmentbot.Attribute
+	for i, dept := range departments {
+		u := teamstest.NewUser(fmt.Sprintf("Person %d", i))
+		users = append(users, u)
+		s.say(u, "hello")
+		du, err := db.FindUserByExternalID(ctx, segmentbot.ChannelTeams, u.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Join(ctx, seg.ID, du.ID, segmentbot.SourceAPI, 0); err != nil {
+			t.Fatal(err)
+		}
+		if dept != "" {
+			attrs = append(attrs,
+				segmentbot.Attribute{UserID: du.ID, Name: "department", Value: dept, Source: segmentbot.AttributeDirectory},
+				segmentbot.Attribute{UserID: du.ID, Name: "country", Value: []string{"UK", "US"}[i%2], Source: segmentbot.AttributeDirectory})
+		}
+	}
+	if _, err := db.SaveAttributes(ctx, attrs); err != nil {
+		t.Fatal(err)
+	}
+	return users
+}
+
+// gotText reports which users' personal chats got a message containing
+// text.
+func gotText(s *service, users []teamstest.User, text string) []bool {
+	got := make([]bool, len(users))
+	for i, u := range users {
+		for _, m := range s.kit.SentTo(teamstest.PersonalConversation(u)) {
+			if strings.Contains(cardText(m.Card())+m.Text(), text) {
+				got[i] = true
+			}
+		}
+	}
+	return got
+}
+
+// broadcastNamed finds a broadcast by name.
+func broadcastNamed(t *testing.T, s *service, name string) *segmentbot.Broadcast {
+	t.Helper()
+	list, err := s.app.store.FindBroadcasts(context.Background(), time.Now(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, b := range list {
+		if b.Name == name {
+			return b
+		}
+	}
+	t.Fatalf("no broadcast %q", name)
+	return nil
+}
+
+var sales = []bool{true, false, true, false, true, false}
+
+func TestAFilteredBroadcastInChatReachesExactlyTheMatchingMembers(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, map[string]string{"SEGMENTBOT_SEND_RATE": "50"})
+		users := attributeTeam(t, s)
+
+		if code, body := s.post(s.kit.Message(s.admin, "broadcast News where department is Sales as Sales update\nThe Sales figures are in.")); code != 200 {
+			t.Fatalf("status %d: %s", code, body)
+		}
+		decision := s.waitFor("Preview: Sales update")
+		wantIn(t, replyText(decision), "Preview: Sales update", "Filter", "department is Sales",
+			"3 people (members who have not opted out and match the filter)", "Send now")
+		s.expectReply(s.kit.Submit(s.admin, action(t, decision.Card(), "Send now")))
+		wantIn(t, replyText(s.waitFor("On its way: Sales update")), "goes to 3 people now")
+
+		final := waitFinal(t, s, broadcastNamed(t, s, "Sales update").ID)
+		if final.Status != segmentbot.BroadcastSent || final.Audience != 3 || final.Sent != 3 || final.Filter.Words() != "department is Sales" {
+			t.Fatalf("broadcast %s %+v, filter %q", final.Status, final.BroadcastCounts, final.Filter.Words())
+		}
+		if got := gotText(s, users, "The Sales figures are in."); fmt.Sprint(got) != fmt.Sprint(sales) {
+			t.Fatalf("who got it: %v, want %v (exactly the Sales people)", got, sales)
+		}
+	})
+}
+
+func TestAFilteredBroadcastThroughRESTReachesExactlyTheMatchingMembers(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, map[string]string{"SEGMENTBOT_SEND_RATE": "50"})
+		users := attributeTeam(t, s)
+		seg, err := s.app.store.FindSegmentByName(context.Background(), "News")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b segmentbot.Broadcast
+		if code := s.api("POST", "/v1/broadcasts", map[string]any{"segment_id": seg.ID, "message": map[string]any{"text": "Not for Sales."},
+			"filter": map[string]any{"all": []map[string]any{{"attribute": "Department", "op": "not_in", "values": []string{"SALES"}}}}}, &b); code != http.StatusCreated {
+			t.Fatalf("POST /v1/broadcasts: %d", code)
+		}
+		final := waitFinal(t, s, b.ID)
+		if final.Audience != 3 || final.Sent != 3 {
+			t.Fatalf("broadcast %s %+v", final.Status, final.BroadcastCounts)
+		}
+		want := []bool{false, true, false, true, false, true} // Marketing, and who has no department
+		if got := gotText(s, users, "Not for Sales."); fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("who got it: %v, want %v", got, want)
+		}
+		t.Run("a bad filter is 400 and sends nothing", func(t *testing.T) {
+			var e struct {
+				Error struct{ Code, Message string }
+			}
+			code := s.api("POST", "/v1/broadcasts", map[string]any{"segment_id": seg.ID, "message": map[string]any{"text": "Never."},
+				"filter": map[string]any{"all": []map[string]any{{"attribute": "department", "op": "is", "values": []string{"Sales"}}}}}, &e)
+			if code != http.StatusBadRequest || !strings.Contains(e.Error.Message, `unknown op "is" for department`) {
+				t.Fatalf("%d %+v", code, e)
+			}
+		})
+	})
+}
+
+func TestAudienceAttributesAndRuleSegmentsInChatAndREST(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, nil)
+		attributeTeam(t, s)
+		seg, err := s.app.store.FindSegmentByName(context.Background(), "News")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Run("attributes in chat and REST", func(t *testing.T) {
+			// Of the spellings of a value, one users have is shown (which
+			// one follows the database's collation).
+			wantIn(t, strings.ToLower(replyText(s.say(s.admin, "attributes"))), "department", "5 users: sales (3), marketing (2)", "country", "5 users: uk (3), us (2)")
+			var got struct {
+				Attributes []segmentbot.AttributeCount `json:"attributes"`
+			}
+			if code := s.api("GET", "/v1/attributes", nil, &got); code != 200 || len(got.Attributes) != 2 ||
+				got.Attributes[1].Name != "department" || got.Attributes[1].Users != 5 || !strings.EqualFold(got.Attributes[1].Values[0].Value, "sales") || got.Attributes[1].Values[0].Users != 3 {
+				t.Fatalf("%d %+v", code, got)
+			}
+		})
+		t.Run("audience in chat and REST", func(t *testing.T) {
+			wantIn(t, replyText(s.say(s.admin, "audience News where department is sales and country is UK")),
+				"Audience: News", "department is sales, and country is UK", "3 people (members who have not opted out and match the filter)",
+				"For example Person 0, Person 2 and Person 4.")
+			// The names are in italics: the answer is Markdown.
+			wantIn(t, replyText(s.say(s.admin, "audience News where departmnt is Sales")), "0 people", "No user has _departmnt_ yet", "Did you mean _department_?")
+			wantIn(t, replyText(s.say(s.admin, "audience News where department equals Sales")),
+				`After "department" I expected "is", "is not", "exists" or "missing", not "equals".`)
+			var got struct {
+				Count  int64
+				Sample []struct {
+					UserID int64 `json:"user_id"`
+					Name   string
+				}
+			}
+			if code := s.api("POST", "/v1/audience", map[string]any{"segment_id": seg.ID,
+				"filter": map[string]any{"all": []map[string]any{{"attribute": "department", "op": "missing"}}}}, &got); code != 200 ||
+				got.Count != 1 || len(got.Sample) != 1 || got.Sample[0].Name != "Person 5" {
+				t.Fatalf("%d %+v", code, got)
+			}
+		})
+		t.Run("a rule segment in chat", func(t *testing.T) {
+			wantIn(t, replyText(s.say(s.admin, "create segment UK Sales where country is UK and department is Sales")),
+				"Segment created: UK Sales", "country is UK, and department is Sales", "It has 3 members now")
+		})
+		t.Run("a rule segment through REST, shown by GET", func(t *testing.T) {
+			var created segmentbot.Segment
+			if code := s.api("POST", "/v1/segments", map[string]any{"name": "Marketing",
+				"filter": map[string]any{"all": []map[string]any{{"attribute": "department", "op": "in", "values": []string{"marketing"}}}}}, &created); code != http.StatusCreated || created.Members != 2 {
+				t.Fatalf("%d %+v", code, created)
+			}
+			var list struct{ Segments []segmentbot.Segment }
+			s.api("GET", "/v1/segments", nil, &list)
+			var rules []string
+			for _, sg := range list.Segments {
+				if sg.Filter != nil {
+					rules = append(rules, fmt.Sprintf("%s (%d): %s", sg.Name, sg.Members, sg.Filter.Words()))
+				}
+			}
+			if strings.Join(rules, "; ") != "UK Sales (3): country is UK, and department is Sales; Marketing (2): department is marketing" {
+				t.Fatalf("rule segments %q", rules)
+			}
+		})
+	})
+}
