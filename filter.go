@@ -1,7 +1,6 @@
 package segmentbot
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -91,46 +90,47 @@ func (f *Filter) Validate() error {
 		return Errorf(EINVALID, "The filter has %d conditions; at most %d are allowed.", len(f.All), MaxConditions)
 	}
 	for i, c := range f.All {
-		if err := c.validate(); err != nil {
-			return Errorf(EINVALID, "Condition %d of the filter: %s", i+1, err.Error())
+		if problem := c.problem(); problem != "" {
+			return Errorf(EINVALID, "Condition %d of the filter: %s", i+1, problem)
 		}
 	}
 	return nil
 }
 
-// validate checks one condition; the error is a sentence without a code.
-func (c Condition) validate() error {
+// problem says what is wrong with one condition, as a sentence without
+// a code, or "" when nothing is.
+func (c Condition) problem() string {
 	name := AttributeName(c.Attribute)
 	op := strings.ToLower(strings.TrimSpace(c.Op))
 	switch {
 	case name == "":
-		return errors.New("the attribute name is missing.")
+		return ("the attribute name is missing.")
 	case utf8.RuneCountInString(name) > MaxAttributeName:
-		return fmt.Errorf("the attribute name is longer than %d characters.", MaxAttributeName)
+		return fmt.Sprintf("the attribute name is longer than %d characters.", MaxAttributeName)
 	}
 	switch op {
 	case OpIn, OpNotIn:
 		if len(c.Values) == 0 {
-			return fmt.Errorf("%s %s needs at least one value.", name, op)
+			return fmt.Sprintf("%s %s needs at least one value.", name, op)
 		} else if len(c.Values) > MaxFilterValues {
-			return fmt.Errorf("%s %s has %d values; at most %d are allowed.", name, op, len(c.Values), MaxFilterValues)
+			return fmt.Sprintf("%s %s has %d values; at most %d are allowed.", name, op, len(c.Values), MaxFilterValues)
 		}
 		for _, v := range c.Values {
 			v = strings.TrimSpace(v)
 			if v == "" {
-				return fmt.Errorf("%s %s has an empty value; to ask for users without %s, use missing.", name, op, name)
+				return fmt.Sprintf("%s %s has an empty value; to ask for users without %s, use missing.", name, op, name)
 			} else if utf8.RuneCountInString(v) > MaxAttributeValue {
-				return fmt.Errorf("%s %s has a value longer than %d characters.", name, op, MaxAttributeValue)
+				return fmt.Sprintf("%s %s has a value longer than %d characters.", name, op, MaxAttributeValue)
 			}
 		}
 	case OpExists, OpMissing:
 		if len(c.Values) > 0 {
-			return fmt.Errorf("%s %s takes no values.", name, op)
+			return fmt.Sprintf("%s %s takes no values.", name, op)
 		}
 	case "":
-		return fmt.Errorf("the op of %s is missing: use in, not_in, exists or missing.", name)
+		return fmt.Sprintf("the op of %s is missing: use in, not_in, exists or missing.", name)
 	default:
-		return fmt.Errorf("unknown op %q for %s: use in, not_in, exists or missing.", c.Op, name)
+		return fmt.Sprintf("unknown op %q for %s: use in, not_in, exists or missing.", c.Op, name)
 	}
-	return nil
+	return ""
 }
