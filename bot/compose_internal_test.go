@@ -3,6 +3,7 @@ package bot
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -133,5 +134,22 @@ func TestParseComposeReadsTheFilterAfterWhere(t *testing.T) {
 				t.Fatalf("err = %v, want EINVALID starting %q and the usage", err, tt.says)
 			}
 		})
+	}
+}
+
+func TestTookSaysUnderASecondRatherThanZero(t *testing.T) {
+	for _, c := range []struct {
+		d    time.Duration
+		want string
+	}{
+		{0, "under a second"},
+		{300 * time.Millisecond, "under a second"},
+		{800 * time.Millisecond, "1 second"},
+		{11 * time.Second, "11 seconds"},
+		{65*time.Minute + 20*time.Second, "1 hour 5 minutes"},
+	} {
+		if got := took(c.d); got != c.want {
+			t.Errorf("took(%v) = %q, want %q", c.d, got, c.want)
+		}
 	}
 }

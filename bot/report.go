@@ -281,6 +281,9 @@ func failureLines(byReason map[string]int64) []string {
 
 // took says how long sending took: "11 seconds", "1 hour 5 minutes".
 func took(d time.Duration) string {
+	if d < 500*time.Millisecond {
+		return "under a second"
+	}
 	if d >= time.Minute {
 		d = d.Round(time.Minute)
 	}
