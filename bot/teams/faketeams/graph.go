@@ -130,9 +130,9 @@ func graphKey(tenant, key string) string { return strings.ToLower(tenant + "/" +
 // UPN.
 func (k *Kit) graphUser(tenant, key, sel string, inBatch bool) (int, any, map[string]string) {
 	key = strings.ToLower(key)
-	k.recordSelect(sel)
 	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.recordSelect(sel)
 	if status, body, headers, failed := k.graphFailure([]string{key}, inBatch); failed {
 		return status, body, headers
 	}
