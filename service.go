@@ -247,8 +247,9 @@ type DeliveryService interface {
 	// broadcast that is not sending.
 	ClaimDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, after int64, limit int) ([]*Recipient, error)
 	// RenewDeliveries extends worker's lease on those of the users' rows
-	// it still holds pending in the broadcast.
-	RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, users []int64) error
+	// it still holds pending in the broadcast, and returns the users whose
+	// rows it renewed: a row another worker claimed meanwhile is not.
+	RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, users []int64) ([]int64, error)
 	// MarkDeliveries records sends in one transaction: each row that is
 	// still pending moves to its result's status (sent_at set for sent)
 	// and the counters follow; a row no longer pending is left as it is.

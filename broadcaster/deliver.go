@@ -215,8 +215,11 @@ func (d *delivery) claim(ctx context.Context, after int64) chan claimed {
 			err = fmt.Errorf("claim deliveries: %w", err)
 		}
 		// Held from the claim on, not from when the dispatcher gets to
-		// the batch: the watcher renews the lease of queued rows too.
-		d.held.add(batch, asked.Add(cfg.Lease))
+		// the batch: the watcher renews the lease of queued rows too. A
+		// row this replica still holds (queued, waiting for a retry or in
+		// flight after its lease ran out and it claimed the row again)
+		// keeps its one place in the work: only new rows are queued.
+		batch = d.held.add(batch, asked.Add(cfg.Lease))
 		out <- claimed{batch, err}
 	}()
 	return out
@@ -347,12 +350,19 @@ type heldRows struct {
 	until map[int64]time.Time
 }
 
-func (h *heldRows) add(batch []*segmentbot.Recipient, until time.Time) {
+// add holds the rows of batch until until and returns those that were
+// not held already (their lease is extended all the same).
+func (h *heldRows) add(batch []*segmentbot.Recipient, until time.Time) []*segmentbot.Recipient {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	fresh := batch[:0:0]
 	for _, r := range batch {
+		if _, ok := h.until[r.User.ID]; !ok {
+			fresh = append(fresh, r)
+		}
 		h.until[r.User.ID] = until
 	}
+	return fresh
 }
 
 func (h *heldRows) remove(results []segmentbot.DeliveryResult) {

@@ -37,15 +37,18 @@ func (d *delivery) watch(ctx context.Context) {
 		if time.Since(renewed) < cfg.Lease/3 {
 			continue
 		}
-		renewed = time.Now()
-		held := d.held.list(renewed)
-		if err := cfg.Store.RenewDeliveries(ctx, d.id, d.b.worker, cfg.Lease, held); err != nil {
+		// A failed renewal is tried again at the next tick, not a third of
+		// a lease later: rows whose lease runs short are not sent.
+		asked := time.Now()
+		got, err := cfg.Store.RenewDeliveries(ctx, d.id, d.b.worker, cfg.Lease, d.held.list(asked))
+		if err != nil {
 			if ctx.Err() == nil {
 				d.log().Error("renew delivery leases", "err", err)
 			}
-		} else {
-			d.held.renewed(held, renewed.Add(cfg.Lease))
+			continue
 		}
+		renewed = asked
+		d.held.renewed(got, asked.Add(cfg.Lease))
 		if d.owner.Load() {
 			if _, err := cfg.Store.RenewBroadcast(ctx, d.id, d.b.worker, cfg.Lease); err != nil && ctx.Err() == nil {
 				// Another replica owns it now; this one goes on helping.

@@ -212,23 +212,33 @@ func (db *DB) skipOptedOut(ctx context.Context, tx *sqlx.Tx, id, segment int64, 
 }
 
 // RenewDeliveries extends worker's lease on the pending rows of users it
-// holds, by key: a replica names its rows rather than having every row of
-// a large broadcast scanned for its name.
-func (db *DB) RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, users []int64) error {
+// holds, by key (a replica names its rows rather than having every row of
+// a large broadcast scanned for its name), and returns the users whose
+// rows it renewed.
+func (db *DB) RenewDeliveries(ctx context.Context, id int64, worker string, lease time.Duration, users []int64) ([]int64, error) {
 	until := db.now().Add(lease)
-	return db.inKeyedTx(ctx, func(tx *sqlx.Tx) error {
+	var renewed []int64
+	err := db.inKeyedTx(ctx, func(tx *sqlx.Tx) error {
+		renewed = renewed[:0]
 		for chunk := range slices.Chunk(users, 1000) {
 			query, args, err := sqlx.In(`UPDATE deliveries SET claimed_until = ?
-				WHERE broadcast_id = ? AND user_id IN (?) AND claimed_by = ? AND status = 'pending'`, until, id, chunk, worker)
+				WHERE broadcast_id = ? AND user_id IN (?) AND claimed_by = ? AND status = 'pending'
+				RETURNING user_id`, until, id, chunk, worker)
 			if err != nil {
 				return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
 			}
-			if _, err := tx.ExecContext(ctx, tx.Rebind(query), args...); err != nil {
+			var got []int64
+			if err := tx.SelectContext(ctx, &got, tx.Rebind(query), args...); err != nil {
 				return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
 			}
+			renewed = append(renewed, got...)
 		}
 		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return renewed, nil
 }
 
 // inKeyedTx is inTx with the dialect's keyedSettings applied first.

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -205,6 +206,34 @@ func recipients(list []*segmentbot.Recipient) []int64 {
 		ids = append(ids, r.User.ID)
 	}
 	return ids
+}
+
+func TestRenewDeliveriesNamesTheRowsItRenewed(t *testing.T) {
+	ctx := context.Background()
+	const lease = time.Minute
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := useClock(db)
+		w := newAudience(t, db, clock)
+		db.FixAudience(ctx, w.b.ID)
+		a, err := db.ClaimDeliveries(ctx, w.b.ID, "A", lease, 0, 3)
+		if err != nil || len(a) != 3 {
+			t.Fatalf("A claimed %v, %v", recipients(a), err)
+		}
+		// A's renewals were late: its leases ran out and B took u0.
+		clock.t = clock.t.Add(2 * lease)
+		if b, err := db.ClaimDeliveries(ctx, w.b.ID, "B", lease, 0, 1); err != nil || len(b) != 1 || b[0].User.ID != w.users[0].ID {
+			t.Fatalf("B claimed %v, %v; want u0", recipients(b), err)
+		}
+		ids := []int64{w.users[0].ID, w.users[1].ID, w.users[2].ID}
+		got, err := db.RenewDeliveries(ctx, w.b.ID, "A", lease, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(got)
+		if want := ids[1:]; !slices.Equal(got, want) {
+			t.Fatalf("A renewed %v, want %v: u0 is B's now", got, want)
+		}
+	})
 }
 
 func TestFinishStatuses(t *testing.T) {
