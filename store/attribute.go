@@ -47,12 +47,15 @@ func (db *DB) upsertAttributes(ctx context.Context, tx *sqlx.Tx, attrs []segment
 	}
 	now := db.now()
 	changedUsers := make(map[int64]struct{})
-	var set, del []segmentbot.Attribute
+	var set, del, delDirectory []segmentbot.Attribute
 	for _, a := range clean {
-		if a.Value == "" {
-			del = append(del, a)
-		} else {
+		switch {
+		case a.Value != "":
 			set = append(set, a)
+		case a.Source == segmentbot.AttributeDirectory:
+			delDirectory = append(delDirectory, a)
+		default:
+			del = append(del, a)
 		}
 	}
 	if err := eachBatch(ctx, tx, set, upsertAttrSQL, 6, func(a segmentbot.Attribute) []any {
@@ -60,10 +63,15 @@ func (db *DB) upsertAttributes(ctx context.Context, tx *sqlx.Tx, attrs []segment
 	}, changedUsers); err != nil {
 		return 0, fmt.Errorf("save attributes: %w", err)
 	}
-	if err := eachBatch(ctx, tx, del, deleteAttrSQL, 2, func(a segmentbot.Attribute) []any {
-		return []any{a.UserID, a.Name}
-	}, changedUsers); err != nil {
-		return 0, fmt.Errorf("remove attributes: %w", err)
+	for _, d := range []struct {
+		attrs []segmentbot.Attribute
+		query func(rows int) string
+	}{{del, deleteAttrSQL}, {delDirectory, deleteDirectoryAttrSQL}} {
+		if err := eachBatch(ctx, tx, d.attrs, d.query, 2, func(a segmentbot.Attribute) []any {
+			return []any{a.UserID, a.Name}
+		}, changedUsers); err != nil {
+			return 0, fmt.Errorf("remove attributes: %w", err)
+		}
 	}
 	return int64(len(changedUsers)), nil
 }
@@ -115,14 +123,25 @@ func upsertAttrSQL(rows int) string {
 		ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, value_fold = excluded.value_fold,
 			source = excluded.source, updated_at = excluded.updated_at
 		WHERE user_attributes.value <> excluded.value
+			AND (excluded.source <> '` + segmentbot.AttributeDirectory + `' OR user_attributes.source = '` + segmentbot.AttributeDirectory + `')
 		RETURNING user_id`
 }
 
 // deleteAttrSQL removes rows (user_id, name) and returns the user of each
 // row it removed.
-func deleteAttrSQL(rows int) string {
+func deleteAttrSQL(rows int) string { return deleteAttrWhere(rows, "") }
+
+// deleteDirectoryAttrSQL is deleteAttrSQL for the directory: it removes
+// only what the directory set. An admin's imported column is the admin's
+// word: the directory neither replaces it (see upsertAttrSQL) nor removes
+// it because its own field is empty; a later import does.
+func deleteDirectoryAttrSQL(rows int) string {
+	return deleteAttrWhere(rows, " AND source = '"+segmentbot.AttributeDirectory+"'")
+}
+
+func deleteAttrWhere(rows int, and string) string {
 	row := "(CAST(? AS BIGINT), CAST(? AS TEXT))"
-	return `DELETE FROM user_attributes WHERE (user_id, name) IN (VALUES ` + row + strings.Repeat(", "+row, rows-1) + `)
+	return `DELETE FROM user_attributes WHERE (user_id, name) IN (VALUES ` + row + strings.Repeat(", "+row, rows-1) + `)` + and + `
 		RETURNING user_id`
 }
 

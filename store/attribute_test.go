@@ -75,6 +75,29 @@ func TestSaveAttributes(t *testing.T) {
 			t.Fatalf("ann's attributes after removal %q", got)
 		}
 
+		t.Run("the directory leaves an imported value alone", func(t *testing.T) {
+			carl := member(t, db, "29:carl", "carl@contoso.com")
+			imported := func(name, value string) segmentbot.Attribute {
+				return segmentbot.Attribute{UserID: carl.ID, Name: name, Value: value, Source: segmentbot.AttributeImport}
+			}
+			mustSave(t, db, imported("country", "UK"), imported("department", "Sales"))
+			// The directory has another country and no department: neither
+			// replaces nor removes what the admin's file said.
+			if n := mustSave(t, db, attr(carl, "country", "US"), attr(carl, "department", ""), attr(carl, "city", "Leeds")); n != 1 {
+				t.Fatalf("the directory changed %d users, want 1 (city added)", n)
+			}
+			want := []string{"city=Leeds (directory)", "country=UK (import)", "department=Sales (import)"}
+			if got := attrsOf(t, db, carl); !slices.Equal(got, want) {
+				t.Fatalf("carl's attributes %q, want %q", got, want)
+			}
+			// A later import does replace and remove.
+			mustSave(t, db, imported("country", "FR"), imported("department", ""))
+			want = []string{"city=Leeds (directory)", "country=FR (import)"}
+			if got := attrsOf(t, db, carl); !slices.Equal(got, want) {
+				t.Fatalf("after a second import %q, want %q", got, want)
+			}
+		})
+
 		t.Run("bad input changes nothing", func(t *testing.T) {
 			for _, bad := range []segmentbot.Attribute{
 				{UserID: ann.ID, Name: " ", Value: "x", Source: segmentbot.AttributeImport},
