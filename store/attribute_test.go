@@ -411,6 +411,18 @@ func TestRuleSegment(t *testing.T) {
 			t.Fatalf("events %q, want %q", got, want)
 		}
 
+		t.Run("a member who opted out of everything meanwhile leaves at the next sync", func(t *testing.T) {
+			if err := db.SlipGlobalOptOut(ctx, users["ann"].ID); err != nil {
+				t.Fatal(err)
+			}
+			if change, err := db.SyncRuleSegment(ctx, seg.ID); err != nil || change.Left != 1 || change.Joined != 0 {
+				t.Fatalf("sync %+v, %v; want ann out", change, err)
+			}
+			if got := memberNames(t, db, seg, byID); len(got) != 0 {
+				t.Fatalf("members %q, want none", got)
+			}
+		})
+
 		t.Run("an ordinary segment has no rule", func(t *testing.T) {
 			plain := mustSegment(t, db, "Plain")
 			_, err := db.SyncRuleSegment(ctx, plain.ID)

@@ -6,6 +6,8 @@ import (
 	"path"
 	"strconv"
 	"strings"
+
+	"github.com/segmentbot/segmentbot"
 )
 
 // ClearSkeletons makes every segment look as made before migration 00045.
@@ -77,4 +79,13 @@ func MigrationVersions(dialect string) ([]int64, error) {
 		versions = append(versions, v)
 	}
 	return versions, nil
+}
+
+// SlipGlobalOptOut records that userID opted out of everything without
+// taking them out of any segment: the state a rule sync's join leaves when
+// the opt-out commits while the join runs on its snapshot.
+func (db *DB) SlipGlobalOptOut(ctx context.Context, userID int64) error {
+	_, err := db.db.ExecContext(ctx, db.db.Rebind(`INSERT INTO global_opt_outs (user_id, source, created_at) VALUES (?, ?, ?)`),
+		userID, segmentbot.SourceKeyword, db.now())
+	return err
 }

@@ -99,7 +99,7 @@ func (db *DB) SyncRuleSegments(ctx context.Context) (*segmentbot.RuleChange, err
 // syncRule makes the members of segment segmentID the users who match f
 // (ruleMatch) in tx, in two set-based steps, each logging its events with
 // source rule: members who no longer match, or who opted out of the
-// segment meanwhile, leave; users who match and opted out of neither the
+// segment or of everything meanwhile, leave; users who match and opted out of neither the
 // segment nor everything join.
 func (db *DB) syncRule(ctx context.Context, tx *sqlx.Tx, segmentID int64, f *segmentbot.Filter) (*segmentbot.RuleChange, error) {
 	match, matchArgs, err := db.dialect.ruleMatch(f)
@@ -112,8 +112,12 @@ func (db *DB) syncRule(ctx context.Context, tx *sqlx.Tx, segmentID int64, f *seg
 		}
 	}
 	now := db.now()
+	// A member who opted out of everything leaves too: on PostgreSQL the
+	// join below sees a snapshot, so an "unsubscribe" committed while it
+	// ran can let that user in; the next sync takes them out again.
 	leave := `m.segment_id = ? AND (
 		EXISTS (SELECT 1 FROM opt_outs o WHERE o.segment_id = m.segment_id AND o.user_id = m.user_id)
+		OR NOT ` + NotOptedOut("m.user_id") + `
 		OR NOT EXISTS (SELECT 1 FROM users u WHERE u.id = m.user_id AND ` + match + `))`
 	leaveArgs := append([]any{segmentID}, matchArgs...)
 	join := match + ` AND ` + NotOptedOut("u.id") + `
