@@ -42,7 +42,34 @@ const (
 	MaxFilterValues   = 100  // values of one in / not_in condition
 	MaxAttributeName  = 100  // characters of an attribute name
 	MaxAttributeValue = 1000 // characters of an attribute value
+	// MaxAttributeBytes caps a stored value in bytes too: PostgreSQL's
+	// filter index takes at most 2,704 bytes a row (name, folded value,
+	// user), and 1,000 characters of CJK text are 3,000 bytes.
+	MaxAttributeBytes = 1500
 )
+
+// AttributeValueFits reports whether v is within both caps of a stored
+// attribute value.
+func AttributeValueFits(v string) bool {
+	return len(v) <= MaxAttributeBytes && utf8.RuneCountInString(v) <= MaxAttributeValue
+}
+
+// CutAttributeValue cuts v to both caps of a stored attribute value, at a
+// character boundary, for values the service does not refuse (the
+// directory's).
+func CutAttributeValue(v string) string {
+	if AttributeValueFits(v) {
+		return v
+	}
+	n, chars := 0, 0
+	for i, r := range v {
+		if chars == MaxAttributeValue || i+utf8.RuneLen(r) > MaxAttributeBytes {
+			break
+		}
+		n, chars = i+utf8.RuneLen(r), chars+1
+	}
+	return strings.TrimSpace(v[:n])
+}
 
 // AttributeName is the stored form of an attribute name: trimmed, lower
 // case.

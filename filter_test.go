@@ -3,6 +3,7 @@ package segmentbot_test
 import (
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -84,5 +85,22 @@ func TestFilterNormalize(t *testing.T) {
 	}
 	if segmentbot.FoldValue(" ÉQUIPE ") != "équipe" {
 		t.Fatalf("FoldValue = %q", segmentbot.FoldValue(" ÉQUIPE "))
+	}
+}
+
+func TestCutAttributeValueKeepsBothCaps(t *testing.T) {
+	for _, c := range []struct {
+		name, v string
+		want    int // runes kept
+	}{
+		{"short", "Sales", 5},
+		{"ASCII over the characters", strings.Repeat("a", 1200), segmentbot.MaxAttributeValue},
+		{"CJK over the bytes", strings.Repeat("語", 1000), segmentbot.MaxAttributeBytes / 3},
+		{"a cut never splits a character", "a" + strings.Repeat("語", 600), 1 + (segmentbot.MaxAttributeBytes-1)/3},
+	} {
+		got := segmentbot.CutAttributeValue(c.v)
+		if n := utf8.RuneCountInString(got); n != c.want || !utf8.ValidString(got) || !segmentbot.AttributeValueFits(got) {
+			t.Errorf("%s: kept %d characters (%d bytes, valid %v), want %d", c.name, n, len(got), utf8.ValidString(got), c.want)
+		}
 	}
 }

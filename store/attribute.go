@@ -91,9 +91,9 @@ func cleanAttributes(attrs []segmentbot.Attribute) ([]segmentbot.Attribute, erro
 		case utf8.RuneCountInString(a.Name) > segmentbot.MaxAttributeName:
 			return nil, segmentbot.Errorf(segmentbot.EINVALID, "The attribute name %.40q… of user %d is longer than %d characters.",
 				a.Name, a.UserID, segmentbot.MaxAttributeName)
-		case utf8.RuneCountInString(a.Value) > segmentbot.MaxAttributeValue:
-			return nil, segmentbot.Errorf(segmentbot.EINVALID, "The value of %s of user %d is longer than %d characters.",
-				a.Name, a.UserID, segmentbot.MaxAttributeValue)
+		case !segmentbot.AttributeValueFits(a.Value):
+			return nil, segmentbot.Errorf(segmentbot.EINVALID, "The value of %s of user %d is longer than %d characters or %d bytes.",
+				a.Name, a.UserID, segmentbot.MaxAttributeValue, segmentbot.MaxAttributeBytes)
 		case a.Source == "":
 			return nil, segmentbot.Errorf(segmentbot.EINVALID, "The attribute %s of user %d has no source.", a.Name, a.UserID)
 		}

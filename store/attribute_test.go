@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/segmentbot/segmentbot"
@@ -104,6 +105,8 @@ func TestSaveAttributes(t *testing.T) {
 				{UserID: ann.ID, Name: "department", Value: "x"},
 				{UserID: 0, Name: "department", Value: "x", Source: segmentbot.AttributeImport},
 				{UserID: ann.ID, Name: string(make([]byte, segmentbot.MaxAttributeName+1)), Value: "x", Source: segmentbot.AttributeImport},
+				// 1,000 characters, but 3,000 bytes: more than PostgreSQL's index takes.
+				{UserID: ann.ID, Name: "motto", Value: strings.Repeat("語", segmentbot.MaxAttributeValue), Source: segmentbot.AttributeImport},
 			} {
 				_, err := db.SaveAttributes(ctx, []segmentbot.Attribute{attr(ann, "department", "Marketing"), bad})
 				wantCode(t, err, segmentbot.EINVALID)
