@@ -51,9 +51,17 @@ type DirectoryService interface {
 	// name (by AAD object id) up to date in one transaction: their
 	// attributes (source directory), and Active false for those gone from
 	// the directory, true for those back. Users the store does not know
-	// are ignored; none is ever deleted. It renews worker's lease:
-	// ECONFLICT, nothing changed, if worker lost it.
-	SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker string, lease time.Duration, users []*User) (DirectoryChange, error)
+	// are ignored; none is ever deleted. The known users are stamped as
+	// seen by the directory at seen (see MarkUnseenLeft). It renews
+	// worker's lease: ECONFLICT, nothing changed, if worker lost it.
+	SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker string, lease time.Duration, seen time.Time, users []*User) (DirectoryChange, error)
+	// MarkUnseenLeft marks as left (Active false) the tenant's active
+	// users of channel with an AAD object id whom no SaveDirectoryUsers
+	// stamped at or after since, and returns how many. Called after a
+	// full read of the directory that began at since, every page saved:
+	// those it did not report are gone. None is deleted; their
+	// attributes stay.
+	MarkUnseenLeft(ctx context.Context, channel, tenantID string, since time.Time) (int64, error)
 	// FinishDirectorySync ends worker's sync of the tenant: with a link,
 	// stores it for the next sync and records the time; with "" (a failed
 	// sync) keeps the stored one. The lease is released. ECONFLICT if

@@ -17,7 +17,9 @@ const directoryQueue = 16
 // SyncDirectory refreshes every known Teams user from the directory
 // (SEGMENTBOT_DIRECTORY_SYNC, DESIGN §8): per tenant, the users that
 // changed since the last sync (all of them the first time) give their
-// attributes, and those gone from the directory are marked as left. One
+// attributes, and those gone from the directory are marked as left: those
+// the directory reports removed or disabled, and, after a full read (the
+// tenant's first sync), the known users it did not list. One
 // run syncs each tenant once across replicas: a replica takes a tenant
 // only with its lease and only if no sync of it finished since this run
 // began. Afterwards rule segments follow the directory. One line logs
@@ -67,7 +69,7 @@ func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Ti
 	if err != nil || !ok {
 		return segmentbot.DirectoryChange{}, false, err
 	}
-	change, next, err := s.readTenant(ctx, tenant, link)
+	change, next, err := s.readTenant(ctx, tenant, link, began)
 	if segmentbot.ErrorCode(err) == segmentbot.EFORBIDDEN {
 		// A tenant whose directory this bot may not read: not a failure.
 		s.cfg.Logger.Info("directory sync skips a tenant", "tenant", tenant, "reason", segmentbot.ErrorMessage(err))
@@ -83,6 +85,20 @@ func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Ti
 		}
 		return change, true, fmt.Errorf("directory sync of tenant %s: %w", tenant, err)
 	}
+	if link == "" {
+		// A full read lists only the users who exist now: every page is
+		// written, so the known users it did not stamp are gone.
+		left, err := s.store.MarkUnseenLeft(ctx, segmentbot.ChannelTeams, tenant, began)
+		if err != nil {
+			// As a failed read: no link is stored, the next run reads
+			// every user again.
+			if ferr := s.store.FinishDirectorySync(context.WithoutCancel(ctx), segmentbot.ChannelTeams, tenant, s.cfg.Worker, ""); ferr != nil {
+				s.cfg.Logger.Warn("directory sync: release of a failed tenant", "tenant", tenant, "err", ferr)
+			}
+			return change, true, fmt.Errorf("directory sync of tenant %s: %w", tenant, err)
+		}
+		change.Left += left
+	}
 	if err := s.store.FinishDirectorySync(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, next); err != nil {
 		return change, true, fmt.Errorf("directory sync of tenant %s: %w", tenant, err)
 	}
@@ -90,16 +106,16 @@ func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Ti
 }
 
 // readTenant reads the tenant's directory from link and writes what it
-// reads meanwhile, DirectoryBatch users to a transaction, and returns
-// the counts and the link for the next sync.
-func (s *Scheduler) readTenant(ctx context.Context, tenant, link string) (segmentbot.DirectoryChange, string, error) {
+// reads meanwhile, DirectoryBatch users to a transaction, stamped as seen
+// at began, and returns the counts and the link for the next sync.
+func (s *Scheduler) readTenant(ctx context.Context, tenant, link string, began time.Time) (segmentbot.DirectoryChange, string, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	pages := make(chan []*segmentbot.User, directoryQueue)
 	var change segmentbot.DirectoryChange
 	written := make(chan error, 1)
 	go func() {
-		written <- s.writeDirectory(ctx, cancel, tenant, pages, &change)
+		written <- s.writeDirectory(ctx, cancel, tenant, began, pages, &change)
 	}()
 	next, readErr := s.cfg.Directory.ReadDirectory(ctx, tenant, link, func(users []*segmentbot.User) error {
 		select {
@@ -122,7 +138,7 @@ func (s *Scheduler) readTenant(ctx context.Context, tenant, link string) (segmen
 // user twice in one read, the later one newer: a batch holding a user of
 // a batch still being written waits until the writes in flight are done,
 // so the newer one is written last.
-func (s *Scheduler) writeDirectory(ctx context.Context, stop context.CancelCauseFunc, tenant string, pages <-chan []*segmentbot.User, change *segmentbot.DirectoryChange) error {
+func (s *Scheduler) writeDirectory(ctx context.Context, stop context.CancelCauseFunc, tenant string, began time.Time, pages <-chan []*segmentbot.User, change *segmentbot.DirectoryChange) error {
 	type job struct {
 		users []*segmentbot.User
 		done  chan struct{}
@@ -136,7 +152,7 @@ func (s *Scheduler) writeDirectory(ctx context.Context, stop context.CancelCause
 	for range s.cfg.DirectoryWriters {
 		wg.Go(func() {
 			for j := range jobs {
-				c, err := s.store.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, s.cfg.DirectoryLease, j.users)
+				c, err := s.store.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, s.cfg.DirectoryLease, began, j.users)
 				mu.Lock()
 				change.Add(c)
 				if err != nil && firstErr == nil {

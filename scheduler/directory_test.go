@@ -248,3 +248,88 @@ func TestDirectorySyncWritesAUserReportedTwiceAsTheLaterSays(t *testing.T) {
 		}
 	})
 }
+
+func TestDirectorySyncFullReadMarksTheUnlistedLeft(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newDirectoryWorld(t, db)
+		w.person("aad-ann", map[string]string{"department": "Sales"})
+		w.person("aad-bob", map[string]string{"department": "Sales"})
+		// Gone from the directory before the tenant's first sync: Graph's
+		// full read does not list them at all.
+		gone := w.person("aad-gone", map[string]string{"department": "Sales"})
+		if _, err := db.SaveAttributes(w.ctx, []segmentbot.Attribute{{UserID: gone.ID, Name: "department", Value: "Sales", Source: segmentbot.AttributeDirectory}}); err != nil {
+			t.Fatal(err)
+		}
+		w.kit.RemoveGraphUser("", "aad-gone")
+		w.kit.SetDeltaPageSize(1)
+		sales := &segmentbot.Segment{Name: "Sales", Filter: &segmentbot.Filter{All: []segmentbot.Condition{
+			{Attribute: "department", Op: segmentbot.OpIn, Values: []string{"sales"}},
+		}}}
+		if err := db.CreateSegment(w.ctx, sales); err != nil {
+			t.Fatal(err)
+		}
+		s := w.syncer("replica-1")
+		w.sync(s)
+		active := func(aad string) bool {
+			t.Helper()
+			u, err := db.FindUserByID(w.ctx, w.users[aad].ID)
+			if err != nil {
+				t.Fatalf("%s: %v; want kept", aad, err)
+			}
+			return u.Active
+		}
+		t.Run("the first, full sync marks a known user it did not list as left, not deleted", func(t *testing.T) {
+			if active("aad-gone") {
+				t.Fatal("gone is still active")
+			}
+			if !active("aad-ann") || !active("aad-bob") {
+				t.Fatal("a user the directory lists was marked as left")
+			}
+			if got := w.attrs("aad-gone"); !slices.Equal(got, []string{"department=Sales"}) {
+				t.Fatalf("gone's attributes %v, want them kept", got)
+			}
+			if logs := w.logs.String(); !strings.Contains(logs, "left=1") {
+				t.Fatalf("logs %s, want left=1", logs)
+			}
+		})
+		t.Run("rule segments drop them in the same run", func(t *testing.T) {
+			if got := w.members(sales); !slices.Equal(got, []string{"aad-ann", "aad-bob"}) {
+				t.Fatalf("Sales %v", got)
+			}
+		})
+
+		// A user the store learns of after the first sync, whom the
+		// directory does not report in a delta: only a full read may
+		// conclude that a user is gone.
+		w.users["aad-late"] = &segmentbot.User{Channel: segmentbot.ChannelTeams, TenantID: teamstest.TenantID, ExternalID: "29:aad-late",
+			AADObjectID: "aad-late", Name: "aad-late", Active: true, InBotGroups: true, LastSeen: start}
+		if err := db.UpsertUser(w.ctx, w.users["aad-late"]); err != nil {
+			t.Fatal(err)
+		}
+		w.kit.AddGraphUser(teamstest.GraphUser{ID: "aad-ann", UPN: "aad-ann@contoso.com", Attributes: map[string]string{"department": "Legal"}})
+		w.clock.Set(start.Add(24 * time.Hour))
+		before := len(w.kit.DeltaRequests())
+		w.sync(s)
+		t.Run("a later delta sync marks nobody left for not being listed", func(t *testing.T) {
+			if asks := w.kit.DeltaRequests()[before:]; len(asks) == 0 || !strings.Contains(asks[0], "$deltatoken=") {
+				t.Fatalf("delta requests %q, want the kept deltaLink", asks)
+			}
+			if got := w.attrs("aad-ann"); !slices.Equal(got, []string{"department=Legal"}) {
+				t.Fatalf("ann's attributes %v: the delta was not applied", got)
+			}
+			for _, aad := range []string{"aad-ann", "aad-bob", "aad-late"} {
+				if !active(aad) {
+					t.Errorf("%s was marked as left by a delta sync", aad)
+				}
+			}
+		})
+		t.Run("a user the directory reports again is active again", func(t *testing.T) {
+			w.kit.AddGraphUser(teamstest.GraphUser{ID: "aad-gone", UPN: "aad-gone@contoso.com", Attributes: map[string]string{"department": "Sales"}})
+			w.clock.Set(start.Add(48 * time.Hour))
+			w.sync(s)
+			if !active("aad-gone") {
+				t.Fatal("gone is still left after the directory reported them")
+			}
+		})
+	})
+}

@@ -79,10 +79,10 @@ func (db *DB) FinishDirectorySync(ctx context.Context, channel, tenantID, worker
 }
 
 // SaveDirectoryUsers matches users to the tenant's known users by AAD
-// object id, a batch per statement, and brings their active flag and
-// attributes up to date in one transaction that also renews worker's
-// lease.
-func (db *DB) SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker string, lease time.Duration, users []*segmentbot.User) (segmentbot.DirectoryChange, error) {
+// object id, a batch per statement, stamps them as seen by the directory
+// at seen and brings their active flag and attributes up to date in one
+// transaction that also renews worker's lease.
+func (db *DB) SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker string, lease time.Duration, seen time.Time, users []*segmentbot.User) (segmentbot.DirectoryChange, error) {
 	change := segmentbot.DirectoryChange{Seen: int64(len(users))}
 	byAAD := make(map[string]*segmentbot.User, len(users))
 	for _, u := range users {
@@ -103,6 +103,9 @@ func (db *DB) SaveDirectoryUsers(ctx context.Context, channel, tenantID, worker 
 			return err
 		}
 		change.Matched = int64(len(known))
+		if err := stampDirectorySeen(ctx, tx, known, seen); err != nil {
+			return err
+		}
 		var leave, back []int64
 		for _, k := range known {
 			switch active := byAAD[k.AADObjectID].Active; {
@@ -186,6 +189,72 @@ func matchDirectoryUsers(ctx context.Context, tx *sqlx.Tx, channel, tenantID str
 		known = append(known, got...)
 	}
 	return known, nil
+}
+
+// stampDirectorySeen records that the directory reported the known
+// users at seen. In id order, as every writer locks them; the updates of
+// their active flag that follow find them locked already.
+func stampDirectorySeen(ctx context.Context, tx *sqlx.Tx, known []knownUser, seen time.Time) error {
+	ids := make([]int64, len(known))
+	for i, k := range known {
+		ids[i] = k.ID
+	}
+	slices.Sort(ids)
+	seen = seen.UTC().Truncate(time.Microsecond)
+	for start := 0; start < len(ids); start += directoryMatch {
+		chunk := ids[start:min(start+directoryMatch, len(ids))]
+		q, args, err := sqlx.In(`UPDATE users SET directory_seen_at = ? WHERE id IN (?)`, seen, chunk)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
+			return fmt.Errorf("stamp %d users as seen by the directory: %w", len(chunk), err)
+		}
+	}
+	return nil
+}
+
+// MarkUnseenLeft marks as left (active false) the tenant's active users
+// of channel with an AAD object id that no directory sync reported since
+// since: after a full read of the tenant's directory that began at since,
+// those gone from it. Nobody is deleted; attributes stay. It returns how
+// many it marked.
+func (db *DB) MarkUnseenLeft(ctx context.Context, channel, tenantID string, since time.Time) (int64, error) {
+	if channel == "" || tenantID == "" || since.IsZero() {
+		return 0, segmentbot.Errorf(segmentbot.EINVALID, "Marking the users gone from a directory needs a channel, a tenant and the sync's start.")
+	}
+	since = since.UTC().Truncate(time.Microsecond)
+	const unseen = ` AND aad_object_id <> '' AND active = ? AND (directory_seen_at IS NULL OR directory_seen_at < ?)`
+	var left int64
+	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
+		var ids []int64
+		if err := tx.SelectContext(ctx, &ids, tx.Rebind(`SELECT id FROM users
+			WHERE channel = ? AND tenant_id = ?`+unseen+` ORDER BY id`), channel, tenantID, true, since); err != nil {
+			return err
+		}
+		// In id order, as every writer locks them.
+		for start := 0; start < len(ids); start += directoryMatch {
+			chunk := ids[start:min(start+directoryMatch, len(ids))]
+			q, args, err := sqlx.In(`UPDATE users SET active = ? WHERE id IN (?)`+unseen, false, chunk, true, since)
+			if err != nil {
+				return err
+			}
+			res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			left += n
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("mark the users of %s gone from the directory: %w", tenantID, err)
+	}
+	return left, nil
 }
 
 // setActive sets the active flag of the users.

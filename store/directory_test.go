@@ -69,7 +69,7 @@ func TestDirectorySyncLease(t *testing.T) {
 		t.Run("a lease that ran out is taken over", func(t *testing.T) {
 			clock.t = clock.t.Add(2 * dirLease)
 			claim(t, db, "w4", clock.t)
-			_, err := db.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, dirTenant, "w3", dirLease, nil)
+			_, err := db.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, dirTenant, "w3", dirLease, time.Now(), nil)
 			wantCode(t, err, segmentbot.ECONFLICT)
 		})
 		t.Run("bad input is refused", func(t *testing.T) {
@@ -89,7 +89,7 @@ func TestSaveDirectoryUsers(t *testing.T) {
 		mustSave(t, db, attr(ann, "jobtitle", "Rep"), attr(ann, "city", "Leeds"), attr(bob, "country", "UK"),
 			segmentbot.Attribute{UserID: ann.ID, Name: "region", Value: "North", Source: segmentbot.AttributeImport})
 		claim(t, db, "w", time.Now())
-		change, err := db.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, dirTenant, "w", dirLease, []*segmentbot.User{
+		change, err := db.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, dirTenant, "w", dirLease, time.Now(), []*segmentbot.User{
 			{AADObjectID: "AAD-ANN", Active: true, Attributes: map[string]string{"department": " Sales ", "jobtitle": "", "country": "UK"}},
 			{AADObjectID: "aad-bob", Active: false}, // removed or disabled
 			{AADObjectID: "aad-cy", Active: true},   // enabled again
@@ -124,6 +124,58 @@ func TestSaveDirectoryUsers(t *testing.T) {
 		if err != nil || !slices.Equal(tenants, []string{dirTenant, "tenant-b"}) {
 			t.Fatalf("tenants %v, %v", tenants, err)
 		}
+	})
+}
+
+func TestMarkUnseenLeft(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		began := time.Date(2026, 12, 3, 9, 0, 0, 123456789, time.UTC)
+		ann := mustUser(t, db, segmentbot.User{ExternalID: "29:ann", TenantID: dirTenant, AADObjectID: "aad-ann", Active: true})
+		bob := mustUser(t, db, segmentbot.User{ExternalID: "29:bob", TenantID: dirTenant, AADObjectID: "aad-bob", Active: true})    // never reported
+		cy := mustUser(t, db, segmentbot.User{ExternalID: "29:cy", TenantID: dirTenant, AADObjectID: "aad-cy", Active: true})       // reported by an earlier sync
+		noAAD := mustUser(t, db, segmentbot.User{ExternalID: "29:dee", TenantID: dirTenant, Active: true})                          // not a directory user
+		other := mustUser(t, db, segmentbot.User{ExternalID: "29:eve", TenantID: "tenant-b", AADObjectID: "aad-eve", Active: true}) // another tenant
+		mustSave(t, db, attr(bob, "department", "Sales"))
+		claim(t, db, "w", time.Now())
+		if _, err := db.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, dirTenant, "w", dirLease, began.Add(-24*time.Hour), []*segmentbot.User{{AADObjectID: "aad-cy", Active: true}}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.SaveDirectoryUsers(ctx, segmentbot.ChannelTeams, dirTenant, "w", dirLease, began, []*segmentbot.User{{AADObjectID: "AAD-ANN", Active: true}}); err != nil {
+			t.Fatal(err)
+		}
+		t.Run("the tenant's users the sync did not report are left, not deleted", func(t *testing.T) {
+			left, err := db.MarkUnseenLeft(ctx, segmentbot.ChannelTeams, dirTenant, began)
+			if err != nil || left != 2 {
+				t.Fatalf("left %d, %v; want 2", left, err)
+			}
+			for _, tt := range []struct {
+				u      *segmentbot.User
+				active bool
+			}{{ann, true}, {bob, false}, {cy, false}, {noAAD, true}, {other, true}} {
+				got, err := db.FindUserByID(ctx, tt.u.ID)
+				if err != nil || got.Active != tt.active {
+					t.Errorf("user %s: %+v, %v; want kept, active %t", tt.u.ExternalID, got, err, tt.active)
+				}
+			}
+			if got := attrsOf(t, db, bob); !slices.Equal(got, []string{"department=Sales (directory)"}) {
+				t.Errorf("bob's attributes %v, want them kept", got)
+			}
+		})
+		t.Run("users already left are not counted again", func(t *testing.T) {
+			if left, err := db.MarkUnseenLeft(ctx, segmentbot.ChannelTeams, dirTenant, began); err != nil || left != 0 {
+				t.Fatalf("left %d, %v; want 0", left, err)
+			}
+		})
+		t.Run("bad input is refused", func(t *testing.T) {
+			_, err := db.MarkUnseenLeft(ctx, segmentbot.ChannelTeams, "", began)
+			wantCode(t, err, segmentbot.EINVALID)
+			_, err = db.MarkUnseenLeft(ctx, segmentbot.ChannelTeams, "tenant-b", time.Time{})
+			wantCode(t, err, segmentbot.EINVALID)
+			if got, err := db.FindUserByID(ctx, other.ID); err != nil || !got.Active {
+				t.Errorf("another tenant's user after refused calls: %+v, %v", got, err)
+			}
+		})
 	})
 }
 
