@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
 
@@ -281,10 +280,7 @@ func appendDirectoryAttributes(attrs []segmentbot.Attribute, userID int64, value
 		return attrs
 	}
 	for _, name := range slices.Sorted(maps.Keys(values)) {
-		v := strings.TrimSpace(values[name])
-		if utf8.RuneCountInString(v) > segmentbot.MaxAttributeValue {
-			v = strings.TrimSpace(string([]rune(v)[:segmentbot.MaxAttributeValue]))
-		}
+		v := segmentbot.CutAttributeValue(strings.TrimSpace(values[name]))
 		attrs = append(attrs, segmentbot.Attribute{UserID: userID, Name: name, Value: v, Source: segmentbot.AttributeDirectory})
 	}
 	return attrs

@@ -230,6 +230,13 @@ func TestUsersCarryTheirDirectoryAttributes(t *testing.T) {
 			if err != nil || len(attrs) != 1 || len(attrs[0].Value) != segmentbot.MaxAttributeValue {
 				t.Fatalf("attributes %v, %v", attrs, err)
 			}
+			// 1,000 CJK characters are 3,000 bytes: cut to what PostgreSQL's
+			// filter index takes, at a character boundary.
+			cjk := mustUser(t, db, segmentbot.User{ExternalID: "29:cjk", Attributes: map[string]string{"department": strings.Repeat("語", 1000)}})
+			attrs, err = db.FindAttributes(ctx, cjk.ID)
+			if err != nil || len(attrs) != 1 || len(attrs[0].Value) != segmentbot.MaxAttributeBytes {
+				t.Fatalf("attributes %v, %v", attrs, err)
+			}
 		})
 	})
 }
