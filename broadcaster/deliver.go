@@ -387,7 +387,8 @@ func (h *heldRows) list(now time.Time) []int64 {
 	return ids
 }
 
-// renewed records that the leases of ids, asked at asked, now run until.
+// renewed records that the leases of ids, those the store renewed, now
+// run until until.
 func (h *heldRows) renewed(ids []int64, until time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
