@@ -220,18 +220,7 @@ func BenchmarkSaveAttributes(b *testing.B) {
 	ctx := context.Background()
 	for _, dialect := range benchDialects() {
 		b.Run(dialect, func(b *testing.B) {
-			dsn := storetest.DSN(b, dialect)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			seg := &segmentbot.Segment{Name: "Everyone"}
-			if err := db.CreateSegment(ctx, seg); err != nil {
-				b.Fatal(err)
-			}
-			raw, q := seedAudience(b, dialect, dsn, seg.ID, benchRows)
-			defer raw.Close()
+			db, _, raw, q := openSeeded(b, dialect, benchRows)
 			attrs := make([]segmentbot.Attribute, 0, 2*benchRows)
 			for i := 1; i <= benchRows; i++ {
 				attrs = append(attrs,

@@ -33,18 +33,7 @@ func BenchmarkFixAudience(b *testing.B) {
 	ctx := context.Background()
 	for _, dialect := range benchDialects() {
 		b.Run(dialect, func(b *testing.B) {
-			dsn := storetest.DSN(b, dialect)
-			db, err := store.Open(ctx, dsn)
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer db.Close()
-			seg := &segmentbot.Segment{Name: "Everyone"}
-			if err := db.CreateSegment(ctx, seg); err != nil {
-				b.Fatal(err)
-			}
-			raw, q := seedAudience(b, dialect, dsn, seg.ID, benchAudience)
-			defer raw.Close()
+			db, seg, raw, q := openSeeded(b, dialect, benchAudience)
 			if _, err := raw.Exec(`CREATE TABLE bench_floor (b BIGINT NOT NULL, u BIGINT NOT NULL)`); err != nil {
 				b.Fatal(err)
 			}
@@ -80,6 +69,27 @@ func BenchmarkFixAudience(b *testing.B) {
 			b.ReportMetric(took[len(took)/2].Seconds()/floor[len(floor)/2].Seconds(), "fix/floor")
 		})
 	}
+}
+
+// openSeeded opens a new database of dialect with a segment "Everyone"
+// seeded by seedAudience; the store and the plain connection close with
+// the benchmark.
+func openSeeded(b *testing.B, dialect string, n int) (*store.DB, *segmentbot.Segment, *sql.DB, func(string) string) {
+	b.Helper()
+	ctx := context.Background()
+	dsn := storetest.DSN(b, dialect)
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	seg := &segmentbot.Segment{Name: "Everyone"}
+	if err := db.CreateSegment(ctx, seg); err != nil {
+		b.Fatal(err)
+	}
+	raw, q := seedAudience(b, dialect, dsn, seg.ID, n)
+	b.Cleanup(func() { raw.Close() })
+	return db, seg, raw, q
 }
 
 // seedAudience makes users 1..n members of segment with plain SQL, and
