@@ -120,12 +120,18 @@ func cleanAttributes(attrs []segmentbot.Attribute) ([]segmentbot.Attribute, erro
 func upsertAttrSQL(rows int) string {
 	return `INSERT INTO user_attributes (user_id, name, value, value_fold, source, updated_at)
 		VALUES ` + valuesRows(rows, 6) + `
-		ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, value_fold = excluded.value_fold,
-			source = excluded.source, updated_at = excluded.updated_at
-		WHERE user_attributes.value <> excluded.value
-			AND (excluded.source <> '` + segmentbot.AttributeDirectory + `' OR user_attributes.source = '` + segmentbot.AttributeDirectory + `')
+		` + attrConflictSQL + `
 		RETURNING user_id`
 }
+
+// attrConflictSQL ends every INSERT of attributes (here and in the
+// import's apply): a changed value replaces the row, an unchanged one is
+// left alone (and so not counted), and the directory never replaces what
+// an import set.
+const attrConflictSQL = `ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, value_fold = excluded.value_fold,
+			source = excluded.source, updated_at = excluded.updated_at
+		WHERE user_attributes.value <> excluded.value
+			AND (excluded.source <> '` + segmentbot.AttributeDirectory + `' OR user_attributes.source = '` + segmentbot.AttributeDirectory + `')`
 
 // deleteAttrSQL removes rows (user_id, name) and returns the user of each
 // row it removed.

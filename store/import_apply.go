@@ -141,7 +141,7 @@ func pgApplySQL(p part) string {
 	), attributed AS (
 		INSERT INTO user_attributes (user_id, name, value, value_fold, source, updated_at)
 		SELECT attr_user, name, value, value_fold, :attrsource, :now FROM cells
-		` + upsertAttributeSQL + `
+		` + attrConflictSQL + `
 		RETURNING user_id
 	)
 	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason

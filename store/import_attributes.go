@@ -25,13 +25,6 @@ import (
 // attributes an apply changed (see pgApplySQL).
 const outcomeAttributes = "attributes_updated"
 
-// upsertAttributeSQL ends the INSERT of attributes as upsertAttributes
-// does: a changed value replaces the row, an unchanged one is left
-// alone (and so not counted).
-const upsertAttributeSQL = `ON CONFLICT (user_id, name) DO UPDATE SET value = excluded.value, value_fold = excluded.value_fold,
-			source = excluded.source, updated_at = excluded.updated_at
-		WHERE user_attributes.value <> excluded.value`
-
 // stagedAttributes is the attributes column of a staged row: nil (NULL)
 // without attributes, else their JSON object.
 func stagedAttributes(attrs []segmentbot.Attribute) any {
