@@ -18,6 +18,10 @@ var (
 	mdEscape = regexp.MustCompile(`\\([!-/:-@\[-` + "`" + `{-~])`)
 )
 
+// UnescapeMarkdown drops Markdown's backslash escapes and keeps every
+// mark: the text as a chat shows it, its emphasis aside.
+func UnescapeMarkdown(s string) string { return mdEscape.ReplaceAllString(s, "$1") }
+
 // plainMarkdown renders Markdown as the plain text a reader would see:
 // [text](url) becomes "text (url)", and the marks of emphasis, inline code
 // and headings go. Lists, line breaks and anything it does not know stay.

@@ -26,3 +26,9 @@ func TestPlainMarkdown(t *testing.T) {
 		}
 	}
 }
+
+func TestUnescapeMarkdownKeepsTheMarks(t *testing.T) {
+	if got, want := UnescapeMarkdown(`\#1 **Monday** \_x\_ a\\b`), `#1 **Monday** _x_ a\b`; got != want {
+		t.Errorf("UnescapeMarkdown = %q, want %q", got, want)
+	}
+}

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"regexp"
 	"strings"
 
 	"github.com/segmentbot/segmentbot/bot/teams/faketeams"
+	"github.com/segmentbot/segmentbot/cards"
 )
 
 // transcript writes the demo as a chat log: who said what, and what the
@@ -62,7 +62,7 @@ func (t *transcript) bot(s faketeams.Sent) {
 // sentLines is an activity as text: its text, then every card.
 func sentLines(s faketeams.Sent) []string {
 	var lines []string
-	if txt := strings.TrimSpace(unescapeMarkdown(s.Text())); txt != "" {
+	if txt := strings.TrimSpace(cards.UnescapeMarkdown(s.Text())); txt != "" {
 		lines = append(lines, strings.Split(txt, "\n")...)
 	}
 	atts, _ := s.Activity["attachments"].([]any)
@@ -83,13 +83,6 @@ func sentLines(s faketeams.Sent) []string {
 	return lines
 }
 
-// markdownEscape is a backslash before ASCII punctuation: Teams shows the
-// punctuation alone, and so does the transcript.
-var markdownEscape = regexp.MustCompile("\\\\([!-/:-@\\[-`{-~])")
-
-// unescapeMarkdown drops Markdown's escapes from a text as Teams shows it.
-func unescapeMarkdown(s string) string { return markdownEscape.ReplaceAllString(s, "$1") }
-
 // cardLines flattens an Adaptive Card: the title between **, text blocks,
 // facts as "name: value", and the buttons as [title] on the last line.
 func cardLines(card map[string]any) []string {
@@ -98,7 +91,7 @@ func cardLines(card map[string]any) []string {
 		switch x["type"] {
 		case "TextBlock":
 			txt, _ := x["text"].(string)
-			txt = strings.ReplaceAll(unescapeMarkdown(txt), "\n\n", "\n")
+			txt = strings.ReplaceAll(cards.UnescapeMarkdown(txt), "\n\n", "\n")
 			if x["weight"] == "Bolder" {
 				txt = "** " + txt + " **"
 			}
@@ -107,7 +100,7 @@ func cardLines(card map[string]any) []string {
 			facts, _ := x["facts"].([]any)
 			for _, f := range facts {
 				fm, _ := f.(map[string]any)
-				lines = append(lines, unescapeMarkdown(fmt.Sprintf("%v: %v", fm["title"], fm["value"])))
+				lines = append(lines, cards.UnescapeMarkdown(fmt.Sprintf("%v: %v", fm["title"], fm["value"])))
 			}
 		case "Action.Submit", "Action.Execute", "Action.OpenUrl":
 			buttons = append(buttons, fmt.Sprintf("[%v]", x["title"]))
