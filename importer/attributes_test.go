@@ -25,7 +25,7 @@ func readAttributes(t *testing.T, file []byte) ([]string, []string) {
 	for {
 		row, err := rd.Next()
 		if errors.Is(err, io.EOF) {
-			return rd.Attributes(), rows
+			return attributeNames(rd), rows
 		} else if err != nil {
 			t.Fatalf("Next: %v", err)
 		}
@@ -122,4 +122,14 @@ func repeatRows(from, to int, rest string) []string {
 func mustEncode(t *testing.T, s string) []byte {
 	t.Helper()
 	return encode(t, unicode.UTF16(unicode.LittleEndian, unicode.UseBOM), s)
+}
+
+// attributeNames lists the names of the columns rd stores as attributes,
+// in file order.
+func attributeNames(rd *Reader) []string {
+	names := make([]string, len(rd.attrs))
+	for i, c := range rd.attrs {
+		names[i] = c.name
+	}
+	return names
 }

@@ -50,16 +50,6 @@ func NewReader(r io.Reader) (*Reader, error) {
 	return rd, nil
 }
 
-// Attributes lists the names of the columns stored as attributes, in file
-// order; none for a file of one column or without a header.
-func (rd *Reader) Attributes() []string {
-	names := make([]string, len(rd.attrs))
-	for i, c := range rd.attrs {
-		names[i] = c.name
-	}
-	return names
-}
-
 // readHeader reads the first record and decides whether it names the
 // columns, which column holds the users, and which are attributes. When
 // no header names the user column, the first rows decide by content.
