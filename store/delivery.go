@@ -144,8 +144,10 @@ func (db *DB) ClaimDeliveries(ctx context.Context, id int64, worker string, leas
 		if err != nil || len(ids) == 0 {
 			return err
 		}
+		lo, hi := keySpan(ids)
 		query, args, err := sqlx.In(`UPDATE deliveries SET claimed_by = ?, claimed_until = ?
-			WHERE broadcast_id = ? AND user_id IN (?) RETURNING user_id, attempts`, worker, now.Add(lease), id, ids)
+			WHERE broadcast_id = ? AND user_id BETWEEN ? AND ? AND user_id IN (?) RETURNING user_id, attempts`,
+			worker, now.Add(lease), id, lo, hi, ids)
 		if err != nil {
 			return fmt.Errorf("claim deliveries of broadcast %d: %w", id, err)
 		}
@@ -220,10 +222,11 @@ func (db *DB) RenewDeliveries(ctx context.Context, id int64, worker string, leas
 	var renewed []int64
 	err := db.inKeyedTx(ctx, func(tx *sqlx.Tx) error {
 		renewed = renewed[:0]
-		for chunk := range slices.Chunk(users, 1000) {
+		for chunk := range slices.Chunk(slices.Sorted(slices.Values(users)), 1000) {
+			lo, hi := keySpan(chunk)
 			query, args, err := sqlx.In(`UPDATE deliveries SET claimed_until = ?
-				WHERE broadcast_id = ? AND user_id IN (?) AND claimed_by = ? AND status = 'pending'
-				RETURNING user_id`, until, id, chunk, worker)
+				WHERE broadcast_id = ? AND user_id BETWEEN ? AND ? AND user_id IN (?) AND claimed_by = ? AND status = 'pending'
+				RETURNING user_id`, until, id, lo, hi, chunk, worker)
 			if err != nil {
 				return fmt.Errorf("renew deliveries of broadcast %d: %w", id, err)
 			}
@@ -239,6 +242,17 @@ func (db *DB) RenewDeliveries(ctx context.Context, id int64, worker string, leas
 		return nil, err
 	}
 	return renewed, nil
+}
+
+// keySpan returns the least and greatest of ids, which must not be empty.
+// The statements that touch delivery rows by key also bound user_id by
+// this span: PostgreSQL costs an IN list of n keys as n index descents,
+// and against a broadcast whose rows have no statistics yet (one row, it
+// guesses) it would rather walk every row of the broadcast and filter
+// them by the list, once per batch. The span is an index condition it
+// always uses, so a batch reads the rows between its keys and no others.
+func keySpan(ids []int64) (lo, hi int64) {
+	return slices.Min(ids), slices.Max(ids)
 }
 
 // inKeyedTx is inTx with the dialect's keyedSettings applied first.
@@ -296,10 +310,13 @@ func (db *DB) markDeliveries(ctx context.Context, tx *sqlx.Tx, id int64, results
 		if g.status == segmentbot.DeliverySent {
 			sentAt = &now
 		}
+		ids := groups[g]
+		slices.Sort(ids)
+		lo, hi := keySpan(ids)
 		query, args, err := sqlx.In(`UPDATE deliveries SET status = ?, reason = ?, attempts = ?, sent_at = ?,
 			claimed_by = '', claimed_until = NULL
-			WHERE broadcast_id = ? AND status = 'pending' AND user_id IN (?)`,
-			g.status, g.reason, g.attempts, sentAt, id, groups[g])
+			WHERE broadcast_id = ? AND status = 'pending' AND user_id BETWEEN ? AND ? AND user_id IN (?)`,
+			g.status, g.reason, g.attempts, sentAt, id, lo, hi, ids)
 		if err != nil {
 			return fmt.Errorf("mark deliveries of broadcast %d: %w", id, err)
 		}
