@@ -35,9 +35,15 @@ type delivery struct {
 	retries chan *retry
 	// dispatched is closed when the dispatcher returned.
 	dispatched chan struct{}
-	sends      sync.WaitGroup
-	held       heldRows // rows claimed here and not recorded yet
-	started    time.Time
+	// jobs hands sends to the senders: goroutines started as needed, at
+	// most Window, that live as long as the delivery. A send runs deep in
+	// the HTTP client, and a goroutine of its own per send would grow a
+	// new stack for each one.
+	jobs    chan *segmentbot.Recipient
+	senders int // started; only the dispatcher reads or changes it
+	sends   sync.WaitGroup
+	held    heldRows // rows claimed here and not recorded yet
+	started time.Time
 }
 
 // retry is a recipient to try again at a time.
@@ -54,6 +60,7 @@ func newDelivery(b *Broadcaster, br *segmentbot.Broadcast, owner bool) *delivery
 		retries: make(chan *retry, b.cfg.Window),
 
 		dispatched: make(chan struct{}),
+		jobs:       make(chan *segmentbot.Recipient),
 		held:       heldRows{until: map[int64]time.Time{}},
 	}
 	d.owner.Store(owner)
@@ -122,6 +129,7 @@ func (d *delivery) send(ctx context.Context) error {
 	}()
 	err = d.dispatch(ctx)
 	close(d.dispatched)
+	close(d.jobs)
 	d.sends.Wait()
 	close(d.results)
 	<-flushed
@@ -225,8 +233,10 @@ func (d *delivery) claim(ctx context.Context, after int64) chan claimed {
 	return out
 }
 
-// start waits for a token and the recipient's slot, then sends in a
-// goroutine of its own.
+// start waits for a token and the recipient's slot, then hands the send
+// to a sender: an idle one, else a new one while there are fewer than
+// Window. Each send holds a token until it is recorded, so with Window
+// senders one is always free or about to be.
 func (d *delivery) start(ctx context.Context, r *segmentbot.Recipient) error {
 	select {
 	case d.tokens <- struct{}{}:
@@ -253,11 +263,34 @@ func (d *delivery) start(ctx context.Context, r *segmentbot.Recipient) error {
 		return nil
 	}
 	d.sends.Add(1)
-	go func() {
-		defer d.sends.Done()
-		d.sendOne(ctx, r)
-	}()
+	select {
+	case d.jobs <- r:
+		return nil
+	default:
+	}
+	if d.senders < d.b.cfg.Window {
+		d.senders++
+		go d.sender(ctx, r)
+		return nil
+	}
+	select {
+	case d.jobs <- r:
+	case <-ctx.Done():
+		d.sends.Done()
+		<-d.tokens
+	}
 	return nil
+}
+
+// sender sends first, then every recipient handed to it, until the
+// dispatcher is done.
+func (d *delivery) sender(ctx context.Context, first *segmentbot.Recipient) {
+	d.sendOne(ctx, first)
+	d.sends.Done()
+	for r := range d.jobs {
+		d.sendOne(ctx, r)
+		d.sends.Done()
+	}
 }
 
 // idle reports whether no send of this replica is unrecorded.
