@@ -35,10 +35,9 @@ const notInstalledWait = 2 * time.Second
 // their tenant (the connector serves a tenant from one region), else
 // Config.ServiceURL; with neither, the user is not_reachable.
 func (c *Channel) SendBroadcast(ctx context.Context, to *segmentbot.User, msg segmentbot.Message) error {
-	if len(msg.Card) > 0 {
-		if err := segmentbot.CheckCard(msg.Card); err != nil {
-			return &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryError, Err: fmt.Errorf("teams: broadcast card: %w", err)}
-		}
+	body := c.copies.rendered(msg)
+	if body.err != nil {
+		return &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryError, Err: body.err}
 	}
 	ref, err := c.broadcastRef(ctx, to)
 	if err != nil {
@@ -49,7 +48,7 @@ func (c *Channel) SendBroadcast(ctx context.Context, to *segmentbot.User, msg se
 			return err
 		}
 	}
-	if _, err := c.conn.postActivity(ctx, messageActivity(ref, msg), true); err != nil {
+	if _, err := c.conn.postActivity(ctx, body.to(ref), true); err != nil {
 		return connectorFailure(ctx, fmt.Errorf("teams: broadcast to user %d: %w", to.ID, err))
 	}
 	return nil

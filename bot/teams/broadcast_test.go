@@ -331,3 +331,52 @@ func TestKitBurstsAndPace(t *testing.T) {
 		t.Fatalf("calls %+v; want 2 refused then 4 served", calls)
 	}
 }
+
+// A broadcast's card is rendered once and reused for its copies; each
+// copy still goes to its own conversation, and a message that differs in
+// anything, even changed in place after a send, is rendered anew.
+func TestEachCopyCarriesItsOwnMessageAndConversation(t *testing.T) {
+	ctx := context.Background()
+	kit, ch, _ := broadcastSetup(t)
+	second := news()
+	second.Title, second.Text = "Second", "Another story."
+	changed := news()
+	sends := []struct {
+		user string
+		msg  func() segmentbot.Message
+		want []string
+		not  []string
+	}{
+		{"Ann", news, []string{"Launch", "It is", `"Read"`}, []string{"Second"}},
+		{"Ben", func() segmentbot.Message { return second }, []string{"Second", "Another story."}, []string{"Launch"}},
+		{"Dee", func() segmentbot.Message { return changed }, []string{"Launch", `"Read"`}, nil},
+		{"Eve", func() segmentbot.Message { changed.Buttons[0].Title = "Read more"; return changed }, []string{"Launch", `"Read more"`}, []string{`"Read"`}},
+		{"Cy", news, []string{"Launch", `"Read"`}, []string{"Second"}},
+	}
+	for _, s := range sends {
+		if err := ch.SendBroadcast(ctx, chatUser(kit, s.user), s.msg()); err != nil {
+			t.Fatalf("%s: %v", s.user, err)
+		}
+	}
+	for _, s := range sends {
+		conv := teamstest.PersonalConversation(teamstest.NewUser(s.user))
+		sent := kit.SentTo(conv)
+		if len(sent) != 1 {
+			t.Fatalf("%s's chat got %d posts, want 1", s.user, len(sent))
+		}
+		body := string(sent[0].Body)
+		if !strings.Contains(body, `"conversation":{"id":"`+conv+`"`) {
+			t.Errorf("%s's copy names another conversation: %s", s.user, body)
+		}
+		for _, w := range s.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s's copy lacks %s: %s", s.user, w, body)
+			}
+		}
+		for _, n := range s.not {
+			if strings.Contains(body, n) {
+				t.Errorf("%s's copy has %s: %s", s.user, n, body)
+			}
+		}
+	}
+}

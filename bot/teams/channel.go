@@ -26,6 +26,7 @@ type Channel struct {
 	keys    *keySource
 	tokens  *tokenSource
 	sender  *sender
+	copies  copies // broadcast copies, rendered once per message
 }
 
 var _ segmentbot.Messenger = (*Channel)(nil)
