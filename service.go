@@ -103,6 +103,11 @@ type MembershipService interface {
 	IsOptedOut(ctx context.Context, segmentID, userID int64) (bool, error)
 	// IsMember reports whether userID is in the segment.
 	IsMember(ctx context.Context, segmentID, userID int64) (bool, error)
+	// FitsRule reports whether userID belongs in the segment by its rule
+	// (Segment.Filter), as the rule's sync decides: active, reachable and
+	// matching. It returns the rule as stored; a segment without one gives
+	// nil and true. ENOTFOUND for a missing segment.
+	FitsRule(ctx context.Context, segmentID, userID int64) (*Filter, bool, error)
 	// FindMembers returns one page of members ordered by user id.
 	FindMembers(ctx context.Context, segmentID int64, p Page) ([]*Member, error)
 	// EachMember calls fn for every member, streaming from the database.
