@@ -87,6 +87,27 @@ func findRule(ctx context.Context, q queryer, segmentID int64, lock string) (*se
 	return f, nil
 }
 
+// changeRule gives rule segment seg the rule f, validated and stored
+// normalised, and brings its members in line with it (syncRule) in tx,
+// which holds the segment as SyncRuleSegment does. seg's Filter and
+// Members follow. EINVALID for a bad rule.
+func (db *DB) changeRule(ctx context.Context, tx *sqlx.Tx, seg *segmentbot.Segment, f *segmentbot.Filter) error {
+	seg.Filter = f
+	rule, err := ruleJSON(seg)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE segments SET filter = ? WHERE id = ?`), rule, seg.ID); err != nil {
+		return fmt.Errorf("change the rule of segment %d: %w", seg.ID, err)
+	}
+	change, err := db.syncRule(ctx, tx, seg.ID, seg.Filter)
+	if err != nil {
+		return fmt.Errorf("change the rule of segment %d: %w", seg.ID, err)
+	}
+	seg.Members += change.Joined - change.Left
+	return nil
+}
+
 // FitsRule reports whether userID belongs in the segment by its rule, as
 // a sync would decide (ruleMatch), and returns the rule; a segment
 // without one returns nil and true. ENOTFOUND for a missing segment.
