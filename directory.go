@@ -14,8 +14,22 @@ type DirectoryReader interface {
 	// link that reads the changes after them. A user gone from the
 	// directory (removed, or the account disabled) comes with Active
 	// false. A link the directory no longer honours starts over from every
-	// user. An error of fn stops the reading and is returned.
-	ReadDirectory(ctx context.Context, tenantID, link string, fn func(users []*User) error) (string, error)
+	// user; either way a read of every user says so (DirectoryRead.Full).
+	// An error of fn stops the reading and is returned.
+	ReadDirectory(ctx context.Context, tenantID, link string, fn func(users []*User) error) (DirectoryRead, error)
+}
+
+// DirectoryRead is what one ReadDirectory read.
+type DirectoryRead struct {
+	// Link reads the changes after this read.
+	Link string
+	// Full is true when the read listed every user of the tenant (it
+	// began without a link, or the link had expired), not only changes:
+	// a known user it did not list is gone from the directory.
+	Full bool
+	// Expired is true when the link given had expired, so the read
+	// started over from every user.
+	Expired bool
 }
 
 // DirectoryChange counts what a directory sync did to the known users.

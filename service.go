@@ -18,6 +18,10 @@ type SegmentUpdate struct {
 	Description *string
 	Reply       *string
 	Visibility  *string
+	// Filter is a rule segment's new rule: its members are brought in
+	// line with it at once (joins and leaves with source rule, opted-out
+	// users kept out). A segment without a rule cannot take one.
+	Filter *Filter
 }
 
 // SegmentService keeps segments. Names are unique case-insensitively.
@@ -31,7 +35,8 @@ type SegmentService interface {
 	FindSegmentByName(ctx context.Context, name string) (*Segment, error)
 	// FindSegments lists segments by id, with member counts and last import.
 	FindSegments(ctx context.Context, p Page) ([]*Segment, error)
-	// UpdateSegment applies upd; ENOTFOUND, EINVALID, ECONFLICT.
+	// UpdateSegment applies upd in one transaction; ENOTFOUND, EINVALID
+	// (also for a Filter given to a segment without a rule), ECONFLICT.
 	UpdateSegment(ctx context.Context, id int64, upd SegmentUpdate) (*Segment, error)
 	// DeleteSegment removes the segment and its memberships, keeps the
 	// event log (a leave event per member, source "segment"), cancels its
@@ -103,6 +108,11 @@ type MembershipService interface {
 	IsOptedOut(ctx context.Context, segmentID, userID int64) (bool, error)
 	// IsMember reports whether userID is in the segment.
 	IsMember(ctx context.Context, segmentID, userID int64) (bool, error)
+	// FitsRule reports whether userID belongs in the segment by its rule
+	// (Segment.Filter), as the rule's sync decides: active, reachable and
+	// matching. It returns the rule as stored; a segment without one gives
+	// nil and true. ENOTFOUND for a missing segment.
+	FitsRule(ctx context.Context, segmentID, userID int64) (*Filter, bool, error)
 	// FindMembers returns one page of members ordered by user id.
 	FindMembers(ctx context.Context, segmentID int64, p Page) ([]*Member, error)
 	// EachMember calls fn for every member, streaming from the database.

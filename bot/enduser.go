@@ -69,16 +69,11 @@ func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.A
 		state = map[bool]string{true: stateIn, false: stateOut}[member]
 		reply = fmt.Sprintf("%s is closed: only admins add people to it, so nothing changed.", seg.Name)
 	} else if a.Verb == segmentbot.VerbOptIn {
-		joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID)
-		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+		if state, reply, err = b.optIn(ctx, seg, u); segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
 			return b.segmentGone(seg.ID)
 		} else if err != nil {
-			return nil, fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
+			return nil, err
 		}
-		if joined {
-			b.changed(segmentbot.SourceButton, segmentbot.ActionJoin)
-		}
-		state, reply = stateIn, confirmation(seg)
 	} else {
 		left, err := b.store.Leave(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID, true)
 		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
@@ -105,6 +100,36 @@ func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.A
 		return say(segmentbot.Message{Text: reply, Buttons: b.segmentCard(seg, stateOut, false).Buttons})
 	}
 	return say(text("%s", reply))
+}
+
+// optIn joins u to seg by their own tap and returns the card's state
+// and the reply. A rule segment lets in only who its rule would let in
+// (anyone else the next sync would take out again): the rest are told
+// whom it is for and stay as they were. ENOTFOUND for a segment deleted
+// since it was cached.
+func (b *Bot) optIn(ctx context.Context, seg *segmentbot.Segment, u *segmentbot.User) (string, string, error) {
+	if seg.Filter != nil {
+		rule, fits, err := b.store.FitsRule(ctx, seg.ID, u.ID)
+		if err != nil {
+			return "", "", fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
+		}
+		if !fits {
+			member, err := b.store.IsMember(ctx, seg.ID, u.ID)
+			if err != nil {
+				return "", "", fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
+			}
+			reply := fmt.Sprintf("%s is for people who match %s. You don't, so nothing changed.", seg.Name, rule.Words())
+			return map[bool]string{true: stateIn, false: stateOut}[member], reply, nil
+		}
+	}
+	joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID)
+	if err != nil {
+		return "", "", fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
+	}
+	if joined {
+		b.changed(segmentbot.SourceButton, segmentbot.ActionJoin)
+	}
+	return stateIn, confirmation(seg), nil
 }
 
 // segmentGone answers a tap on a segment deleted since it was cached (the

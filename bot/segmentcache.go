@@ -17,10 +17,10 @@ const segmentTTL = 10 * time.Second
 const segmentCacheSize = 10_000
 
 // segmentCache is the store with a short-lived cache of the segments card
-// taps name. A tap needs only the name, description, reply and
-// visibility, and FindSegmentByID counts the members, which on a segment
-// of a million costs more than the whole tap. A segment deleted meanwhile is still
-// noticed: Join and Leave answer ENOTFOUND for it. Changes made through
+// taps name. A tap needs only the name, description, reply, visibility
+// and whether it has a rule (its Filter), and FindSegmentByID counts the
+// members, which on a segment of a million costs more than the whole tap.
+// A segment deleted meanwhile is still noticed: Join and Leave answer ENOTFOUND for it. Changes made through
 // the bot (UpdateSegment, DeleteSegment) drop the cached copy.
 type segmentCache struct {
 	segmentbot.Store
@@ -51,7 +51,7 @@ func (c *segmentCache) tapSegment(ctx context.Context, id int64) (*segmentbot.Se
 		return nil, err
 	}
 	brief := segmentbot.Segment{ID: seg.ID, Name: seg.Name, Description: seg.Description, Reply: seg.Reply, CreatedAt: seg.CreatedAt,
-		Visibility: seg.Visibility}
+		Visibility: seg.Visibility, Filter: seg.Filter}
 	c.mu.Lock()
 	if len(c.entries) >= segmentCacheSize {
 		clear(c.entries)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -199,10 +200,109 @@ func TestRuleSegmentsThroughREST(t *testing.T) {
 				t.Fatalf("segment Bad: %v", err)
 			}
 		})
-		t.Run("a rule cannot be changed", func(t *testing.T) {
-			e := f.wantError("PATCH", fmt.Sprintf("/v1/segments/%d", seg.ID), `{"filter":{"all":[{"attribute":"country","op":"exists"}]}}`, 400, "invalid")
-			if !strings.Contains(e.Error.Message, "cannot be changed") {
+	})
+}
+
+// PATCH /v1/segments/{id} with a filter changes a rule segment's rule and
+// brings its members in line at once; a segment keeps being either a
+// rule segment or one filled by hand.
+func TestChangingARuleThroughREST(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		f := newFixture(t, db)
+		staff := attributeData(t, f)
+		var seg segmentbot.Segment
+		if st := f.call("POST", "/v1/segments", `{"name":"UK Sales","filter":{"all":[{"attribute":"country","op":"in","values":["UK"]},{"attribute":"department","op":"in","values":["sales"]}]}}`, &seg); st != 201 {
+			t.Fatalf("create the rule segment: %d", st)
+		}
+		path := fmt.Sprintf("/v1/segments/%d", seg.ID)
+		members := func(id int64) []string {
+			t.Helper()
+			var got struct {
+				Members []segmentbot.Member `json:"members"`
+			}
+			if st := f.call("GET", fmt.Sprintf("/v1/segments/%d/members", id), "", &got); st != 200 {
+				t.Fatalf("members of %d: %d", id, st)
+			}
+			var names []string
+			for _, m := range got.Members {
+				names = append(names, strings.TrimPrefix(m.Name, "User "))
+			}
+			return names
+		}
+		if got := members(seg.ID); strings.Join(got, " ") != "00 02 04 06" {
+			t.Fatalf("UK Sales %v", got)
+		}
+		// User 03 taps Opt out: no rule brings them back.
+		u3, err := db.FindUsersByEmail(context.Background(), "user03@contoso.com")
+		if err != nil || len(u3) != 1 {
+			t.Fatalf("user 03: %v, %v", u3, err)
+		}
+		if _, err := db.Leave(context.Background(), seg.ID, u3[0].ID, segmentbot.SourceButton, u3[0].ID, true); err != nil {
+			t.Fatal(err)
+		}
+
+		t.Run("a new rule is stored and the members follow it at once", func(t *testing.T) {
+			var changed segmentbot.Segment
+			st := f.call("PATCH", path, `{"name":"US Sales","filter":{"all":[{"attribute":"Department","op":"in","values":["sales"]},{"attribute":"country","op":"in","values":["US"]}]}}`, &changed)
+			if st != 200 || changed.Name != "US Sales" || changed.Filter.Words() != "department is sales, and country is US" || changed.Members != 3 {
+				t.Fatalf("got %d %+v (rule %q); want US Sales, the rule normalised, 3 members", st, changed, changed.Filter.Words())
+			}
+			if got := members(seg.ID); strings.Join(got, " ") != "01 05 07" {
+				t.Fatalf("members %v; want the US sales staff but 03, who opted out", got)
+			}
+			found, err := db.FindSegmentByID(context.Background(), seg.ID)
+			if err != nil || found.Filter.Words() != changed.Filter.Words() || found.Members != 3 {
+				t.Fatalf("stored %+v, %v", found, err)
+			}
+		})
+		t.Run("the joins and leaves are logged with source rule", func(t *testing.T) {
+			events, err := db.FindEvents(context.Background(), seg.ID, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var joins, leaves int
+			for _, e := range events {
+				switch {
+				case e.Source == segmentbot.SourceRule && e.Action == segmentbot.ActionJoin:
+					joins++
+				case e.Source == segmentbot.SourceRule && e.Action == segmentbot.ActionLeave:
+					leaves++
+				case e.Source != segmentbot.SourceButton:
+					t.Errorf("event %+v", e)
+				}
+			}
+			// 4 joined when it was made, 3 with the new rule; the 4 UK
+			// members left.
+			if joins != 7 || leaves != 4 {
+				t.Fatalf("%d rule joins, %d rule leaves; want 7 and 4", joins, leaves)
+			}
+		})
+		t.Run("a bad rule is 400 and changes nothing", func(t *testing.T) {
+			e := f.wantError("PATCH", path, `{"filter":{"all":[{"attribute":"country","op":"in"}]}}`, 400, "invalid")
+			if e.Error.Message != `Field "filter": Condition 1 of the filter: country in needs at least one value.` {
 				t.Fatalf("message %q", e.Error.Message)
+			}
+			if got := members(seg.ID); strings.Join(got, " ") != "01 05 07" {
+				t.Fatalf("members %v", got)
+			}
+		})
+		t.Run("a segment filled by hand cannot take a rule", func(t *testing.T) {
+			before := members(staff.ID)
+			e := f.wantError("PATCH", fmt.Sprintf("/v1/segments/%d", staff.ID), `{"filter":{"all":[{"attribute":"country","op":"exists"}]}}`, 400, "invalid")
+			if !strings.Contains(e.Error.Message, "Staff has no rule") || !strings.Contains(e.Error.Message, "Make a new segment") {
+				t.Fatalf("message %q", e.Error.Message)
+			}
+			if got, err := db.FindSegmentByID(context.Background(), staff.ID); err != nil || got.Filter != nil || !slices.Equal(members(staff.ID), before) {
+				t.Fatalf("Staff changed: %+v, %v", got, err)
+			}
+		})
+		t.Run("a rule segment cannot lose its rule", func(t *testing.T) {
+			e := f.wantError("PATCH", path, `{"filter":null}`, 400, "invalid")
+			if !strings.Contains(e.Error.Message, `Field "filter" cannot be null`) {
+				t.Fatalf("message %q", e.Error.Message)
+			}
+			if got, err := db.FindSegmentByID(context.Background(), seg.ID); err != nil || got.Filter == nil {
+				t.Fatalf("the rule was taken away: %+v, %v", got, err)
 			}
 		})
 	})

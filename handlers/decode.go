@@ -17,10 +17,22 @@ import (
 // fields, the right types. Its errors say what is wrong in the client's
 // terms.
 func (s *server) decodeJSON(c *gin.Context, v any) error {
+	_, err := s.decodeJSONBody(c, v)
+	return err
+}
+
+// decodeJSONBody is decodeJSON that also returns the body, for a handler
+// that must tell a field sent as null from one left out.
+func (s *server) decodeJSONBody(c *gin.Context, v any) ([]byte, error) {
 	body, err := readBody(c, s.MaxBody)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	return body, decodeStrict(body, v)
+}
+
+// decodeStrict is decodeJSON's reading of body into v.
+func decodeStrict(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return segmentbot.Errorf(segmentbot.EINVALID, "The request body must be a JSON object.")
 	}

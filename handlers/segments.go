@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -39,9 +40,19 @@ type segmentInput struct {
 	Description *string `json:"description"`
 	Reply       *string `json:"reply"`
 	Visibility  *string `json:"visibility"`
-	// Filter makes a rule segment (POST only): its members are the users
-	// who match.
+	// Filter makes a rule segment: its members are the users who match.
+	// A PATCH may change a rule segment's rule, but neither give a rule to
+	// a segment without one nor take one away (null).
 	Filter *segmentbot.Filter `json:"filter"`
+}
+
+// nullFilter reports whether body sends "filter" as null: a request to
+// take a rule segment's rule away.
+func nullFilter(body []byte) bool {
+	var probe struct {
+		Filter json.RawMessage `json:"filter"`
+	}
+	return json.Unmarshal(body, &probe) == nil && string(probe.Filter) == "null"
 }
 
 // checkVisibility refuses a visibility that is not open, invite or closed.
@@ -94,19 +105,24 @@ func (s *server) updateSegment(c *gin.Context) {
 		return
 	}
 	var in segmentInput
-	if err := s.decodeJSON(c, &in); err != nil {
+	body, err := s.decodeJSONBody(c, &in)
+	if err != nil {
 		writeError(c, s.log, err)
 		return
 	}
-	if in.Filter != nil {
-		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Field \"filter\" is set when a segment is made and cannot be changed; make a new segment for a new rule."))
+	if in.Filter == nil && nullFilter(body) {
+		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Field \"filter\" cannot be null: a rule segment keeps a rule, which a PATCH may change; make a new segment to fill by hand."))
 		return
 	}
-	if in.Name == nil && in.Description == nil && in.Reply == nil && in.Visibility == nil {
-		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Send at least one of \"name\", \"description\", \"reply\", \"visibility\"."))
+	if in.Name == nil && in.Description == nil && in.Reply == nil && in.Visibility == nil && in.Filter == nil {
+		writeError(c, s.log, segmentbot.Errorf(segmentbot.EINVALID, "Send at least one of \"name\", \"description\", \"reply\", \"visibility\", \"filter\"."))
 		return
 	}
 	if err := in.checkVisibility(); err != nil {
+		writeError(c, s.log, err)
+		return
+	}
+	if err := checkFilter("filter", in.Filter); err != nil {
 		writeError(c, s.log, err)
 		return
 	}
@@ -118,7 +134,8 @@ func (s *server) updateSegment(c *gin.Context) {
 		}
 		in.Name = &name
 	}
-	seg, err := s.Store.UpdateSegment(c.Request.Context(), id, segmentbot.SegmentUpdate{Name: in.Name, Description: in.Description, Reply: in.Reply, Visibility: in.Visibility})
+	seg, err := s.Store.UpdateSegment(c.Request.Context(), id, segmentbot.SegmentUpdate{Name: in.Name, Description: in.Description, Reply: in.Reply, Visibility: in.Visibility,
+		Filter: in.Filter})
 	if err != nil {
 		writeError(c, s.log, fmt.Errorf("update segment %d: %w", id, err))
 		return

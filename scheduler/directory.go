@@ -19,7 +19,8 @@ const directoryQueue = 16
 // changed since the last sync (all of them the first time) give their
 // attributes, and those gone from the directory are marked as left: those
 // the directory reports removed or disabled, and, after a full read (the
-// tenant's first sync), the known users it did not list. One
+// tenant's first sync, or one whose stored link the directory had
+// expired), the known users it did not list. One
 // run syncs each tenant once across replicas: a replica takes a tenant
 // only with its lease and only if no sync of it finished since this run
 // began. Afterwards rule segments follow the directory. One line logs
@@ -69,7 +70,7 @@ func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Ti
 	if err != nil || !ok {
 		return segmentbot.DirectoryChange{}, false, err
 	}
-	change, next, err := s.readTenant(ctx, tenant, link, began)
+	change, read, err := s.readTenant(ctx, tenant, link, began)
 	if segmentbot.ErrorCode(err) == segmentbot.EFORBIDDEN {
 		// A tenant whose directory this bot may not read: not a failure.
 		s.cfg.Logger.Info("directory sync skips a tenant", "tenant", tenant, "reason", segmentbot.ErrorMessage(err))
@@ -85,7 +86,7 @@ func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Ti
 		}
 		return change, true, fmt.Errorf("directory sync of tenant %s: %w", tenant, err)
 	}
-	if link == "" {
+	if read.Full {
 		// A full read lists only the users who exist now: every page is
 		// written, so the known users it did not stamp are gone.
 		left, err := s.store.MarkUnseenLeft(ctx, segmentbot.ChannelTeams, tenant, began)
@@ -98,8 +99,12 @@ func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Ti
 			return change, true, fmt.Errorf("directory sync of tenant %s: %w", tenant, err)
 		}
 		change.Left += left
+		if read.Expired {
+			s.cfg.Logger.Warn("directory sync: the stored delta link had expired, so every user was read again",
+				"tenant", tenant, "seen", change.Seen, "left", change.Left)
+		}
 	}
-	if err := s.store.FinishDirectorySync(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, next); err != nil {
+	if err := s.store.FinishDirectorySync(ctx, segmentbot.ChannelTeams, tenant, s.cfg.Worker, read.Link); err != nil {
 		return change, true, fmt.Errorf("directory sync of tenant %s: %w", tenant, err)
 	}
 	return change, true, nil
@@ -107,8 +112,9 @@ func (s *Scheduler) syncTenant(ctx context.Context, tenant string, began time.Ti
 
 // readTenant reads the tenant's directory from link and writes what it
 // reads meanwhile, DirectoryBatch users to a transaction, stamped as seen
-// at began, and returns the counts and the link for the next sync.
-func (s *Scheduler) readTenant(ctx context.Context, tenant, link string, began time.Time) (segmentbot.DirectoryChange, string, error) {
+// at began, and returns the counts and what was read (the link for the
+// next sync, and whether it was a full read).
+func (s *Scheduler) readTenant(ctx context.Context, tenant, link string, began time.Time) (segmentbot.DirectoryChange, segmentbot.DirectoryRead, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	pages := make(chan []*segmentbot.User, directoryQueue)
@@ -117,7 +123,7 @@ func (s *Scheduler) readTenant(ctx context.Context, tenant, link string, began t
 	go func() {
 		written <- s.writeDirectory(ctx, cancel, tenant, began, pages, &change)
 	}()
-	next, readErr := s.cfg.Directory.ReadDirectory(ctx, tenant, link, func(users []*segmentbot.User) error {
+	read, readErr := s.cfg.Directory.ReadDirectory(ctx, tenant, link, func(users []*segmentbot.User) error {
 		select {
 		case pages <- users:
 			return nil
@@ -127,9 +133,9 @@ func (s *Scheduler) readTenant(ctx context.Context, tenant, link string, began t
 	})
 	close(pages)
 	if err := <-written; err != nil {
-		return change, "", err
+		return change, segmentbot.DirectoryRead{}, err
 	}
-	return change, next, readErr
+	return change, read, readErr
 }
 
 // writeDirectory saves the pages in batches of DirectoryBatch users,

@@ -74,6 +74,17 @@ func (w *directoryWorld) attrs(aad string) []string {
 	return out
 }
 
+// active says whether a known user is active (not left); a user the
+// store no longer has fails the test: none is ever deleted.
+func (w *directoryWorld) active(aad string) bool {
+	w.t.Helper()
+	u, err := w.db.FindUserByID(w.ctx, w.users[aad].ID)
+	if err != nil {
+		w.t.Fatalf("%s: %v; want kept", aad, err)
+	}
+	return u.Active
+}
+
 // members returns the AAD ids of the segment's members, sorted.
 func (w *directoryWorld) members(seg *segmentbot.Segment) []string {
 	w.t.Helper()
@@ -270,19 +281,11 @@ func TestDirectorySyncFullReadMarksTheUnlistedLeft(t *testing.T) {
 		}
 		s := w.syncer("replica-1")
 		w.sync(s)
-		active := func(aad string) bool {
-			t.Helper()
-			u, err := db.FindUserByID(w.ctx, w.users[aad].ID)
-			if err != nil {
-				t.Fatalf("%s: %v; want kept", aad, err)
-			}
-			return u.Active
-		}
 		t.Run("the first, full sync marks a known user it did not list as left, not deleted", func(t *testing.T) {
-			if active("aad-gone") {
+			if w.active("aad-gone") {
 				t.Fatal("gone is still active")
 			}
-			if !active("aad-ann") || !active("aad-bob") {
+			if !w.active("aad-ann") || !w.active("aad-bob") {
 				t.Fatal("a user the directory lists was marked as left")
 			}
 			if got := w.attrs("aad-gone"); !slices.Equal(got, []string{"department=Sales"}) {
@@ -318,7 +321,7 @@ func TestDirectorySyncFullReadMarksTheUnlistedLeft(t *testing.T) {
 				t.Fatalf("ann's attributes %v: the delta was not applied", got)
 			}
 			for _, aad := range []string{"aad-ann", "aad-bob", "aad-late"} {
-				if !active(aad) {
+				if !w.active(aad) {
 					t.Errorf("%s was marked as left by a delta sync", aad)
 				}
 			}
@@ -327,9 +330,57 @@ func TestDirectorySyncFullReadMarksTheUnlistedLeft(t *testing.T) {
 			w.kit.AddGraphUser(teamstest.GraphUser{ID: "aad-gone", UPN: "aad-gone@contoso.com", Attributes: map[string]string{"department": "Sales"}})
 			w.clock.Set(start.Add(48 * time.Hour))
 			w.sync(s)
-			if !active("aad-gone") {
+			if !w.active("aad-gone") {
 				t.Fatal("gone is still left after the directory reported them")
 			}
 		})
+	})
+}
+
+// Graph keeps a delta link's state for a while only: a sync whose stored
+// link expired reads every user again, and that full read concludes, as
+// the tenant's first does, that the known users it did not list are gone.
+func TestDirectorySyncAfterAnExpiredLinkMarksTheUnlistedLeft(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w := newDirectoryWorld(t, db)
+		w.person("aad-ann", map[string]string{"department": "Sales"})
+		w.person("aad-gone", map[string]string{"department": "Sales"})
+		s := w.syncer("replica-1")
+		w.sync(s)
+
+		// Gone leaves the directory while the stored link expires: the
+		// delta that would have reported the removal is lost with it.
+		w.kit.RemoveGraphUser("", "aad-gone")
+		w.kit.ExpireDeltaTokens()
+		w.clock.Set(start.Add(24 * time.Hour))
+		before, logged := len(w.kit.DeltaRequests()), len(w.logs.String())
+		w.sync(s)
+
+		asks := w.kit.DeltaRequests()[before:]
+		if len(asks) < 2 || !strings.Contains(asks[0], "$deltatoken=") || strings.Contains(asks[1], "token=") {
+			t.Fatalf("delta requests %q, want the stored link, then a read of every user", asks)
+		}
+		if w.active("aad-gone") {
+			t.Error("gone, whom the full read did not list, is still active")
+		}
+		if !w.active("aad-ann") {
+			t.Error("ann, whom the full read listed, was marked as left")
+		}
+		if got := w.attrs("aad-gone"); !slices.Equal(got, []string{"department=Sales"}) {
+			t.Errorf("gone's attributes %v, want them kept", got)
+		}
+		logs := w.logs.String()[logged:]
+		if !strings.Contains(logs, "the stored delta link had expired, so every user was read again") ||
+			!strings.Contains(logs, "tenant="+teamstest.TenantID) || !strings.Contains(logs, "left=1") {
+			t.Errorf("logs %s, want the expired link and the full read said, with one user left", logs)
+		}
+
+		// The full read stored a new link: the next sync reads changes.
+		w.clock.Set(start.Add(48 * time.Hour))
+		before = len(w.kit.DeltaRequests())
+		w.sync(s)
+		if asks := w.kit.DeltaRequests()[before:]; len(asks) != 1 || !strings.Contains(asks[0], "$deltatoken=") {
+			t.Fatalf("delta requests of the next sync %q, want one from the new deltaLink", asks)
+		}
 	})
 }

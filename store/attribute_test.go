@@ -456,3 +456,50 @@ func memberNames(t *testing.T, db *store.DB, seg *segmentbot.Segment, byID map[i
 	}
 	return got
 }
+
+// FitsRule is the check of a user's own Opt in on a rule segment: it
+// decides as the rule's sync does.
+func TestFitsRule(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ann := member(t, db, "29:ann", "ann@contoso.com")
+		bob := member(t, db, "29:bob", "bob@contoso.com")
+		gone := mustUser(t, db, segmentbot.User{ExternalID: "29:gone", Email: "gone@contoso.com", Active: false, InBotGroups: true})
+		for _, u := range []*segmentbot.User{ann, gone} {
+			mustSave(t, db, attr(u, "country", "UK"))
+		}
+		mustSave(t, db, attr(bob, "country", "US"))
+		rule := &segmentbot.Segment{Name: "UK", Filter: &segmentbot.Filter{All: []segmentbot.Condition{cond("country", segmentbot.OpIn, "uk")}}}
+		if err := db.CreateSegment(ctx, rule); err != nil {
+			t.Fatal(err)
+		}
+		manual := mustSegment(t, db, "News")
+
+		for _, c := range []struct {
+			name     string
+			seg      int64
+			user     *segmentbot.User
+			fits     bool
+			withRule bool
+		}{
+			{"a user who matches fits", rule.ID, ann, true, true},
+			{"a user who does not match does not fit", rule.ID, bob, false, true},
+			{"a user gone from the directory does not fit, as the sync would take them out", rule.ID, gone, false, true},
+			{"anyone fits a segment without a rule", manual.ID, bob, true, false},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				f, fits, err := db.FitsRule(ctx, c.seg, c.user.ID)
+				if err != nil || fits != c.fits || (f != nil) != c.withRule {
+					t.Fatalf("FitsRule: %+v, %t, %v; want fits %t, a rule %t", f, fits, err, c.fits, c.withRule)
+				}
+				if c.withRule && f.Words() != "country is uk" {
+					t.Errorf("the rule in words %q", f.Words())
+				}
+			})
+		}
+		t.Run("a missing segment is not found", func(t *testing.T) {
+			_, _, err := db.FitsRule(ctx, manual.ID+100, ann.ID)
+			wantCode(t, err, segmentbot.ENOTFOUND)
+		})
+	})
+}

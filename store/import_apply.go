@@ -114,10 +114,15 @@ const decideSQL = `
 // was added, see EachImportRow): most rows of a big import are added,
 // and writing their outcome again cost as much as adding them. Members
 // and events go in user order, so their indexes fill page by page.
+//
+// The looked-up rows, applied after the directory's (see ApplyKnown),
+// may reach a user some of the directory's rows reached too: then each
+// name keeps the value of the file's last row that has one, whichever
+// part it is in, and the user is counted once (see earlierRowsSQL).
 func pgApplySQL(p part) string {
 	return `
 	WITH decided AS MATERIALIZED (` + decideFor(p) + `
-	), added AS (
+	)` + earlierRowsSQL(p) + `, added AS (
 		INSERT INTO memberships (segment_id, user_id, source, joined_at)
 		SELECT :seg, user_id, :source, :now FROM decided WHERE outcome = 'added' ORDER BY user_id
 		ON CONFLICT (segment_id, user_id) DO NOTHING
@@ -134,19 +139,65 @@ func pgApplySQL(p part) string {
 		INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
 		SELECT :imp, row_no, user_id, outcome, reason, detail FROM final WHERE outcome <> 'added'
 	), cells AS (
-		SELECT DISTINCT ON (d.attr_user, c.key) d.attr_user, c.key AS name, c.value ->> 0 AS value, c.value ->> 1 AS value_fold
-		FROM decided d CROSS JOIN LATERAL json_each(CAST(d.attributes AS json)) c
-		WHERE d.attr_user IS NOT NULL
-		ORDER BY d.attr_user, c.key, d.row_no DESC
+		SELECT DISTINCT ON (attr_user, name) attr_user, name, value, value_fold, this_part FROM (
+			SELECT d.attr_user, d.row_no, c.key AS name, c.value ->> 0 AS value, c.value ->> 1 AS value_fold, true AS this_part
+			FROM decided d CROSS JOIN LATERAL json_each(CAST(d.attributes AS json)) c
+			WHERE d.attr_user IS NOT NULL` + earlierCellsSQL(p) + `
+		) AS x
+		ORDER BY attr_user, name, row_no DESC
 	), attributed AS (
 		INSERT INTO user_attributes (user_id, name, value, value_fold, source, updated_at)
-		SELECT attr_user, name, value, value_fold, :attrsource, :now FROM cells
+		SELECT attr_user, name, value, value_fold, :attrsource, :now FROM cells WHERE this_part
 		` + attrConflictSQL + `
 		RETURNING user_id
 	)
 	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason
 	UNION ALL
-	SELECT '` + outcomeAttributes + `', '', count(DISTINCT user_id) FROM attributed`
+	SELECT '` + outcomeAttributes + `', '', count(DISTINCT user_id) FROM attributed` + earlierCountedSQL(p)
+}
+
+// earlierRowsSQL adds, for the looked-up rows, the CTEs reached (every
+// value that names a user this part's cells go to) and earlier (the
+// directory's rows with such a value, decided again: few, since the
+// looked-up rows are the directory's misses).
+func earlierRowsSQL(p part) string {
+	if p != lookedUpRows {
+		return ""
+	}
+	return `, reached AS (
+		SELECT v.kind, v.norm FROM users u
+		CROSS JOIN LATERAL (VALUES ('email', u.email), ('email', u.upn), ('aad', u.aad_object_id), ('numeric', u.external_id)) AS v (kind, norm)
+		WHERE u.id IN (SELECT attr_user FROM decided) AND v.norm <> ''
+	), earlier AS MATERIALIZED (` + decideFor(knownRowsOfReached) + `
+	)`
+}
+
+// earlierCellsSQL adds to the looked-up rows' cells those of the
+// directory's rows that reached the same users, so the last row of the
+// file wins; ApplyKnown wrote those already (this_part false).
+func earlierCellsSQL(p part) string {
+	if p != lookedUpRows {
+		return ""
+	}
+	return `
+			UNION ALL
+			SELECT e.attr_user, e.row_no, c.key, NULL, NULL, false
+			FROM earlier e CROSS JOIN LATERAL json_each(CAST(e.attributes AS json)) c
+			WHERE e.attr_user IN (SELECT attr_user FROM decided)`
+}
+
+// earlierCountedSQL leaves out of the looked-up rows' count the users
+// ApplyKnown counted: those whose attributes it changed, stamped with the
+// time it stored in imports.known_applied_at. The statement sees the
+// attributes as they were before it wrote any.
+func earlierCountedSQL(p part) string {
+	if p != lookedUpRows {
+		return ""
+	}
+	return `
+	WHERE user_id NOT IN (
+		SELECT e.attr_user FROM earlier e JOIN user_attributes ua ON ua.user_id = e.attr_user
+		WHERE ua.source = :attrsource AND ua.updated_at = (SELECT known_applied_at FROM imports WHERE id = :imp))`
 }
 
 // pgApplyRows runs pgApplySQL on the rows of part p. The attributes are
@@ -205,14 +256,16 @@ func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, n
 }
 
 // part is which rows of an import an apply decides (see ApplyKnown): all
-// of them, those whose value has no live lookup (set aside or done), or
-// those whose value has one.
-type part string
+// of them, those whose value has no live lookup (set aside or done),
+// those whose value has one, or those of the directory's that name a
+// user the looked-up rows reached (see earlierRowsSQL).
+type part int
 
 const (
-	allRows      part = ""
-	knownRows    part = "AND NOT EXISTS"
-	lookedUpRows part = "AND EXISTS"
+	allRows part = iota
+	knownRows
+	lookedUpRows
+	knownRowsOfReached
 )
 
 // partMarker marks where decideSQL reads import_rows under an alias.
@@ -221,12 +274,18 @@ var partMarker = regexp.MustCompile(`/\*part:([a-z_]+)\*/`)
 // decideFor is decideSQL on the rows of part p.
 func decideFor(p part) string {
 	return partMarker.ReplaceAllStringFunc(decideSQL, func(m string) string {
-		if p == allRows {
-			return ""
-		}
 		alias := partMarker.FindStringSubmatch(m)[1]
-		return fmt.Sprintf(`%s (SELECT 1 FROM import_lookups pl
-			WHERE pl.import_id = :imp AND pl.kind = %s.kind AND pl.norm = %s.norm)`, p, alias, alias)
+		lookedUp := fmt.Sprintf(`EXISTS (SELECT 1 FROM import_lookups pl
+			WHERE pl.import_id = :imp AND pl.kind = %[1]s.kind AND pl.norm = %[1]s.norm)`, alias)
+		switch p {
+		case knownRows:
+			return "AND NOT " + lookedUp
+		case lookedUpRows:
+			return "AND " + lookedUp
+		case knownRowsOfReached:
+			return "AND NOT " + lookedUp + fmt.Sprintf(` AND (%[1]s.kind, %[1]s.norm) IN (SELECT kind, norm FROM reached)`, alias)
+		}
+		return ""
 	})
 }
 

@@ -41,6 +41,18 @@ func attributesOf(t *testing.T, db *store.DB, userID int64) []string {
 // rows applied first while they are "looked up".
 func importRows(t *testing.T, db *store.DB, segID int64, lookups bool, staged ...segmentbot.StagedRow) *segmentbot.Import {
 	t.Helper()
+	if !lookups {
+		return importLookingUp(t, db, segID, nil, staged...)
+	}
+	return importLookingUp(t, db, segID, func(m segmentbot.Miss) *segmentbot.User {
+		return &segmentbot.User{AADObjectID: "aad-" + m.Norm, Email: m.Norm, Active: true, InBotGroups: true}
+	}, staged...)
+}
+
+// importLookingUp is importRows with the live lookup's answer to each
+// miss given by found; a nil found looks nothing up.
+func importLookingUp(t *testing.T, db *store.DB, segID int64, found func(segmentbot.Miss) *segmentbot.User, staged ...segmentbot.StagedRow) *segmentbot.Import {
+	t.Helper()
 	ctx := context.Background()
 	imp := mustImport(t, db, segID)
 	if _, err := db.StageRows(ctx, imp.ID, rows(staged...)); err != nil {
@@ -49,7 +61,7 @@ func importRows(t *testing.T, db *store.DB, segID int64, lookups bool, staged ..
 	if err := db.ResolveImport(ctx, imp.ID); err != nil {
 		t.Fatal(err)
 	}
-	if lookups {
+	if found != nil {
 		misses, err := db.ImportMisses(ctx, imp.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -59,8 +71,7 @@ func importRows(t *testing.T, db *store.DB, segID int64, lookups bool, staged ..
 		}
 		var results []segmentbot.LookupResult
 		for _, m := range misses {
-			results = append(results, segmentbot.LookupResult{Miss: m,
-				User: &segmentbot.User{AADObjectID: "aad-" + m.Norm, Email: m.Norm, Active: true, InBotGroups: true}})
+			results = append(results, segmentbot.LookupResult{Miss: m, User: found(m)})
 		}
 		if err := db.SaveLookups(ctx, imp.ID, results); err != nil {
 			t.Fatal(err)
@@ -202,6 +213,65 @@ func TestImportAttributesOfLookedUpUsers(t *testing.T) {
 			t.Errorf("import %+v (stored %d updated); want 2 added, 2 updated", done, stored.AttributesUpdated)
 		}
 	})
+}
+
+// A user two rows reach, one by a value the directory knows and one by a
+// value only a live lookup resolves, gets each name's value from the
+// file's last row, and counts once, though on PostgreSQL the directory's
+// rows are applied while the other is looked up.
+func TestImportAttributesOfAUserReachedByAKnownAndALookedUpRow(t *testing.T) {
+	// ann.smith@x.com is ann's UPN, which the directory does not know yet:
+	// the lookup answers with ann.
+	smith := func(row int64) segmentbot.StagedRow { return email(row, "ann.smith@x.com") }
+	known := func(row int64) segmentbot.StagedRow { return email(row, "ann@x.com") }
+	for _, c := range []struct {
+		name        string
+		first, last segmentbot.StagedRow
+		want        []string
+	}{{
+		name:  "the looked-up row first",
+		first: withAttributes(smith(1), "department=Sales", "country=UK"),
+		last:  withAttributes(known(2), "department=Ops"),
+		want:  []string{"country=UK (import)", "department=Ops (import)"},
+	}, {
+		name:  "the known row first",
+		first: withAttributes(known(1), "department=Ops", "country=UK"),
+		last:  withAttributes(smith(2), "department=Sales"),
+		want:  []string{"country=UK (import)", "department=Sales (import)"},
+	}, {
+		name:  "the known row changes nothing, the looked-up row does",
+		first: withAttributes(known(1), "department=Finance"),
+		last:  withAttributes(smith(2), "country=UK"),
+		want:  []string{"country=UK (import)", "department=Finance (directory)"},
+	}} {
+		t.Run(c.name, func(t *testing.T) {
+			storetest.Each(t, func(t *testing.T, db *store.DB) {
+				seg := mustSegment(t, db, "Staff")
+				ann := member(t, db, "29:ann", "ann@x.com")
+				if _, err := db.SaveAttributes(context.Background(), []segmentbot.Attribute{
+					{UserID: ann.ID, Name: "department", Value: "Finance", Source: segmentbot.AttributeDirectory},
+				}); err != nil {
+					t.Fatal(err)
+				}
+				done := importLookingUp(t, db, seg.ID, func(m segmentbot.Miss) *segmentbot.User {
+					if m.Norm != "ann.smith@x.com" {
+						t.Fatalf("looked up %q; want only ann's UPN", m.Norm)
+					}
+					return &segmentbot.User{Email: "ann@x.com", UPN: m.Norm, Active: true, InBotGroups: true}
+				}, c.first, c.last)
+				if got := attributesOf(t, db, ann.ID); !reflect.DeepEqual(got, c.want) {
+					t.Errorf("ann: %q; want %q (the last row's value of each name)", got, c.want)
+				}
+				stored, err := db.FindImportByID(context.Background(), done.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if done.AttributesUpdated != 1 || stored.AttributesUpdated != 1 {
+					t.Errorf("attributes updated: returned %d, stored %d; want 1 (ann, once)", done.AttributesUpdated, stored.AttributesUpdated)
+				}
+			})
+		})
+	}
 }
 
 func TestImportRefusesARuleSegment(t *testing.T) {

@@ -202,7 +202,9 @@ func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, er
 //
 // A looked-up value whose user an earlier row of the directory's part
 // reached by another value is then counted already_member rather than
-// duplicate: the parts are decided one after the other.
+// duplicate: the parts are decided one after the other. The attribute
+// cells of such a user still end as the file's last row says, and the
+// user counts once in attributes_updated (see pgApplySQL).
 func (db *DB) ApplyKnown(ctx context.Context, id int64) error {
 	if db.dialect.oneWriter {
 		return nil
@@ -215,10 +217,11 @@ func (db *DB) ApplyKnown(ctx context.Context, id int64) error {
 		if err != nil || imp.Done() || imp.Partial {
 			return err
 		}
-		if err := db.applyPart(ctx, tx, imp, db.now(), knownRows); err != nil {
+		now := db.now()
+		if err := db.applyPart(ctx, tx, imp, now, knownRows); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE imports SET partial = ? WHERE id = ?`), true, id)
+		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE imports SET partial = ?, known_applied_at = ? WHERE id = ?`), true, now, id)
 		if err != nil {
 			return fmt.Errorf("apply known rows of import %d: %w", id, err)
 		}

@@ -15,7 +15,8 @@ import (
 // are the users who match it (ruleMatch), joined and removed by syncRule
 // with source rule. Its own opt-outs keep a user out while they match, a
 // global opt-out keeps admins' rules from joining them, and the user's
-// own Opt in tap still works (and lasts while they match).
+// own Opt in tap joins them only if they match (FitsRule), as the next
+// sync would.
 
 // ruleJSON validates a rule segment's filter, stores it normalised in
 // seg.Filter and returns it as JSON; NULL for a segment without one.
@@ -52,19 +53,12 @@ func (d *dialect) ruleMatch(f *segmentbot.Filter) (string, []any, error) {
 func (db *DB) SyncRuleSegment(ctx context.Context, segmentID int64) (*segmentbot.RuleChange, error) {
 	var change *segmentbot.RuleChange
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
-		var filter []sql.NullString
-		if err := tx.SelectContext(ctx, &filter, tx.Rebind(`SELECT filter FROM segments WHERE id = ?`+db.dialect.lockSegment), segmentID); err != nil {
+		f, err := findRule(ctx, tx, segmentID, db.dialect.lockSegment)
+		if err != nil {
 			return fmt.Errorf("sync rule segment %d: %w", segmentID, err)
-		} else if len(filter) == 0 {
-			return segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
-		} else if !filter[0].Valid {
+		} else if f == nil {
 			return segmentbot.Errorf(segmentbot.EINVALID, "Segment %d has no rule: its members are added by hand, file or button.", segmentID)
 		}
-		f := new(segmentbot.Filter)
-		if err := json.Unmarshal([]byte(filter[0].String), f); err != nil {
-			return fmt.Errorf("segment %d: filter: %w", segmentID, err)
-		}
-		var err error
 		change, err = db.syncRule(ctx, tx, segmentID, f)
 		return err
 	})
@@ -72,6 +66,66 @@ func (db *DB) SyncRuleSegment(ctx context.Context, segmentID int64) (*segmentbot
 		return nil, err
 	}
 	return change, nil
+}
+
+// findRule returns the filter of segment segmentID, nil for a segment
+// without one, reading its row with lock (a dialect's lockSegment, or ""
+// for none). ENOTFOUND.
+func findRule(ctx context.Context, q queryer, segmentID int64, lock string) (*segmentbot.Filter, error) {
+	var filter []sql.NullString
+	if err := sqlx.SelectContext(ctx, q, &filter, q.Rebind(`SELECT filter FROM segments WHERE id = ?`+lock), segmentID); err != nil {
+		return nil, fmt.Errorf("find filter of segment %d: %w", segmentID, err)
+	} else if len(filter) == 0 {
+		return nil, segmentbot.Errorf(segmentbot.ENOTFOUND, "There is no segment %d.", segmentID)
+	} else if !filter[0].Valid {
+		return nil, nil
+	}
+	f := new(segmentbot.Filter)
+	if err := json.Unmarshal([]byte(filter[0].String), f); err != nil {
+		return nil, fmt.Errorf("segment %d: filter: %w", segmentID, err)
+	}
+	return f, nil
+}
+
+// changeRule gives rule segment seg the rule f, validated and stored
+// normalised, and brings its members in line with it (syncRule) in tx,
+// which holds the segment as SyncRuleSegment does. seg's Filter and
+// Members follow. EINVALID for a bad rule.
+func (db *DB) changeRule(ctx context.Context, tx *sqlx.Tx, seg *segmentbot.Segment, f *segmentbot.Filter) error {
+	seg.Filter = f
+	rule, err := ruleJSON(seg)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.ExecContext(ctx, tx.Rebind(`UPDATE segments SET filter = ? WHERE id = ?`), rule, seg.ID); err != nil {
+		return fmt.Errorf("change the rule of segment %d: %w", seg.ID, err)
+	}
+	change, err := db.syncRule(ctx, tx, seg.ID, seg.Filter)
+	if err != nil {
+		return fmt.Errorf("change the rule of segment %d: %w", seg.ID, err)
+	}
+	seg.Members += change.Joined - change.Left
+	return nil
+}
+
+// FitsRule reports whether userID belongs in the segment by its rule, as
+// a sync would decide (ruleMatch), and returns the rule; a segment
+// without one returns nil and true. ENOTFOUND for a missing segment.
+func (db *DB) FitsRule(ctx context.Context, segmentID, userID int64) (*segmentbot.Filter, bool, error) {
+	f, err := findRule(ctx, db.read, segmentID, "")
+	if err != nil || f == nil {
+		return nil, err == nil, err
+	}
+	match, args, err := db.dialect.ruleMatch(f)
+	if err != nil {
+		return nil, false, fmt.Errorf("rule of segment %d: %w", segmentID, err)
+	}
+	var fits bool
+	if err := db.read.GetContext(ctx, &fits, db.read.Rebind(`SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = ? AND `+match+`)`),
+		append([]any{userID}, args...)...); err != nil {
+		return nil, false, fmt.Errorf("does user %d fit the rule of segment %d: %w", userID, segmentID, err)
+	}
+	return f, fits, nil
 }
 
 // SyncRuleSegments runs SyncRuleSegment on every rule segment, each in

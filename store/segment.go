@@ -123,13 +123,24 @@ func (db *DB) SegmentsOfUser(ctx context.Context, userID int64) ([]*segmentbot.S
 }
 
 // UpdateSegment applies upd; ENOTFOUND, EINVALID, ECONFLICT (as
-// CreateSegment).
+// CreateSegment). A new rule is stored and followed (changeRule) in the
+// same transaction, which holds the segment as a rule sync does.
 func (db *DB) UpdateSegment(ctx context.Context, id int64, upd segmentbot.SegmentUpdate) (*segmentbot.Segment, error) {
 	var seg *segmentbot.Segment
 	err := db.inTx(ctx, func(tx *sqlx.Tx) error {
 		var err error
+		if upd.Filter != nil {
+			// Held as a sync holds it: a sync of the old rule waits, then
+			// reads the new one.
+			if _, err := findRule(ctx, tx, id, db.dialect.lockSegment); err != nil {
+				return err
+			}
+		}
 		if seg, err = findSegment(ctx, tx, "s.id = ?", id, "There is no segment %d.", id); err != nil {
 			return err
+		}
+		if upd.Filter != nil && seg.Filter == nil {
+			return segmentbot.Errorf(segmentbot.EINVALID, "%s has no rule: its members are added by hand, file or button, so it cannot take one. Make a new segment with the rule.", seg.Name)
 		}
 		if upd.Name != nil {
 			seg.Name = *upd.Name
@@ -152,7 +163,10 @@ func (db *DB) UpdateSegment(ctx context.Context, id int64, upd segmentbot.Segmen
 		_, err = tx.ExecContext(ctx, tx.Rebind(`
 			UPDATE segments SET name = ?, name_key = ?, name_skeleton = ?, description = ?, reply = ?, visibility = ? WHERE id = ?`),
 			seg.Name, nameKey(seg.Name), nameSkeleton(seg.Name), seg.Description, seg.Reply, seg.Visibility, id)
-		return err
+		if err != nil || upd.Filter == nil {
+			return err
+		}
+		return db.changeRule(ctx, tx, seg, upd.Filter)
 	})
 	switch {
 	case err == nil:

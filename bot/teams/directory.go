@@ -38,38 +38,40 @@ type deltaUser struct {
 // which it returns. Requests keep to the Graph rate, and a 429's
 // Retry-After is waited out (the reading is sequential, so the whole
 // tenant's read slows). A stored link Graph no longer keeps (410, or 400
-// syncStateNotFound) starts over from every user. Links must lie under
+// syncStateNotFound) starts over from every user, a full read like the
+// first (Full and Expired are set). Links must lie under
 // GRAPH_URL: the token goes with them. A SingleTenant bot reads only its
 // home tenant (EFORBIDDEN for another).
-func (g *Graph) ReadDirectory(ctx context.Context, tenantID, link string, fn func([]*segmentbot.User) error) (string, error) {
+func (g *Graph) ReadDirectory(ctx context.Context, tenantID, link string, fn func([]*segmentbot.User) error) (segmentbot.DirectoryRead, error) {
 	if g.err != nil {
-		return "", g.err
+		return segmentbot.DirectoryRead{}, g.err
 	}
 	if g.cfg.AppType != AppTypeMultiTenant && !strings.EqualFold(tenantID, g.cfg.TenantID) {
 		// Its token reads the home tenant's directory only.
-		return "", segmentbot.Errorf(segmentbot.EFORBIDDEN, "A %s bot reads the directory of its home tenant %q only, not of %q.", g.cfg.AppType, g.cfg.TenantID, tenantID)
+		return segmentbot.DirectoryRead{}, segmentbot.Errorf(segmentbot.EFORBIDDEN, "A %s bot reads the directory of its home tenant %q only, not of %q.", g.cfg.AppType, g.cfg.TenantID, tenantID)
 	}
 	first := g.cfg.GraphURL + "/users/delta?$select=" + graphSelect
-	next := first
+	next, read := first, segmentbot.DirectoryRead{Full: link == ""}
 	if link != "" {
 		if err := g.underGraph(link); err != nil {
-			return "", err
+			return segmentbot.DirectoryRead{}, err
 		}
 		next = link
 	}
 	for range maxDeltaPages {
 		if err := g.limiter.wait(ctx, 1); err != nil {
-			return "", err
+			return segmentbot.DirectoryRead{}, err
 		}
 		var page deltaPage
 		err := do(ctx, g.cfg.HTTPClient, g.request(http.MethodGet, next, tenantID, nil), &page)
 		if err != nil && next == link && syncStateLost(err) {
 			g.cfg.Logger.Warn("teams: the stored users delta link has expired; reading every user again", "tenant", tenantID, "err", err)
 			next, link = first, ""
+			read.Full, read.Expired = true, true
 			continue
 		}
 		if err != nil {
-			return "", fmt.Errorf("teams: users delta of tenant %s: %w", tenantID, err)
+			return segmentbot.DirectoryRead{}, fmt.Errorf("teams: users delta of tenant %s: %w", tenantID, err)
 		}
 		users := make([]*segmentbot.User, 0, len(page.Value))
 		for _, du := range page.Value {
@@ -83,21 +85,25 @@ func (g *Graph) ReadDirectory(ctx context.Context, tenantID, link string, fn fun
 			users = append(users, u)
 		}
 		if err := fn(users); err != nil {
-			return "", err
+			return segmentbot.DirectoryRead{}, err
 		}
 		switch {
 		case page.NextLink != "":
 			next = page.NextLink
 		case page.DeltaLink != "":
-			return page.DeltaLink, g.underGraph(page.DeltaLink)
+			if err := g.underGraph(page.DeltaLink); err != nil {
+				return segmentbot.DirectoryRead{}, err
+			}
+			read.Link = page.DeltaLink
+			return read, nil
 		default:
-			return "", fmt.Errorf("teams: users delta of tenant %s: a page with neither @odata.nextLink nor @odata.deltaLink", tenantID)
+			return segmentbot.DirectoryRead{}, fmt.Errorf("teams: users delta of tenant %s: a page with neither @odata.nextLink nor @odata.deltaLink", tenantID)
 		}
 		if err := g.underGraph(next); err != nil {
-			return "", err
+			return segmentbot.DirectoryRead{}, err
 		}
 	}
-	return "", fmt.Errorf("teams: users delta of tenant %s: more than %d pages", tenantID, maxDeltaPages)
+	return segmentbot.DirectoryRead{}, fmt.Errorf("teams: users delta of tenant %s: more than %d pages", tenantID, maxDeltaPages)
 }
 
 // underGraph refuses a link outside GRAPH_URL, which would get the

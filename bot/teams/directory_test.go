@@ -32,15 +32,22 @@ func TestGraphAttributeNamesAreTheDirectoryAttributes(t *testing.T) {
 // by page and the next link.
 func readAll(t *testing.T, g *teams.Graph, link string) ([][]*segmentbot.User, string) {
 	t.Helper()
+	pages, read := readDirectory(t, g, link)
+	return pages, read.Link
+}
+
+// readDirectory is readAll that returns all ReadDirectory says of the read.
+func readDirectory(t *testing.T, g *teams.Graph, link string) ([][]*segmentbot.User, segmentbot.DirectoryRead) {
+	t.Helper()
 	var pages [][]*segmentbot.User
-	next, err := g.ReadDirectory(context.Background(), teamstest.TenantID, link, func(users []*segmentbot.User) error {
+	read, err := g.ReadDirectory(context.Background(), teamstest.TenantID, link, func(users []*segmentbot.User) error {
 		pages = append(pages, users)
 		return nil
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return pages, next
+	return pages, read
 }
 
 func directoryKit(t *testing.T, n int) *teamstest.Kit {
@@ -55,10 +62,14 @@ func directoryKit(t *testing.T, n int) *teamstest.Kit {
 func TestReadDirectoryFollowsPagesAndReturnsTheDeltaLink(t *testing.T) {
 	kit := directoryKit(t, 250)
 	kit.SetDeltaPageSize(100)
-	pages, link := readAll(t, teams.NewGraph(kit.Config()), "")
+	pages, read := readDirectory(t, teams.NewGraph(kit.Config()), "")
 	if got := []int{len(pages[0]), len(pages[1]), len(pages[2])}; len(pages) != 3 || !slices.Equal(got, []int{100, 100, 50}) {
 		t.Fatalf("%d pages", len(pages))
 	}
+	if !read.Full || read.Expired {
+		t.Errorf("a read without a link: %+v; want a full read, nothing expired", read)
+	}
+	link := read.Link
 	seen := map[string]bool{}
 	for _, p := range pages {
 		for _, u := range p {
@@ -119,7 +130,11 @@ func TestReadDirectoryFromTheDeltaLinkGivesTheChanges(t *testing.T) {
 	kit.AddGraphUser(teamstest.GraphUser{ID: "AAD-001", UPN: "u001@contoso.com", Attributes: map[string]string{"department": "Marketing"}})
 	kit.AddGraphUser(teamstest.GraphUser{ID: "AAD-002", UPN: "u002@contoso.com", Disabled: true})
 	kit.RemoveGraphUser("", "AAD-003")
-	pages, next := readAll(t, g, link)
+	pages, read := readDirectory(t, g, link)
+	if read.Full || read.Expired {
+		t.Errorf("a read from the deltaLink: %+v; want changes only", read)
+	}
+	next := read.Link
 	got := map[string]*segmentbot.User{}
 	for _, p := range pages {
 		for _, u := range p {
@@ -164,9 +179,12 @@ func TestReadDirectoryStartsOverWhenTheLinkExpired(t *testing.T) {
 	g := teams.NewGraph(kit.Config())
 	_, link := readAll(t, g, "")
 	kit.ExpireDeltaTokens()
-	pages, next := readAll(t, g, link)
-	if len(pages) != 1 || len(pages[0]) != 4 || next == "" || next == link {
-		t.Fatalf("after an expired link: %d pages, link %q", len(pages), next)
+	pages, read := readDirectory(t, g, link)
+	if len(pages) != 1 || len(pages[0]) != 4 || read.Link == "" || read.Link == link {
+		t.Fatalf("after an expired link: %d pages, link %q", len(pages), read.Link)
+	}
+	if !read.Full || !read.Expired {
+		t.Fatalf("after an expired link: %+v; want a full read that says the link expired", read)
 	}
 }
 

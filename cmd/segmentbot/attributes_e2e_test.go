@@ -206,3 +206,60 @@ func TestAudienceAttributesAndRuleSegmentsInChatAndREST(t *testing.T) {
 		})
 	})
 }
+
+// A rule segment's card has an Opt in like any other, but the tap lets in
+// only who the rule would: someone else would be in until the next sync.
+func TestAnOptInTapOnARuleSegmentChecksTheRule(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		s := startService(t, dsn, nil)
+		people := attributeTeam(t, s)
+		salesUK, marketing := people[0], people[1]
+		var seg segmentbot.Segment
+		if code := s.api("POST", "/v1/segments", map[string]any{"name": "UK Sales", "visibility": "open",
+			"filter": map[string]any{"all": []map[string]any{
+				{"attribute": "country", "op": "in", "values": []string{"UK"}},
+				{"attribute": "department", "op": "in", "values": []string{"sales"}}}}}, &seg); code != http.StatusCreated {
+			t.Fatalf("create the rule segment: %d", code)
+		}
+		card := s.card(seg.ID)
+		member := func(u teamstest.User) bool {
+			t.Helper()
+			du, err := s.app.store.FindUserByExternalID(context.Background(), segmentbot.ChannelTeams, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			in, err := s.app.store.IsMember(context.Background(), seg.ID, du.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return in
+		}
+
+		t.Run("someone the rule does not match is told whom it is for and not added", func(t *testing.T) {
+			reply := replyText(s.expectReply(s.kit.Submit(marketing, action(t, card, "Opt in"))))
+			wantIn(t, reply, "UK Sales is for people who match country is UK, and department is sales. You don't, so nothing changed.")
+			if strings.Contains(reply, "You're in") || strings.Contains(strings.ToLower(reply), "error") {
+				t.Errorf("reply %q", reply)
+			}
+			if member(marketing) {
+				t.Fatal("the tap added someone the rule does not match")
+			}
+		})
+		t.Run("someone it matches comes back by their own tap", func(t *testing.T) {
+			wantIn(t, replyText(s.expectReply(s.kit.Submit(salesUK, action(t, card, "Opt out")))), "You're out: UK Sales")
+			if member(salesUK) {
+				t.Fatal("still a member after opting out")
+			}
+			if _, err := s.app.store.SyncRuleSegments(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if member(salesUK) {
+				t.Fatal("the sync brought back a member who opted out")
+			}
+			wantIn(t, replyText(s.expectReply(s.kit.Submit(salesUK, action(t, card, "Opt in")))), "You're in: UK Sales")
+			if !member(salesUK) {
+				t.Fatal("the tap of a matching user did not join")
+			}
+		})
+	})
+}
