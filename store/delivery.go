@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/jmoiron/sqlx"
+	"github.com/lib/pq"
 
 	"github.com/segmentbot/segmentbot"
 )
@@ -267,12 +268,61 @@ func (db *DB) inKeyedTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
 	})
 }
 
-// MarkDeliveries records sends in one transaction (see markDeliveries).
+// MarkDeliveries records sends atomically: on PostgreSQL in one
+// statement (pgMarkSQL), elsewhere in one transaction (markDeliveries).
 func (db *DB) MarkDeliveries(ctx context.Context, id int64, results []segmentbot.DeliveryResult) error {
 	if len(results) == 0 {
 		return nil
 	}
-	return db.inKeyedTx(ctx, func(tx *sqlx.Tx) error { return db.markDeliveries(ctx, tx, id, results) })
+	if db.dialect.name != postgres.name {
+		return db.inKeyedTx(ctx, func(tx *sqlx.Tx) error { return db.markDeliveries(ctx, tx, id, results) })
+	}
+	users := make([]int64, len(results))
+	statuses := make([]string, len(results))
+	reasons := make([]string, len(results))
+	attempts := make([]int64, len(results))
+	for i, r := range results {
+		if err := checkFinal(id, r); err != nil {
+			return err
+		}
+		users[i], statuses[i], reasons[i], attempts[i] = r.UserID, r.Status, r.Reason, int64(r.Attempts)
+	}
+	lo, hi := keySpan(users)
+	if _, err := db.db.ExecContext(ctx, db.db.Rebind(pgMarkSQL), pq.Array(users), pq.Array(statuses), pq.Array(reasons), pq.Array(attempts),
+		segmentbot.DeliverySent, db.now(), id, lo, hi, id); err != nil {
+		return fmt.Errorf("mark deliveries of broadcast %d: %w", id, err)
+	}
+	return nil
+}
+
+// pgMarkSQL is markDeliveries as one statement, atomic without a
+// transaction around it: a replica records its sends as fast as one round
+// trip to the database allows. Five round trips (begin, update, count,
+// commit) each waited behind the hundreds of goroutines of the sends in
+// flight, and sends wait for their record to be committed (the window).
+// Rows already final are left alone and not counted; counters are taken
+// in key order, as markDeliveries does.
+const pgMarkSQL = `
+	WITH results (user_id, status, reason, attempts) AS (
+		SELECT * FROM unnest(CAST(? AS BIGINT[]), CAST(? AS TEXT[]), CAST(? AS TEXT[]), CAST(? AS INT[]))
+	), marked AS (
+		UPDATE deliveries d SET status = r.status, reason = r.reason, attempts = r.attempts,
+			sent_at = CASE WHEN r.status = ? THEN CAST(? AS TIMESTAMPTZ) END, claimed_by = '', claimed_until = NULL
+		FROM results r
+		WHERE d.broadcast_id = ? AND d.user_id BETWEEN ? AND ? AND d.user_id = r.user_id AND d.status = 'pending'
+		RETURNING d.status, d.reason
+	)
+	INSERT INTO delivery_counts (broadcast_id, status, reason, n)
+	SELECT ?, status, reason, count(*) FROM marked GROUP BY status, reason ORDER BY status, reason
+	ON CONFLICT (broadcast_id, status, reason) DO UPDATE SET n = delivery_counts.n + excluded.n`
+
+// checkFinal refuses a result whose status is not final.
+func checkFinal(id int64, r segmentbot.DeliveryResult) error {
+	switch r.Status {
+	case segmentbot.DeliverySent, segmentbot.DeliveryFailed, segmentbot.DeliverySkipped:
+		return nil
+	}
+	return fmt.Errorf("mark delivery of user %d in broadcast %d: status %q is not final", r.UserID, id, r.Status)
 }
 
 // resultGroup is the results that one UPDATE writes.
@@ -288,10 +338,8 @@ type resultGroup struct {
 func (db *DB) markDeliveries(ctx context.Context, tx *sqlx.Tx, id int64, results []segmentbot.DeliveryResult) error {
 	groups := map[resultGroup][]int64{}
 	for _, r := range results {
-		switch r.Status {
-		case segmentbot.DeliverySent, segmentbot.DeliveryFailed, segmentbot.DeliverySkipped:
-		default:
-			return fmt.Errorf("mark delivery of user %d in broadcast %d: status %q is not final", r.UserID, id, r.Status)
+		if err := checkFinal(id, r); err != nil {
+			return err
 		}
 		g := resultGroup{r.Status, r.Reason, r.Attempts}
 		groups[g] = append(groups[g], r.UserID)
