@@ -35,9 +35,9 @@ const notInstalledWait = 2 * time.Second
 // their tenant (the connector serves a tenant from one region), else
 // Config.ServiceURL; with neither, the user is not_reachable.
 func (c *Channel) SendBroadcast(ctx context.Context, to *segmentbot.User, msg segmentbot.Message) error {
-	body := c.copies.rendered(msg)
-	if body.err != nil {
-		return &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryError, Err: body.err}
+	rendered := c.copies.rendered(msg)
+	if rendered.err != nil {
+		return &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryError, Err: rendered.err}
 	}
 	ref, err := c.broadcastRef(ctx, to)
 	if err != nil {
@@ -48,7 +48,11 @@ func (c *Channel) SendBroadcast(ctx context.Context, to *segmentbot.User, msg se
 			return err
 		}
 	}
-	if _, err := c.conn.postActivity(ctx, body.to(ref), true); err != nil {
+	payload, err := rendered.body(ref.ConversationID)
+	if err != nil {
+		return &segmentbot.DeliveryFailure{Reason: segmentbot.DeliveryError, Err: err}
+	}
+	if _, err := c.conn.post(ctx, ref.ServiceURL, ref.ConversationID, rawJSON(payload), true); err != nil {
 		return connectorFailure(ctx, fmt.Errorf("teams: broadcast to user %d: %w", to.ID, err))
 	}
 	return nil

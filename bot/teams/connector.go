@@ -34,15 +34,21 @@ func (c *Connector) SendActivity(ctx context.Context, a schema.Activity) (string
 
 // postActivity posts a, in one attempt when single.
 func (c *Connector) postActivity(ctx context.Context, a schema.Activity, single bool) (string, error) {
-	u, err := conversationURL(a.ServiceURL, a.Conversation.ID, "activities")
+	return c.post(ctx, a.ServiceURL, a.Conversation.ID, wire(a), single)
+}
+
+// post posts body, an activity for conversation (an outActivity, or
+// rawJSON already encoded), in one attempt when single.
+func (c *Connector) post(ctx context.Context, serviceURL, conversation string, body any, single bool) (string, error) {
+	u, err := conversationURL(serviceURL, conversation, "activities")
 	if err != nil {
 		return "", err
 	}
-	r := c.request(http.MethodPost, u, wire(a))
+	r := c.request(http.MethodPost, u, body)
 	r.single = single
 	var res schema.ResourceResponse
 	if err := do(ctx, c.cfg.HTTPClient, r, &res); err != nil {
-		return "", fmt.Errorf("sending activity to conversation %s: %w", a.Conversation.ID, err)
+		return "", fmt.Errorf("sending activity to conversation %s: %w", conversation, err)
 	}
 	return res.ID, nil
 }

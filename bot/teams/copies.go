@@ -1,71 +1,99 @@
 package teams
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
-	"reflect"
 	"slices"
 	"sync"
+	"sync/atomic"
 
-	"github.com/infracloudio/msbotbuilder-go/schema"
 	"github.com/segmentbot/segmentbot"
 )
 
 // copies renders a broadcast's message once for all its copies. Every
 // copy carries the same card; only the conversation it is posted to
 // differs. Rendering the card (a tree of maps) and encoding it cost more
-// than the POST itself, so the last message's activity is kept with its
-// cards already encoded, and each copy only fills in its conversation.
+// than the POST itself, so the last message is kept with its activity
+// already encoded, and each copy only appends its conversation.
 type copies struct {
-	mu   sync.Mutex
-	last *renderedCopy
+	mu   sync.Mutex // held while rendering
+	last atomic.Pointer[renderedCopy]
 }
 
-// renderedCopy is one message rendered: the activity without a
-// conversation, its attachments' content encoded, or why the message
+// renderedCopy is one message rendered: the JSON of its activity without
+// a conversation and without the closing brace, or why the message
 // cannot be sent (a REST card that fails CheckCard).
 type renderedCopy struct {
-	msg segmentbot.Message // a copy of the message rendered, shared with no caller
-	act schema.Activity
-	err error
+	msg  segmentbot.Message // a copy of the message rendered, shared with no caller
+	head []byte
+	err  error
 }
 
-// to returns the activity of one copy, posted to the conversation of ref.
-func (r *renderedCopy) to(ref convRef) schema.Activity {
-	a := r.act
-	a.ServiceURL = ref.ServiceURL
-	a.Conversation = schema.ConversationAccount{ID: ref.ConversationID}
-	return a
+// body returns the JSON of one copy, posted to conversation id.
+func (r *renderedCopy) body(conversation string) ([]byte, error) {
+	id, err := json.Marshal(conversation)
+	if err != nil {
+		return nil, fmt.Errorf("teams: encoding conversation id: %w", err)
+	}
+	b := make([]byte, 0, len(r.head)+len(id)+24)
+	b = append(b, r.head...)
+	b = append(b, `,"conversation":{"id":`...)
+	b = append(b, id...)
+	return append(b, "}}"...), nil
 }
 
 // rendered returns msg rendered: the last one when msg equals it.
 func (c *copies) rendered(msg segmentbot.Message) *renderedCopy {
+	if r := c.last.Load(); r != nil && sameMessage(r.msg, msg) {
+		return r
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.last != nil && reflect.DeepEqual(c.last.msg, msg) {
-		return c.last
+	if r := c.last.Load(); r != nil && sameMessage(r.msg, msg) {
+		return r
 	}
+	r := render(msg)
+	c.last.Store(r)
+	return r
+}
+
+func render(msg segmentbot.Message) *renderedCopy {
 	r := &renderedCopy{msg: cloneMessage(msg)}
-	c.last = r
 	if len(msg.Card) > 0 {
 		if err := segmentbot.CheckCard(msg.Card); err != nil {
 			r.err = fmt.Errorf("teams: broadcast card: %w", err)
 			return r
 		}
 	}
-	r.act = messageActivity(convRef{}, msg)
-	atts := make([]schema.Attachment, len(r.act.Attachments))
-	for i, att := range r.act.Attachments {
-		content, err := json.Marshal(att.Content)
-		if err != nil {
-			r.err = fmt.Errorf("teams: encoding the broadcast card: %w", err)
-			return r
-		}
-		att.Content = json.RawMessage(content)
-		atts[i] = att
+	b, err := json.Marshal(wire(messageActivity(convRef{}, msg)))
+	if err != nil {
+		r.err = fmt.Errorf("teams: encoding the broadcast: %w", err)
+		return r
 	}
-	r.act.Attachments = atts
+	r.head = b[:len(b)-1]
 	return r
+}
+
+// sameMessage reports whether a and b are the same message, field by
+// field (TestSameMessageComparesEveryField keeps it in step with Message).
+func sameMessage(a, b segmentbot.Message) bool {
+	return a.Title == b.Title && a.Text == b.Text && a.ImageURL == b.ImageURL &&
+		a.Execute == b.Execute && a.Markdown == b.Markdown && a.Note == b.Note &&
+		bytes.Equal(a.Card, b.Card) && slices.Equal(a.Facts, b.Facts) &&
+		slices.EqualFunc(a.Buttons, b.Buttons, sameButton) &&
+		slices.EqualFunc(a.Carousel, b.Carousel, sameMessage)
+}
+
+func sameButton(a, b segmentbot.Button) bool {
+	if a.Title != b.Title || a.URL != b.URL || a.Say != b.Say || (a.Action == nil) != (b.Action == nil) {
+		return false
+	}
+	if a.Action == nil {
+		return true
+	}
+	x, y := a.Action, b.Action
+	return x.Verb == y.Verb && x.SegmentID == y.SegmentID && x.Arg == y.Arg && x.Sig == y.Sig && slices.Equal(x.Segments, y.Segments)
 }
 
 // cloneMessage copies msg deeply, so that a caller changing its message

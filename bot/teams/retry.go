@@ -59,7 +59,7 @@ func (e *StatusError) Error() string {
 type request struct {
 	method    string
 	url       string
-	body      any                                       // JSON-encoded when not nil
+	body      any                                       // JSON-encoded when not nil, sent as is when rawJSON
 	bearer    func(ctx context.Context) (string, error) // nil = no Authorization header
 	retryable func(status int) bool
 	onUnauth  func() // called once on a 401 before one more try
@@ -67,6 +67,9 @@ type request struct {
 	// the broadcaster paces and retries broadcast sends itself.
 	single bool
 }
+
+// rawJSON is a request body already encoded.
+type rawJSON []byte
 
 // connectorRetryable are the statuses the Bot Connector asks to retry.
 func connectorRetryable(status int) bool {
@@ -86,9 +89,13 @@ func graphRetryable(status int) bool {
 // and decodes a JSON answer into out (when not nil).
 func do(ctx context.Context, hc *http.Client, r request, out any) error {
 	var payload []byte
-	if r.body != nil {
+	switch body := r.body.(type) {
+	case nil:
+	case rawJSON:
+		payload = body
+	default:
 		var err error
-		if payload, err = json.Marshal(r.body); err != nil {
+		if payload, err = json.Marshal(body); err != nil {
 			return fmt.Errorf("encoding %s %s: %w", r.method, r.url, err)
 		}
 	}
