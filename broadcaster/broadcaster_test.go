@@ -301,8 +301,8 @@ func (c counting) SendBroadcast(ctx context.Context, u *segmentbot.User, msg seg
 }
 
 func TestRowsClaimedAheadKeepTheirLeaseUntilSent(t *testing.T) {
-	// Each replica claims its next batch while half of the current one is
-	// still to go; at this pace that half takes longer than a lease. The
+	// Each replica claims its next batch while the current one is still
+	// to go; at this pace that takes longer than a lease. The
 	// rows claimed ahead are renewed from their claim on, so the other
 	// replica never takes them over and nobody gets two copies.
 	dbs := twoReplicas(t)

@@ -137,8 +137,9 @@ func (d *delivery) send(ctx context.Context) error {
 }
 
 // dispatch claims rows in batches and starts each send at its slot.
-// The next batch is claimed while the current one is half sent, so
-// sending never waits for the database. Retries come back through
+// The next batch is claimed as soon as the current one has started, so
+// sending never waits for the database (a claim takes several round
+// trips, longer than half a batch lasts at full speed). Retries come back through
 // d.retries. A helper stops when nothing is left to claim; the owner goes
 // on until no row is pending anywhere.
 func (d *delivery) dispatch(ctx context.Context) error {
@@ -158,7 +159,7 @@ func (d *delivery) dispatch(ctx context.Context) error {
 			}
 			continue
 		}
-		if fetch == nil && !drained && len(queue) <= cfg.Batch/2 {
+		if fetch == nil && !drained && len(queue) < cfg.Batch {
 			fetch = d.claim(ctx, after)
 		}
 		if len(queue) > 0 {
