@@ -143,10 +143,15 @@ func do(ctx context.Context, hc *http.Client, r request, out any) error {
 	}
 }
 
-// once makes one attempt with its own timeout.
+// once makes one attempt with its own timeout: attemptTimeout, or the
+// client's when that is no longer (a broadcast makes thousands of attempts
+// a second, and each timer costs).
 func once(ctx context.Context, hc *http.Client, r request, payload []byte) (int, http.Header, []byte, error) {
-	ctx, cancel := context.WithTimeout(ctx, attemptTimeout)
-	defer cancel()
+	if hc.Timeout <= 0 || hc.Timeout > attemptTimeout {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, attemptTimeout)
+		defer cancel()
+	}
 	var rd io.Reader
 	if payload != nil {
 		rd = bytes.NewReader(payload)

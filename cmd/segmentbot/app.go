@@ -320,5 +320,7 @@ func outboundClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 2 * broadcaster.DefaultWindow
 	t.MaxIdleConnsPerHost = broadcaster.DefaultWindow
-	return &http.Client{Timeout: 30 * time.Second, Transport: t}
+	// 20 s, the Teams channel's timeout of one attempt, so that it needs
+	// no timer of its own; Workplace's calls have shorter ones.
+	return &http.Client{Timeout: 20 * time.Second, Transport: t}
 }
