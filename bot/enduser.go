@@ -108,19 +108,14 @@ func (b *Bot) optInOut(ctx context.Context, ev segmentbot.Event, a *segmentbot.A
 // whom it is for and stay as they were. ENOTFOUND for a segment deleted
 // since it was cached.
 func (b *Bot) optIn(ctx context.Context, seg *segmentbot.Segment, u *segmentbot.User) (string, string, error) {
-	if seg.Filter != nil {
-		rule, fits, err := b.store.FitsRule(ctx, seg.ID, u.ID)
+	if whom, err := b.notFor(ctx, seg, u.ID); err != nil {
+		return "", "", fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
+	} else if whom != "" {
+		member, err := b.store.IsMember(ctx, seg.ID, u.ID)
 		if err != nil {
 			return "", "", fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
 		}
-		if !fits {
-			member, err := b.store.IsMember(ctx, seg.ID, u.ID)
-			if err != nil {
-				return "", "", fmt.Errorf("opt in to segment %d: %w", seg.ID, err)
-			}
-			reply := fmt.Sprintf("%s is for people who match %s. You don't, so nothing changed.", seg.Name, rule.Words())
-			return map[bool]string{true: stateIn, false: stateOut}[member], reply, nil
-		}
+		return map[bool]string{true: stateIn, false: stateOut}[member], whom + " You don't, so nothing changed.", nil
 	}
 	joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceButton, u.ID)
 	if err != nil {
@@ -130,6 +125,21 @@ func (b *Bot) optIn(ctx context.Context, seg *segmentbot.Segment, u *segmentbot.
 		b.changed(segmentbot.SourceButton, segmentbot.ActionJoin)
 	}
 	return stateIn, confirmation(seg), nil
+}
+
+// notFor says whom seg is for ("UK Sales is for people who match ...")
+// when it is a rule segment whose rule userID does not match, else "":
+// a user's own tap or Resubscribe lets in only who the rule would (anyone
+// else the next sync would take out again).
+func (b *Bot) notFor(ctx context.Context, seg *segmentbot.Segment, userID int64) (string, error) {
+	if seg.Filter == nil {
+		return "", nil
+	}
+	rule, fits, err := b.store.FitsRule(ctx, seg.ID, userID)
+	if err != nil || fits {
+		return "", err
+	}
+	return fmt.Sprintf("%s is for people who match %s.", seg.Name, rule.Words()), nil
 }
 
 // segmentGone answers a tap on a segment deleted since it was cached (the
@@ -238,10 +248,27 @@ func (b *Bot) leftMessage(left []*segmentbot.Segment, all bool) segmentbot.Messa
 // transaction.
 func (b *Bot) resubscribe(ctx context.Context, u *segmentbot.User, a *segmentbot.Action) (*segmentbot.Response, error) {
 	var segs []*segmentbot.Segment
+	var notes []string // rule segments the user no longer matches
 	if a.Arg == segmentbot.ResubscribeAll {
 		var joined int
 		var err error
-		if segs, joined, err = b.store.Resubscribe(ctx, u.ID, a.Segments); err != nil {
+		back := make([]int64, 0, len(a.Segments))
+		for _, id := range a.Segments {
+			seg, err := b.segments.tapSegment(ctx, id)
+			if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+				continue
+			} else if err != nil {
+				return nil, err
+			}
+			if whom, err := b.notFor(ctx, seg, u.ID); err != nil {
+				return nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)
+			} else if whom != "" {
+				notes = append(notes, whom)
+				continue
+			}
+			back = append(back, id)
+		}
+		if segs, joined, err = b.store.Resubscribe(ctx, u.ID, back); err != nil {
 			return nil, fmt.Errorf("resubscribe user %d: %w", u.ID, err)
 		}
 		for range joined {
@@ -254,6 +281,12 @@ func (b *Bot) resubscribe(ctx context.Context, u *segmentbot.User, a *segmentbot
 				continue
 			} else if err != nil {
 				return nil, err
+			}
+			if whom, err := b.notFor(ctx, seg, u.ID); err != nil {
+				return nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)
+			} else if whom != "" {
+				notes = append(notes, whom)
+				continue
 			}
 			joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceResubscribe, u.ID)
 			if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
@@ -272,15 +305,25 @@ func (b *Bot) resubscribe(ctx context.Context, u *segmentbot.User, a *segmentbot
 	for i, s := range segs {
 		names[i] = s.Name
 	}
+	var reply string
 	switch {
 	case len(names) > 0:
-		return say(text("Welcome back! You're subscribed again to: %s.", strings.Join(names, ", ")))
+		reply = fmt.Sprintf("Welcome back! You're subscribed again to: %s.", strings.Join(names, ", "))
+	case len(notes) > 0 && a.Arg == segmentbot.ResubscribeAll:
+		reply = "Done: admins can add you to segments again."
+	case len(notes) > 0:
+		reply = "Nothing to rejoin."
 	case a.Arg == segmentbot.ResubscribeAll && len(a.Segments) == 0:
-		return say(text("Done: admins can add you to segments again."))
+		reply = "Done: admins can add you to segments again."
 	case a.Arg == segmentbot.ResubscribeAll:
-		return say(text("Those segments no longer exist, so there's nothing to rejoin. Admins can add you to segments again."))
+		reply = "Those segments no longer exist, so there's nothing to rejoin. Admins can add you to segments again."
+	default:
+		reply = "Those segments no longer exist, so there's nothing to rejoin."
 	}
-	return say(text("Those segments no longer exist, so there's nothing to rejoin."))
+	for _, n := range notes {
+		reply += " " + n + " You don't any more, so you're not back in it."
+	}
+	return say(text("%s", reply))
 }
 
 // mySegments shows the segments the user belongs to, each with Opt out.

@@ -263,3 +263,66 @@ func TestAnOptInTapOnARuleSegmentChecksTheRule(t *testing.T) {
 		})
 	})
 }
+
+// Resubscribe after a typed unsubscribe brings a user back into the rule
+// segments they left only while the rule still matches them, as their own
+// Opt in tap does; the other segments they left take them back as ever.
+func TestResubscribeChecksTheRuleOfARuleSegment(t *testing.T) {
+	storetest.EachDSN(t, func(t *testing.T, dsn string) {
+		ctx := context.Background()
+		s := startService(t, dsn, nil)
+		people := attributeTeam(t, s) // Person 0: Sales, UK; Person 2: sales, UK
+		moved, stayed := people[0], people[2]
+		var seg segmentbot.Segment
+		if code := s.api("POST", "/v1/segments", map[string]any{"name": "UK Sales", "visibility": "open",
+			"filter": map[string]any{"all": []map[string]any{
+				{"attribute": "country", "op": "in", "values": []string{"UK"}},
+				{"attribute": "department", "op": "in", "values": []string{"sales"}}}}}, &seg); code != http.StatusCreated {
+			t.Fatalf("create the rule segment: %d", code)
+		}
+		userOf := func(u teamstest.User) *segmentbot.User {
+			t.Helper()
+			du, err := s.app.store.FindUserByExternalID(ctx, segmentbot.ChannelTeams, u.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return du
+		}
+		member := func(u teamstest.User, segment int64) bool {
+			t.Helper()
+			in, err := s.app.store.IsMember(ctx, segment, userOf(u).ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return in
+		}
+		news := s.segmentByName("News").ID
+		stops := map[string]teamstest.Sent{}
+		for _, u := range []teamstest.User{moved, stayed} {
+			if !member(u, seg.ID) || !member(u, news) {
+				t.Fatalf("%s should start in UK Sales and News", u.Name)
+			}
+			stops[u.ID] = s.say(u, "unsubscribe")
+			if member(u, seg.ID) || member(u, news) {
+				t.Fatalf("%s is still a member after unsubscribe", u.Name)
+			}
+		}
+		if _, err := s.app.store.SaveAttributes(ctx, []segmentbot.Attribute{
+			{UserID: userOf(moved).ID, Name: "department", Value: "Marketing", Source: segmentbot.AttributeDirectory}}); err != nil {
+			t.Fatal(err)
+		}
+
+		reply := replyText(s.expectReply(s.kit.Submit(moved, action(t, stops[moved.ID].Card(), "Resubscribe"))))
+		wantIn(t, reply, "Welcome back! You're subscribed again to: News.",
+			"UK Sales is for people who match country is UK, and department is sales. You don't any more, so you're not back in it.")
+		if member(moved, seg.ID) || !member(moved, news) {
+			t.Errorf("after Resubscribe, %s in UK Sales %v (want false), in News %v (want true)", moved.Name, member(moved, seg.ID), member(moved, news))
+		}
+
+		reply = replyText(s.expectReply(s.kit.Submit(stayed, action(t, stops[stayed.ID].Card(), "Resubscribe"))))
+		wantIn(t, reply, "Welcome back", "UK Sales", "News")
+		if strings.Contains(reply, "is for people who match") || !member(stayed, seg.ID) || !member(stayed, news) {
+			t.Errorf("reply %q; %s should be back in both", reply, stayed.Name)
+		}
+	})
+}
