@@ -127,6 +127,30 @@ func (b *Bot) optIn(ctx context.Context, seg *segmentbot.Segment, u *segmentbot.
 	return stateIn, confirmation(seg), nil
 }
 
+// rejoinable is the segments of ids a Resubscribe may bring userID back
+// into: those that still exist, except the rule segments whose rule no
+// longer matches them, which notes say whom they are for.
+func (b *Bot) rejoinable(ctx context.Context, userID int64, ids []int64) ([]*segmentbot.Segment, []string, error) {
+	var segs []*segmentbot.Segment
+	var notes []string
+	for _, id := range ids {
+		seg, err := b.segments.tapSegment(ctx, id)
+		if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, nil, err
+		}
+		if whom, err := b.notFor(ctx, seg, userID); err != nil {
+			return nil, nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)
+		} else if whom != "" {
+			notes = append(notes, whom)
+			continue
+		}
+		segs = append(segs, seg)
+	}
+	return segs, notes, nil
+}
+
 // notFor says whom seg is for ("UK Sales is for people who match ...")
 // when it is a rule segment whose rule userID does not match, else "":
 // a user's own tap or Resubscribe lets in only who the rule would (anyone
@@ -248,49 +272,27 @@ func (b *Bot) leftMessage(left []*segmentbot.Segment, all bool) segmentbot.Messa
 // transaction.
 func (b *Bot) resubscribe(ctx context.Context, u *segmentbot.User, a *segmentbot.Action) (*segmentbot.Response, error) {
 	var segs []*segmentbot.Segment
-	var notes []string // rule segments the user no longer matches
+	back, notes, err := b.rejoinable(ctx, u.ID, a.Segments)
+	if err != nil {
+		return nil, err
+	}
 	if a.Arg == segmentbot.ResubscribeAll {
 		var joined int
-		var err error
-		back := make([]int64, 0, len(a.Segments))
-		for _, id := range a.Segments {
-			seg, err := b.segments.tapSegment(ctx, id)
-			if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			if whom, err := b.notFor(ctx, seg, u.ID); err != nil {
-				return nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)
-			} else if whom != "" {
-				notes = append(notes, whom)
-				continue
-			}
-			back = append(back, id)
+		ids := make([]int64, len(back))
+		for i, seg := range back {
+			ids[i] = seg.ID
 		}
-		if segs, joined, err = b.store.Resubscribe(ctx, u.ID, back); err != nil {
+		if segs, joined, err = b.store.Resubscribe(ctx, u.ID, ids); err != nil {
 			return nil, fmt.Errorf("resubscribe user %d: %w", u.ID, err)
 		}
 		for range joined {
 			b.changed(segmentbot.SourceResubscribe, segmentbot.ActionJoin)
 		}
 	} else {
-		for _, id := range a.Segments {
-			seg, err := b.segments.tapSegment(ctx, id)
-			if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
-				continue
-			} else if err != nil {
-				return nil, err
-			}
-			if whom, err := b.notFor(ctx, seg, u.ID); err != nil {
-				return nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)
-			} else if whom != "" {
-				notes = append(notes, whom)
-				continue
-			}
+		for _, seg := range back {
 			joined, err := b.store.Join(ctx, seg.ID, u.ID, segmentbot.SourceResubscribe, u.ID)
 			if segmentbot.ErrorCode(err) == segmentbot.ENOTFOUND {
-				b.segments.forget(id)
+				b.segments.forget(seg.ID)
 				continue
 			} else if err != nil {
 				return nil, fmt.Errorf("resubscribe to %d: %w", seg.ID, err)

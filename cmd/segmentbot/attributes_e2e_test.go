@@ -214,13 +214,7 @@ func TestAnOptInTapOnARuleSegmentChecksTheRule(t *testing.T) {
 		s := startService(t, dsn, nil)
 		people := attributeTeam(t, s)
 		salesUK, marketing := people[0], people[1]
-		var seg segmentbot.Segment
-		if code := s.api("POST", "/v1/segments", map[string]any{"name": "UK Sales", "visibility": "open",
-			"filter": map[string]any{"all": []map[string]any{
-				{"attribute": "country", "op": "in", "values": []string{"UK"}},
-				{"attribute": "department", "op": "in", "values": []string{"sales"}}}}}, &seg); code != http.StatusCreated {
-			t.Fatalf("create the rule segment: %d", code)
-		}
+		seg := ukSales(t, s)
 		card := s.card(seg.ID)
 		member := func(u teamstest.User) bool {
 			t.Helper()
@@ -273,13 +267,7 @@ func TestResubscribeChecksTheRuleOfARuleSegment(t *testing.T) {
 		s := startService(t, dsn, nil)
 		people := attributeTeam(t, s) // Person 0: Sales, UK; Person 2: sales, UK
 		moved, stayed := people[0], people[2]
-		var seg segmentbot.Segment
-		if code := s.api("POST", "/v1/segments", map[string]any{"name": "UK Sales", "visibility": "open",
-			"filter": map[string]any{"all": []map[string]any{
-				{"attribute": "country", "op": "in", "values": []string{"UK"}},
-				{"attribute": "department", "op": "in", "values": []string{"sales"}}}}}, &seg); code != http.StatusCreated {
-			t.Fatalf("create the rule segment: %d", code)
-		}
+		seg := ukSales(t, s)
 		userOf := func(u teamstest.User) *segmentbot.User {
 			t.Helper()
 			du, err := s.app.store.FindUserByExternalID(ctx, segmentbot.ChannelTeams, u.ID)
@@ -325,4 +313,18 @@ func TestResubscribeChecksTheRuleOfARuleSegment(t *testing.T) {
 			t.Errorf("reply %q; %s should be back in both", reply, stayed.Name)
 		}
 	})
+}
+
+// ukSales creates the open rule segment "UK Sales" (country is UK and
+// department is sales) through REST.
+func ukSales(t *testing.T, s *service) segmentbot.Segment {
+	t.Helper()
+	var seg segmentbot.Segment
+	if code := s.api("POST", "/v1/segments", map[string]any{"name": "UK Sales", "visibility": "open",
+		"filter": map[string]any{"all": []map[string]any{
+			{"attribute": "country", "op": "in", "values": []string{"UK"}},
+			{"attribute": "department", "op": "in", "values": []string{"sales"}}}}}, &seg); code != http.StatusCreated {
+		t.Fatalf("create the rule segment: %d", code)
+	}
+	return seg
 }
