@@ -359,3 +359,25 @@ func TestImportAttributeValuesKeepTheirCharacters(t *testing.T) {
 		}
 	})
 }
+
+// Cells that staging writes with JSON escapes (control characters, line
+// and paragraph separators) or as they are (emoji, markup) come back from
+// the apply as they were given.
+func TestImportAttributeValuesKeepTheirEscapedCharacters(t *testing.T) {
+	values := []string{"bell\a and \x1f", "line\nend\r\ttab", "a \u2028 separators \u2029 b", "Zürich 東京 😀", "</script>&"}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		row := email(1, "ann@x.com")
+		want := []string{}
+		for i, v := range values {
+			name := fmt.Sprintf("v%d", i)
+			row.Attributes = append(row.Attributes, segmentbot.Attribute{Name: name, Value: v})
+			want = append(want, name+"="+v+" (import)")
+		}
+		importRows(t, db, seg.ID, false, row)
+		if got := attributesOf(t, db, ann.ID); !reflect.DeepEqual(got, want) {
+			t.Errorf("ann: %q; want %q", got, want)
+		}
+	})
+}
