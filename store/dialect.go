@@ -62,9 +62,10 @@ type dialect struct {
 	// stageRows bulk-loads staged import rows inside tx.
 	stageRows func(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error)
 	// applyRows gives every row of an import's part its outcome, adds the
-	// new members with their join events, counts the outcomes, and returns
-	// the attribute cells of the rows that reached a user.
-	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error)
+	// new members with their join events, writes the attribute cells of
+	// the rows that reached a user, and counts the outcomes, with the
+	// users whose attributes changed as outcome attributes_updated.
+	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error)
 	// oneWriter is true when the database runs one write transaction at a
 	// time: applying the directory's rows then only delays the lookups'
 	// saves, so ApplyKnown leaves the import to ApplyImport.

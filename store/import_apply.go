@@ -33,7 +33,7 @@ import (
 //     "to add" (see pgApplyRows for the race with taps);
 //   - a row with attribute cells names the user its value reached
 //     (attr_user), whatever its outcome, duplicates included: the
-//     cells describe that user (see saveRowAttributes).
+//     cells describe that user (see pgApplySQL and sqliteCellsSQL).
 const decideSQL = `
 	WITH vals AS (
 		SELECT kind, norm, min(row_no) AS first_row FROM import_rows
@@ -201,21 +201,21 @@ func earlierCountedSQL(p part) string {
 }
 
 // pgApplyRows runs pgApplySQL on the rows of part p. The attributes are
-// written by the statement itself (see pgApplySQL): no cells come back.
-func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error) {
+// written by the statement itself (see pgApplySQL).
+func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
 	q, args := bindNamed(pgApplySQL(p), applyParams(imp, now))
 	var counts []outcomeCount
 	if err := tx.SelectContext(ctx, &counts, tx.Rebind(q), args...); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	return counts, nil, nil
+	return counts, nil
 }
 
 // sqliteApplyRows does the same in a few statements (SQLite has no
 // data-modifying CTEs), through a temporary table of the decided rows;
 // its transactions are serialised, so the outcomes decided first are
 // exactly what the INSERT then does.
-func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, []rowAttributes, error) {
+func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
 	params := applyParams(imp, now)
 	steps := []struct{ what, sql string }{
 		{"clear decided rows", `DROP TABLE IF EXISTS temp.decided_rows`},
@@ -236,23 +236,23 @@ func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, n
 	for _, st := range steps {
 		q, args := bindNamed(st.sql, params)
 		if _, err := tx.ExecContext(ctx, q, args...); err != nil {
-			return nil, nil, fmt.Errorf("%s: %w", st.what, err)
+			return nil, fmt.Errorf("%s: %w", st.what, err)
 		}
 	}
 	var counts []outcomeCount
 	if err := tx.SelectContext(ctx, &counts, `
 		SELECT outcome, reason, count(*) AS n FROM decided_rows GROUP BY outcome, reason`); err != nil {
-		return nil, nil, fmt.Errorf("count outcomes: %w", err)
+		return nil, fmt.Errorf("count outcomes: %w", err)
 	}
-	var attrs []rowAttributes
-	if err := tx.SelectContext(ctx, &attrs, `
-		SELECT row_no, attr_user, attributes FROM decided_rows WHERE attr_user IS NOT NULL`); err != nil {
-		return nil, nil, fmt.Errorf("read attribute cells: %w", err)
+	updated, err := sqliteSaveCells(ctx, tx, params)
+	if err != nil {
+		return nil, err
 	}
+	counts = append(counts, outcomeCount{Outcome: outcomeAttributes, N: updated})
 	if _, err := tx.ExecContext(ctx, `DROP TABLE temp.decided_rows`); err != nil {
-		return nil, nil, fmt.Errorf("drop decided rows: %w", err)
+		return nil, fmt.Errorf("drop decided rows: %w", err)
 	}
-	return counts, attrs, nil
+	return counts, nil
 }
 
 // part is which rows of an import an apply decides (see ApplyKnown): all

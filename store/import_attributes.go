@@ -1,12 +1,8 @@
 package store
 
 import (
-	"cmp"
 	"context"
-	"encoding/json"
 	"fmt"
-	"maps"
-	"slices"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -93,63 +89,69 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-// rowAttributes is the attribute cells of one applied row, as staged,
-// and the user its value reached.
-type rowAttributes struct {
-	Row   int64  `db:"row_no"`
-	User  int64  `db:"attr_user"`
-	Cells string `db:"attributes"`
-}
+// sqliteCellsSQL writes the attribute cells of the decided rows
+// (temp.decided_rows, see sqliteApplyRows) as pgApplySQL does, in one
+// statement, and returns the user of each attribute added or changed. Of
+// the rows that reached a user, each (user, name) takes the value of the
+// last row that has one: max(row_no) is the query's only aggregate, so
+// its bare columns come from the row with the maximum (it sits in HAVING
+// because the INSERT takes no extra column; there the ORDER BY is the
+// GROUP BY's own order, not a second sort of every cell). Users then
+// names in order, so two imports writing the same users lock them in the
+// same order. SQLite applies all of an import's rows at once (see
+// ApplyKnown): there is no earlier part to reconcile.
+const sqliteCellsSQL = `
+	INSERT INTO user_attributes (user_id, name, value, value_fold, source, updated_at)
+	SELECT d.attr_user, c.key, c.value ->> 0, c.value ->> 1, :attrsource, :now
+	FROM decided_rows d, json_each(d.attributes) AS c
+	WHERE d.attr_user IS NOT NULL
+	GROUP BY d.attr_user, c.key
+	HAVING max(d.row_no) IS NOT NULL
+	ORDER BY d.attr_user, c.key
+	` + attrConflictSQL + `
+	RETURNING user_id`
 
-// attributeBatch is about how many attributes go to upsertAttributes at
-// a time; a user's attributes are never split between two calls, so the
-// users each call counts are distinct.
-const attributeBatch = 5000
-
-// saveRowAttributes stores the cells of rows on their users, with source
-// import, and returns how many users had an attribute added or changed.
-// A user several rows reached (duplicates) gets each name's value from
-// the last of them that has one, as if the rows were applied one after
-// another. Users go in id order and names in order, so two imports
-// writing the same users lock them in the same order.
-func (db *DB) saveRowAttributes(ctx context.Context, tx *sqlx.Tx, rows []rowAttributes) (int64, error) {
-	slices.SortFunc(rows, func(a, b rowAttributes) int {
-		return cmp.Or(cmp.Compare(a.User, b.User), cmp.Compare(a.Row, b.Row))
-	})
+// sqliteSaveCells runs sqliteCellsSQL and returns how many distinct users
+// had an attribute added or changed. SQLite does not promise the order
+// of RETURNING, so the users are told apart by a set of bits by id rather
+// than by their order: an eighth of a byte per user id, not the ids.
+func sqliteSaveCells(ctx context.Context, tx *sqlx.Tx, params map[string]any) (int64, error) {
+	q, args := bindNamed(sqliteCellsSQL, params)
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return 0, fmt.Errorf("save attribute cells: %w", err)
+	}
+	defer rows.Close()
+	var seen userSet
 	var updated int64
-	batch := make([]segmentbot.Attribute, 0, attributeBatch)
-	flush := func() error {
-		if len(batch) == 0 {
-			return nil
+	for rows.Next() {
+		var user int64
+		if err := rows.Scan(&user); err != nil {
+			return 0, fmt.Errorf("save attribute cells: %w", err)
 		}
-		n, err := db.upsertAttributes(ctx, tx, batch)
-		if err != nil {
-			return fmt.Errorf("save attributes: %w", err)
-		}
-		updated += n
-		batch = batch[:0]
-		return nil
-	}
-	cells := map[string][2]string{}
-	for i := 0; i < len(rows); {
-		user := rows[i].User
-		clear(cells)
-		for ; i < len(rows) && rows[i].User == user; i++ {
-			if err := json.Unmarshal([]byte(rows[i].Cells), &cells); err != nil {
-				return 0, fmt.Errorf("attribute cells of row %d: %w", rows[i].Row, err)
-			}
-		}
-		for _, name := range slices.Sorted(maps.Keys(cells)) {
-			batch = append(batch, segmentbot.Attribute{UserID: user, Name: name, Value: cells[name][0], Source: segmentbot.AttributeImport})
-		}
-		if len(batch) >= attributeBatch {
-			if err := flush(); err != nil {
-				return 0, err
-			}
+		if seen.add(user) {
+			updated++
 		}
 	}
-	if err := flush(); err != nil {
-		return 0, err
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("save attribute cells: %w", err)
 	}
 	return updated, nil
+}
+
+// userSet is a set of user ids (positive, as the directory gives them),
+// one bit each.
+type userSet []uint64
+
+// add puts id in the set and reports whether it was not there yet.
+func (s *userSet) add(id int64) bool {
+	i, bit := int(id/64), uint64(1)<<(id%64)
+	if i >= len(*s) {
+		*s = append(*s, make([]uint64, i+1-len(*s))...)
+	}
+	if (*s)[i]&bit != 0 {
+		return false
+	}
+	(*s)[i] |= bit
+	return true
 }

@@ -27,3 +27,15 @@ func TestStagedAttributesAreJSON(t *testing.T) {
 		t.Errorf("no attributes = %v; want nil (NULL)", got)
 	}
 }
+
+func TestUserSetCountsEachUserOnce(t *testing.T) {
+	var s userSet
+	for _, c := range []struct {
+		id  int64
+		new bool
+	}{{1, true}, {64, true}, {63, true}, {1, false}, {1000, true}, {64, false}, {63, false}, {1000, false}} {
+		if got := s.add(c.id); got != c.new {
+			t.Errorf("add(%d) = %v; want %v", c.id, got, c.new)
+		}
+	}
+}

@@ -186,6 +186,49 @@ func TestImportAttributesOfDuplicates(t *testing.T) {
 	})
 }
 
+// Of three rows that reach one user, the middle one's value survives for
+// a name the last row lacks and the last one's for the others; a user
+// counts once however many of their names change, and a value the last
+// row sets back to what is stored changes nothing, whatever the rows
+// between said.
+func TestImportAttributesOfAUserReachedByThreeRows(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		bob := member(t, db, "29:bob", "bob@x.com")
+		dan := member(t, db, "29:dan", "dan@x.com")
+		if _, err := db.SaveAttributes(context.Background(), []segmentbot.Attribute{
+			{UserID: dan.ID, Name: "department", Value: "Sales", Source: segmentbot.AttributeDirectory},
+		}); err != nil {
+			t.Fatal(err)
+		}
+		done := importRows(t, db, seg.ID, false,
+			withAttributes(email(1, "ann@x.com"), "department=Sales", "country=UK"),
+			withAttributes(email(2, "bob@x.com"), "department=Ops", "country=SE", "team=Blue"),
+			withAttributes(email(3, "ann@x.com"), "country=FR", "team=Red"),
+			withAttributes(email(4, "dan@x.com"), "department=Ops"),
+			withAttributes(email(5, "ann@x.com"), "department=Finance", "country=DE"),
+			withAttributes(email(6, "dan@x.com"), "department=Sales"),
+		)
+		for _, c := range []struct {
+			name string
+			id   int64
+			want []string
+		}{
+			{"ann", ann.ID, []string{"country=DE (import)", "department=Finance (import)", "team=Red (import)"}},
+			{"bob", bob.ID, []string{"country=SE (import)", "department=Ops (import)", "team=Blue (import)"}},
+			{"dan", dan.ID, []string{"department=Sales (directory)"}},
+		} {
+			if got := attributesOf(t, db, c.id); !reflect.DeepEqual(got, c.want) {
+				t.Errorf("%s: %q; want %q", c.name, got, c.want)
+			}
+		}
+		if done.AttributesUpdated != 2 || done.Duplicates != 3 || done.Added != 3 {
+			t.Errorf("import %+v; want ann and bob updated, three added, three duplicates", done)
+		}
+	})
+}
+
 // Values found only by a live lookup get their attributes too, whether
 // the directory's rows were applied while they were looked up (PostgreSQL)
 // or all rows in one apply (SQLite).
@@ -313,6 +356,28 @@ func TestImportAttributeValuesKeepTheirCharacters(t *testing.T) {
 		aud, err := db.FindAudience(ctx, seg.ID, f, 5)
 		if err != nil || aud.Count != 1 {
 			t.Errorf("audience of %+v: %+v, %v; want ann", f, aud, err)
+		}
+	})
+}
+
+// Cells that staging writes with JSON escapes (control characters, line
+// and paragraph separators) or as they are (emoji, markup) come back from
+// the apply as they were given.
+func TestImportAttributeValuesKeepTheirEscapedCharacters(t *testing.T) {
+	values := []string{"bell\a and \x1f", "line\nend\r\ttab", "a \u2028 separators \u2029 b", "Zürich 東京 😀", "</script>&"}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		row := email(1, "ann@x.com")
+		want := []string{}
+		for i, v := range values {
+			name := fmt.Sprintf("v%d", i)
+			row.Attributes = append(row.Attributes, segmentbot.Attribute{Name: name, Value: v})
+			want = append(want, name+"="+v+" (import)")
+		}
+		importRows(t, db, seg.ID, false, row)
+		if got := attributesOf(t, db, ann.ID); !reflect.DeepEqual(got, want) {
+			t.Errorf("ann: %q; want %q", got, want)
 		}
 	})
 }

@@ -232,16 +232,11 @@ func (db *DB) ApplyKnown(ctx context.Context, id int64) error {
 // applyPart applies the rows of part p of imp and adds their counts to
 // imp and to its stored counters.
 func (db *DB) applyPart(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) error {
-	counts, attrs, err := db.dialect.applyRows(ctx, tx, imp, now, p)
+	counts, err := db.dialect.applyRows(ctx, tx, imp, now, p)
 	if err != nil {
 		return fmt.Errorf("apply import %d: %w", imp.ID, err)
 	}
 	addCounts(imp, counts)
-	updated, err := db.saveRowAttributes(ctx, tx, attrs)
-	if err != nil {
-		return fmt.Errorf("apply import %d: %w", imp.ID, err)
-	}
-	imp.AttributesUpdated += updated
 	failed, err := json.Marshal(imp.FailedByReason)
 	if err != nil {
 		return fmt.Errorf("import %d: %w", imp.ID, err)
