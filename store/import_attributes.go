@@ -139,19 +139,35 @@ func sqliteSaveCells(ctx context.Context, tx *sqlx.Tx, params map[string]any) (i
 	return updated, nil
 }
 
-// userSet is a set of user ids (positive, as the directory gives them),
-// one bit each.
-type userSet []uint64
+// userSet is a set of user ids: one bit each for the ids SQLite gives
+// out (1, 2, 3, ...), up to maxDenseUser (32 MB of bits); any other id
+// goes in a map, so a stray id never makes the bits huge.
+type userSet struct {
+	bits  []uint64
+	other map[int64]struct{}
+}
+
+const maxDenseUser = 1 << 28
 
 // add puts id in the set and reports whether it was not there yet.
 func (s *userSet) add(id int64) bool {
-	i, bit := int(id/64), uint64(1)<<(id%64)
-	if i >= len(*s) {
-		*s = append(*s, make([]uint64, i+1-len(*s))...)
+	if id < 0 || id >= maxDenseUser {
+		if _, ok := s.other[id]; ok {
+			return false
+		}
+		if s.other == nil {
+			s.other = map[int64]struct{}{}
+		}
+		s.other[id] = struct{}{}
+		return true
 	}
-	if (*s)[i]&bit != 0 {
+	i, bit := int(id/64), uint64(1)<<(id%64)
+	if i >= len(s.bits) {
+		s.bits = append(s.bits, make([]uint64, i+1-len(s.bits))...)
+	}
+	if s.bits[i]&bit != 0 {
 		return false
 	}
-	(*s)[i] |= bit
+	s.bits[i] |= bit
 	return true
 }

@@ -33,7 +33,8 @@ func TestUserSetCountsEachUserOnce(t *testing.T) {
 	for _, c := range []struct {
 		id  int64
 		new bool
-	}{{1, true}, {64, true}, {63, true}, {1, false}, {1000, true}, {64, false}, {63, false}, {1000, false}} {
+	}{{1, true}, {64, true}, {63, true}, {1, false}, {1000, true}, {64, false}, {63, false}, {1000, false},
+		{1 << 40, true}, {1 << 40, false}, {-5, true}, {-5, false}, {maxDenseUser, true}, {maxDenseUser - 1, true}, {maxDenseUser, false}} {
 		if got := s.add(c.id); got != c.new {
 			t.Errorf("add(%d) = %v; want %v", c.id, got, c.new)
 		}
