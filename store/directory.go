@@ -200,17 +200,34 @@ func stampDirectorySeen(ctx context.Context, tx *sqlx.Tx, known []knownUser, see
 	}
 	slices.Sort(ids)
 	seen = seen.UTC().Truncate(time.Microsecond)
-	for start := 0; start < len(ids); start += directoryMatch {
-		chunk := ids[start:min(start+directoryMatch, len(ids))]
-		q, args, err := sqlx.In(`UPDATE users SET directory_seen_at = ? WHERE id IN (?)`, seen, chunk)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
-			return fmt.Errorf("stamp %d users as seen by the directory: %w", len(chunk), err)
-		}
+	if _, err := updateUsers(ctx, tx, ids, `UPDATE users SET directory_seen_at = ? WHERE id IN (?)`, []any{seen}); err != nil {
+		return fmt.Errorf("stamp %d users as seen by the directory: %w", len(ids), err)
 	}
 	return nil
+}
+
+// updateUsers runs query, an UPDATE of users whose one "IN (?)" takes
+// ids, on directoryMatch ids at a time (in the order given), with before
+// bound ahead of the ids and after behind them, and returns the rows it
+// changed.
+func updateUsers(ctx context.Context, tx *sqlx.Tx, ids []int64, query string, before []any, after ...any) (int64, error) {
+	var changed int64
+	for chunk := range slices.Chunk(ids, directoryMatch) {
+		q, args, err := sqlx.In(query, append(append(slices.Clone(before), chunk), after...)...)
+		if err != nil {
+			return changed, err
+		}
+		res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
+		if err != nil {
+			return changed, err
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return changed, err
+		}
+		changed += n
+	}
+	return changed, nil
 }
 
 // MarkUnseenLeft marks as left (active false) the tenant's active users
@@ -232,23 +249,9 @@ func (db *DB) MarkUnseenLeft(ctx context.Context, channel, tenantID string, sinc
 			return err
 		}
 		// In id order, as every writer locks them.
-		for start := 0; start < len(ids); start += directoryMatch {
-			chunk := ids[start:min(start+directoryMatch, len(ids))]
-			q, args, err := sqlx.In(`UPDATE users SET active = ? WHERE id IN (?)`+unseen, false, chunk, true, since)
-			if err != nil {
-				return err
-			}
-			res, err := tx.ExecContext(ctx, tx.Rebind(q), args...)
-			if err != nil {
-				return err
-			}
-			n, err := res.RowsAffected()
-			if err != nil {
-				return err
-			}
-			left += n
-		}
-		return nil
+		n, err := updateUsers(ctx, tx, ids, `UPDATE users SET active = ? WHERE id IN (?)`+unseen, []any{false}, true, since)
+		left = n
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("mark the users of %s gone from the directory: %w", tenantID, err)
@@ -258,15 +261,8 @@ func (db *DB) MarkUnseenLeft(ctx context.Context, channel, tenantID string, sinc
 
 // setActive sets the active flag of the users.
 func setActive(ctx context.Context, tx *sqlx.Tx, ids []int64, active bool) error {
-	for start := 0; start < len(ids); start += directoryMatch {
-		chunk := ids[start:min(start+directoryMatch, len(ids))]
-		q, args, err := sqlx.In(`UPDATE users SET active = ? WHERE id IN (?)`, active, chunk)
-		if err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, tx.Rebind(q), args...); err != nil {
-			return fmt.Errorf("set %d users active=%t: %w", len(chunk), active, err)
-		}
+	if _, err := updateUsers(ctx, tx, ids, `UPDATE users SET active = ? WHERE id IN (?)`, []any{active}); err != nil {
+		return fmt.Errorf("set %d users active=%t: %w", len(ids), active, err)
 	}
 	return nil
 }
