@@ -33,7 +33,7 @@ func (db *DB) SaveAttributes(ctx context.Context, attrs []segmentbot.Attribute) 
 
 // upsertAttributes writes attrs inside tx, for the store's other writers
 // (SaveAttributes and the directory's users; the import's apply writes
-// its cells set-based, see pgApplySQL and sqliteCellsSQL): names
+// its cells set-based, see pgCellsSQL and sqliteCellsSQL): names
 // lower-cased and trimmed, values trimmed and folded for comparison
 // (segmentbot.FoldValue); an empty Value removes that attribute. Of
 // several values for one (user, name) the last wins. A row whose value

@@ -62,13 +62,18 @@ type dialect struct {
 	// stageRows bulk-loads staged import rows inside tx.
 	stageRows func(ctx context.Context, tx *sqlx.Tx, importID int64, next func() (*segmentbot.StagedRow, error)) (int64, error)
 	// applyRows gives every row of an import's part its outcome, adds the
-	// new members with their join events, writes the attribute cells of
-	// the rows that reached a user, and counts the outcomes, with the
-	// users whose attributes changed as outcome attributes_updated.
-	applyRows func(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error)
+	// new members with their join events, and counts the outcomes. Where
+	// the database runs one writer at a time it also writes the attribute
+	// cells of the rows that reached a user, counting the users whose
+	// attributes changed as outcome attributes_updated; elsewhere those
+	// are written apart, on a second connection, at the same time (see
+	// pgApplyRows).
+	applyRows func(ctx context.Context, db *DB, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error)
 	// oneWriter is true when the database runs one write transaction at a
 	// time: applying the directory's rows then only delays the lookups'
-	// saves, so ApplyKnown leaves the import to ApplyImport.
+	// saves, so ApplyKnown leaves the import to ApplyImport, and an
+	// import's attribute cells are written in the transaction of its
+	// members, since a second writer would only wait for it.
 	oneWriter bool
 	// notInList writes a filter's not_in and missing as NOT IN (ids)
 	// rather than NOT EXISTS (see filterSQL).

@@ -89,3 +89,10 @@ func (db *DB) SlipGlobalOptOut(ctx context.Context, userID int64) error {
 		userID, segmentbot.SourceKeyword, db.now())
 	return err
 }
+
+// Exec runs statement q, for a test that needs what no method does (a
+// trigger that makes a write fail).
+func (db *DB) Exec(ctx context.Context, q string) error {
+	_, err := db.db.ExecContext(ctx, q)
+	return err
+}

@@ -280,13 +280,14 @@ func (db *DB) EachImportRow(ctx context.Context, id int64, fn func(*segmentbot.I
 }
 
 // clearImportSQL deletes what the pipeline wrote for import ?: its staged
-// rows, lookups and outcomes. These tables have no foreign key to imports
+// rows, lookups, outcomes and record of attribute writes. These tables have no foreign key to imports
 // (a check per staged row costs as much as the row), so whoever deletes
 // an import deletes them.
 var clearImportSQL = []string{
 	`DELETE FROM import_results WHERE import_id = ?`,
 	`DELETE FROM import_lookups WHERE import_id = ?`,
 	`DELETE FROM import_rows WHERE import_id = ?`,
+	`DELETE FROM import_attribute_writes WHERE import_id = ?`,
 }
 
 // orphanSQL finds imports that still have staged rows but no longer exist

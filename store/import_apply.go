@@ -33,7 +33,7 @@ import (
 //     "to add" (see pgApplyRows for the race with taps);
 //   - a row with attribute cells names the user its value reached
 //     (attr_user), whatever its outcome, duplicates included: the
-//     cells describe that user (see pgApplySQL and sqliteCellsSQL).
+//     cells describe that user (see pgCellsSQL and sqliteCellsSQL).
 const decideSQL = `
 	WITH vals AS (
 		SELECT kind, norm, min(row_no) AS first_row FROM import_rows
@@ -100,29 +100,50 @@ const decideSQL = `
 	LEFT JOIN import_lookups l ON l.import_id = :imp AND l.kind = r.kind AND l.norm = r.norm
 		AND r.user_id IS NULL AND r.kind <> 'invalid'`
 
+// attrRowsSQL gives the rows of an import that have attribute cells and
+// reached a user, with that user (attr_user) as decideSQL picks it (a
+// user of the import's channel, then the oldest), without deciding their
+// outcomes: what pgCellsSQL needs. It matches each row rather than each
+// distinct value (the same candidates, hence the same user), carrying its
+// cells through the one aggregate, and reads no membership, so it does
+// not wait on, or check against, the members the import adds meanwhile.
+const attrRowsSQL = `
+	WITH cand AS (
+		SELECT r.row_no, r.attributes, u.id, u.channel FROM import_rows r JOIN users u ON u.email = r.norm
+		WHERE r.import_id = :imp AND r.attributes IS NOT NULL AND r.kind = 'email' AND u.email <> '' /*part:r*/
+		UNION ALL
+		SELECT r.row_no, r.attributes, u.id, u.channel FROM import_rows r JOIN users u ON u.upn = r.norm
+		WHERE r.import_id = :imp AND r.attributes IS NOT NULL AND r.kind = 'email' AND u.upn <> '' AND u.upn <> u.email /*part:r*/
+		UNION ALL
+		SELECT r.row_no, r.attributes, u.id, u.channel FROM import_rows r JOIN users u ON u.aad_object_id = r.norm
+		WHERE r.import_id = :imp AND r.attributes IS NOT NULL AND r.kind = 'aad' AND u.aad_object_id <> '' /*part:r*/
+		UNION ALL
+		SELECT r.row_no, r.attributes, u.id, u.channel FROM import_rows r JOIN users u ON u.external_id = r.norm
+		WHERE r.import_id = :imp AND r.attributes IS NOT NULL AND r.kind = 'numeric' AND u.external_id <> '' /*part:r*/
+		UNION ALL
+		SELECT r.row_no, r.attributes, u.id, u.channel FROM import_rows r
+		JOIN import_lookups l ON l.import_id = :imp AND l.kind = r.kind AND l.norm = r.norm
+		JOIN users u ON u.id = l.user_id
+		WHERE r.import_id = :imp AND r.attributes IS NOT NULL AND r.kind <> 'invalid' /*part:r*/
+	)
+	SELECT row_no, min(attributes) AS attributes,
+		COALESCE(min(id) FILTER (WHERE channel = (SELECT channel FROM imports WHERE id = :imp)), min(id)) AS attr_user
+	FROM cand GROUP BY row_no`
+
 // pgApplySQL decides the outcomes, adds the members, logs their joins,
-// writes the outcomes and the attribute cells of the rows that reached a
-// user, and counts them in one statement: one pass over the import, one
-// round trip. The cells are written as upsertAttributes writes
-// attributes (names and values staged clean, values folded in Go when
-// staged, the last row's value of each name, an unchanged value left
-// alone), set-based: a hundred thousand rows of cells sent back and
-// forth through the driver cost more than the rest of the import. Only users the INSERT really added count as
+// writes the outcomes and counts them in one statement: one pass over the
+// import, one round trip. Only users the INSERT really added count as
 // added: a member who joined by a tap since the statement's snapshot
 // conflicts, becomes already_member and gets no second join event. Only
 // the rows not added are written to import_results (a row without one
 // was added, see EachImportRow): most rows of a big import are added,
 // and writing their outcome again cost as much as adding them. Members
-// and events go in user order, so their indexes fill page by page.
-//
-// The looked-up rows, applied after the directory's (see ApplyKnown),
-// may reach a user some of the directory's rows reached too: then each
-// name keeps the value of the file's last row that has one, whichever
-// part it is in, and the user is counted once (see earlierRowsSQL).
+// and events go in user order, so their indexes fill page by page. The
+// attribute cells are written beside it (see pgApplyRows).
 func pgApplySQL(p part) string {
 	return `
 	WITH decided AS MATERIALIZED (` + decideFor(p) + `
-	)` + earlierRowsSQL(p) + `, added AS (
+	), added AS (
 		INSERT INTO memberships (segment_id, user_id, source, joined_at)
 		SELECT :seg, user_id, :source, :now FROM decided WHERE outcome = 'added' ORDER BY user_id
 		ON CONFLICT (segment_id, user_id) DO NOTHING
@@ -138,11 +159,28 @@ func pgApplySQL(p part) string {
 	), written AS (
 		INSERT INTO import_results (import_id, row_no, user_id, outcome, reason, detail)
 		SELECT :imp, row_no, user_id, outcome, reason, detail FROM final WHERE outcome <> 'added'
-	), cells AS (
+	)
+	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason`
+}
+
+// pgCellsSQL writes the attribute cells of the rows of part p that
+// reached a user (attrRowsSQL) and returns how many users had an
+// attribute added or changed. The cells are written as
+// upsertAttributes writes attributes (names and values staged clean,
+// values folded in Go when staged, the last row's value of each name, an
+// unchanged value left alone), set-based.
+//
+// The looked-up rows, applied after the directory's (see ApplyKnown),
+// may reach a user some of the directory's rows reached too: then each
+// name keeps the value of the file's last row that has one, whichever
+// part it is in, and the user is counted once (see earlierRowsSQL).
+func pgCellsSQL(p part) string {
+	return `
+	WITH decided AS MATERIALIZED (` + attrRowsFor(p) + `
+	)` + earlierRowsSQL(p) + `, cells AS (
 		SELECT DISTINCT ON (attr_user, name) attr_user, name, value, value_fold, this_part FROM (
 			SELECT d.attr_user, d.row_no, c.key AS name, c.value ->> 0 AS value, c.value ->> 1 AS value_fold, true AS this_part
-			FROM decided d CROSS JOIN LATERAL json_each(CAST(d.attributes AS json)) c
-			WHERE d.attr_user IS NOT NULL` + earlierCellsSQL(p) + `
+			FROM decided d CROSS JOIN LATERAL json_each(CAST(d.attributes AS json)) c` + earlierCellsSQL(p) + `
 		) AS x
 		ORDER BY attr_user, name, row_no DESC
 	), attributed AS (
@@ -151,14 +189,12 @@ func pgApplySQL(p part) string {
 		` + attrConflictSQL + `
 		RETURNING user_id
 	)
-	SELECT outcome, reason, count(*) AS n FROM final GROUP BY outcome, reason
-	UNION ALL
-	SELECT '` + outcomeAttributes + `', '', count(DISTINCT user_id) FROM attributed` + earlierCountedSQL(p)
+	SELECT count(DISTINCT user_id) FROM attributed` + earlierCountedSQL(p)
 }
 
 // earlierRowsSQL adds, for the looked-up rows, the CTEs reached (every
 // value that names a user this part's cells go to) and earlier (the
-// directory's rows with such a value, decided again: few, since the
+// directory's rows with such a value, matched again: few, since the
 // looked-up rows are the directory's misses).
 func earlierRowsSQL(p part) string {
 	if p != lookedUpRows {
@@ -168,7 +204,7 @@ func earlierRowsSQL(p part) string {
 		SELECT v.kind, v.norm FROM users u
 		CROSS JOIN LATERAL (VALUES ('email', u.email), ('email', u.upn), ('aad', u.aad_object_id), ('numeric', u.external_id)) AS v (kind, norm)
 		WHERE u.id IN (SELECT attr_user FROM decided) AND v.norm <> ''
-	), earlier AS MATERIALIZED (` + decideFor(knownRowsOfReached) + `
+	), earlier AS MATERIALIZED (` + attrRowsFor(knownRowsOfReached) + `
 	)`
 }
 
@@ -188,8 +224,8 @@ func earlierCellsSQL(p part) string {
 
 // earlierCountedSQL leaves out of the looked-up rows' count the users
 // ApplyKnown counted: those whose attributes it changed, stamped with the
-// time it stored in imports.known_applied_at. The statement sees the
-// attributes as they were before it wrote any.
+// time its cells were written (import_attribute_writes). The statement
+// sees the attributes as they were before it wrote any.
 func earlierCountedSQL(p part) string {
 	if p != lookedUpRows {
 		return ""
@@ -197,16 +233,46 @@ func earlierCountedSQL(p part) string {
 	return `
 	WHERE user_id NOT IN (
 		SELECT e.attr_user FROM earlier e JOIN user_attributes ua ON ua.user_id = e.attr_user
-		WHERE ua.source = :attrsource AND ua.updated_at = (SELECT known_applied_at FROM imports WHERE id = :imp))`
+		WHERE ua.source = :attrsource AND ua.updated_at = (
+			SELECT applied_at FROM import_attribute_writes WHERE import_id = :imp AND part = '` + knownRows.String() + `'))`
 }
 
-// pgApplyRows runs pgApplySQL on the rows of part p. The attributes are
-// written by the statement itself (see pgApplySQL).
-func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
+// pgApplyRows runs pgApplySQL on the rows of part p. When the import
+// has attribute cells, they are written meanwhile on a second connection
+// (see writeCellsApart): the members' statement and the cells' each keep
+// one core busy, where in one statement they took the time of both
+// (docs/decisions.md, "Import attributes on a second connection"). The
+// members' transaction commits only after the cells' did.
+func pgApplyRows(ctx context.Context, db *DB, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
+	var cells bool
+	if err := tx.GetContext(ctx, &cells, tx.Rebind(`
+		SELECT EXISTS (SELECT 1 FROM import_rows WHERE import_id = ? AND attributes IS NOT NULL)`), imp.ID); err != nil {
+		return nil, fmt.Errorf("look for attribute cells: %w", err)
+	}
+	var written <-chan cellsWritten
+	if cells {
+		cellsCtx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		written = db.writeCellsApart(cellsCtx, imp, now, p)
+		defer func() {
+			if written != nil { // the members failed: stop the cells and wait for them
+				cancel()
+				<-written
+			}
+		}()
+	}
 	q, args := bindNamed(pgApplySQL(p), applyParams(imp, now))
 	var counts []outcomeCount
 	if err := tx.SelectContext(ctx, &counts, tx.Rebind(q), args...); err != nil {
 		return nil, err
+	}
+	if written != nil {
+		w := <-written
+		written = nil
+		if w.err != nil {
+			return nil, w.err
+		}
+		counts = append(counts, outcomeCount{Outcome: outcomeAttributes, N: w.updated})
 	}
 	return counts, nil
 }
@@ -215,7 +281,7 @@ func pgApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now t
 // data-modifying CTEs), through a temporary table of the decided rows;
 // its transactions are serialised, so the outcomes decided first are
 // exactly what the INSERT then does.
-func sqliteApplyRows(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
+func sqliteApplyRows(ctx context.Context, _ *DB, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) ([]outcomeCount, error) {
 	params := applyParams(imp, now)
 	steps := []struct{ what, sql string }{
 		{"clear decided rows", `DROP TABLE IF EXISTS temp.decided_rows`},
@@ -268,12 +334,33 @@ const (
 	knownRowsOfReached
 )
 
-// partMarker marks where decideSQL reads import_rows under an alias.
+// String names the part in import_attribute_writes.
+func (p part) String() string {
+	switch p {
+	case allRows:
+		return "all"
+	case knownRows:
+		return "known"
+	case lookedUpRows:
+		return "looked_up"
+	}
+	return "known_of_reached"
+}
+
+// partMarker marks where decideSQL and attrRowsSQL read import_rows under
+// an alias.
 var partMarker = regexp.MustCompile(`/\*part:([a-z_]+)\*/`)
 
 // decideFor is decideSQL on the rows of part p.
-func decideFor(p part) string {
-	return partMarker.ReplaceAllStringFunc(decideSQL, func(m string) string {
+func decideFor(p part) string { return forPart(decideSQL, p) }
+
+// attrRowsFor is attrRowsSQL on the rows of part p.
+func attrRowsFor(p part) string { return forPart(attrRowsSQL, p) }
+
+// forPart restricts statement q, decideSQL or attrRowsSQL, to the rows of
+// part p.
+func forPart(q string, p part) string {
+	return partMarker.ReplaceAllStringFunc(q, func(m string) string {
 		alias := partMarker.FindStringSubmatch(m)[1]
 		lookedUp := fmt.Sprintf(`EXISTS (SELECT 1 FROM import_lookups pl
 			WHERE pl.import_id = :imp AND pl.kind = %[1]s.kind AND pl.norm = %[1]s.norm)`, alias)

@@ -2,7 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
+	"time"
 	"unicode/utf8"
 
 	"github.com/jmoiron/sqlx"
@@ -18,7 +21,7 @@ import (
 // folds ASCII only, and PostgreSQL's depends on the database's locale).
 
 // outcomeAttributes is the pseudo-outcome whose count is the users whose
-// attributes an apply changed (see pgApplySQL).
+// attributes an apply changed (see pgCellsSQL and sqliteCellsSQL).
 const outcomeAttributes = "attributes_updated"
 
 // stagedAttributes is the attributes column of a staged row: nil (NULL)
@@ -89,8 +92,50 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
+// cellsWritten is what writeCellsApart reports: the users whose
+// attributes it changed, or why it could not write them.
+type cellsWritten struct {
+	updated int64
+	err     error
+}
+
+// writeCellsApart writes the attribute cells of part p of imp (pgCellsSQL)
+// in a transaction of its own, on a second connection, and records the
+// part and its count in import_attribute_writes. When the members'
+// transaction fails after the cells committed, its retry gets the count
+// of the first write instead of writing again (which would change nothing
+// and count no one). It takes no lock the members' transaction holds (it
+// only reads the import's row, and the record has no foreign key), so
+// the members' wait for it cannot deadlock.
+func (db *DB) writeCellsApart(ctx context.Context, imp *segmentbot.Import, now time.Time, p part) <-chan cellsWritten {
+	done := make(chan cellsWritten, 1)
+	go func() {
+		var updated int64
+		err := db.bulkTx(ctx, func(tx *sqlx.Tx) error {
+			err := tx.GetContext(ctx, &updated, tx.Rebind(`
+				SELECT users_updated FROM import_attribute_writes WHERE import_id = ? AND part = ?`), imp.ID, p.String())
+			if err == nil || !errors.Is(err, sql.ErrNoRows) {
+				return err // written already, or failed
+			}
+			q, args := bindNamed(pgCellsSQL(p), applyParams(imp, now))
+			if err := tx.GetContext(ctx, &updated, tx.Rebind(q), args...); err != nil {
+				return err
+			}
+			_, err = tx.ExecContext(ctx, tx.Rebind(`
+				INSERT INTO import_attribute_writes (import_id, part, users_updated, applied_at) VALUES (?, ?, ?, ?)`),
+				imp.ID, p.String(), updated, now)
+			return err
+		})
+		if err != nil {
+			err = fmt.Errorf("write the attribute cells of import %d: %w", imp.ID, err)
+		}
+		done <- cellsWritten{updated, err}
+	}()
+	return done
+}
+
 // sqliteCellsSQL writes the attribute cells of the decided rows
-// (temp.decided_rows, see sqliteApplyRows) as pgApplySQL does, in one
+// (temp.decided_rows, see sqliteApplyRows) as pgCellsSQL does, in one
 // statement, and returns the user of each attribute added or changed. Of
 // the rows that reached a user, each (user, name) takes the value of the
 // last row that has one: max(row_no) is the query's only aggregate, so

@@ -381,3 +381,84 @@ func TestImportAttributeValuesKeepTheirEscapedCharacters(t *testing.T) {
 		}
 	})
 }
+
+// failApplySQL makes every import that reaches phase applied fail, as a
+// crash between the apply's statements and its commit would.
+var failApplySQL = map[string][2]string{
+	"postgres": {`
+		CREATE FUNCTION fail_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN
+			IF NEW.phase = 'applied' THEN RAISE EXCEPTION 'injected failure'; END IF;
+			RETURN NEW;
+		END $$;
+		CREATE TRIGGER fail_apply BEFORE UPDATE ON imports FOR EACH ROW EXECUTE FUNCTION fail_apply()`,
+		`DROP TRIGGER fail_apply ON imports`},
+	"sqlite": {`
+		CREATE TRIGGER fail_apply BEFORE UPDATE ON imports WHEN NEW.phase = 'applied'
+		BEGIN SELECT RAISE(ABORT, 'injected failure'); END`,
+		`DROP TRIGGER fail_apply`},
+}
+
+// An apply that fails after its attribute cells were written adds no
+// member, and its retry adds them and still counts the users whose
+// attributes the file changed, once. On PostgreSQL the cells are written
+// on a second connection and commit before the members' transaction,
+// which here fails: the retry finds their record and counts from it, as
+// writing the same values again would change (and count) no one. On
+// SQLite the cells are part of the members' transaction and roll back
+// with it.
+func TestAnApplyThatFailsAfterItsCellsCountsThemOnItsRetry(t *testing.T) {
+	ctx := context.Background()
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		bob := member(t, db, "29:bob", "bob@x.com")
+		imp := mustImport(t, db, seg.ID)
+		if _, err := db.StageRows(ctx, imp.ID, rows(
+			withAttributes(email(1, "ann@x.com"), "department=Sales", "country=UK"),
+			withAttributes(email(2, "bob@x.com"), "department=Ops"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ResolveImport(ctx, imp.ID); err != nil {
+			t.Fatal(err)
+		}
+		fail := failApplySQL[db.Dialect()]
+		if err := db.Exec(ctx, fail[0]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.ApplyImport(ctx, imp.ID); err == nil || !strings.Contains(err.Error(), "injected failure") {
+			t.Fatalf("apply with the failure injected: %v; want the injected failure", err)
+		}
+		if in, err := db.IsMember(ctx, seg.ID, ann.ID); err != nil || in {
+			t.Fatalf("ann is a member after the failed apply (%v, %v); want the members rolled back", in, err)
+		}
+		wantCells := []string{"country=UK (import)", "department=Sales (import)"}
+		if db.Dialect() == "sqlite" {
+			wantCells = []string{}
+		}
+		if got := attributesOf(t, db, ann.ID); !reflect.DeepEqual(got, wantCells) {
+			t.Errorf("ann after the failed apply: %q; want %q", got, wantCells)
+		}
+
+		if err := db.Exec(ctx, fail[1]); err != nil {
+			t.Fatal(err)
+		}
+		done, err := db.ApplyImport(ctx, imp.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if done.Added != 2 || done.AttributesUpdated != 2 {
+			t.Errorf("retry: added %d, attributes updated %d; want 2 and 2", done.Added, done.AttributesUpdated)
+		}
+		if got := attributesOf(t, db, bob.ID); !reflect.DeepEqual(got, []string{"department=Ops (import)"}) {
+			t.Errorf("bob: %q; want department=Ops (import)", got)
+		}
+		events, err := db.FindEvents(ctx, seg.ID, ann.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(events) != 1 {
+			t.Errorf("ann has %d membership events; want 1 join", len(events))
+		}
+	})
+}

@@ -204,7 +204,7 @@ func (db *DB) ApplyImport(ctx context.Context, id int64) (*segmentbot.Import, er
 // reached by another value is then counted already_member rather than
 // duplicate: the parts are decided one after the other. The attribute
 // cells of such a user still end as the file's last row says, and the
-// user counts once in attributes_updated (see pgApplySQL).
+// user counts once in attributes_updated (see pgCellsSQL).
 func (db *DB) ApplyKnown(ctx context.Context, id int64) error {
 	if db.dialect.oneWriter {
 		return nil
@@ -221,7 +221,7 @@ func (db *DB) ApplyKnown(ctx context.Context, id int64) error {
 		if err := db.applyPart(ctx, tx, imp, now, knownRows); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE imports SET partial = ?, known_applied_at = ? WHERE id = ?`), true, now, id)
+		_, err = tx.ExecContext(ctx, tx.Rebind(`UPDATE imports SET partial = ? WHERE id = ?`), true, id)
 		if err != nil {
 			return fmt.Errorf("apply known rows of import %d: %w", id, err)
 		}
@@ -232,7 +232,7 @@ func (db *DB) ApplyKnown(ctx context.Context, id int64) error {
 // applyPart applies the rows of part p of imp and adds their counts to
 // imp and to its stored counters.
 func (db *DB) applyPart(ctx context.Context, tx *sqlx.Tx, imp *segmentbot.Import, now time.Time, p part) error {
-	counts, err := db.dialect.applyRows(ctx, tx, imp, now, p)
+	counts, err := db.dialect.applyRows(ctx, db, tx, imp, now, p)
 	if err != nil {
 		return fmt.Errorf("apply import %d: %w", imp.ID, err)
 	}
