@@ -65,7 +65,8 @@ func (g *Graph) ReadDirectory(ctx context.Context, tenantID, link string, fn fun
 		var page deltaPage
 		err := do(ctx, g.cfg.HTTPClient, g.request(http.MethodGet, next, tenantID, nil), &page)
 		if err != nil && next == link && syncStateLost(err) {
-			g.cfg.Logger.Warn("teams: the stored users delta link has expired; reading every user again", "tenant", tenantID, "err", err)
+			// The scheduler says so once, with what the full read found.
+			g.cfg.Logger.Debug("teams: the stored users delta link has expired; reading every user again", "tenant", tenantID, "err", err)
 			next, link = first, ""
 			read.Full, read.Expired = true, true
 			continue
