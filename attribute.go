@@ -53,8 +53,8 @@ type Audience struct {
 
 // RuleChange is what bringing a rule segment up to date did.
 type RuleChange struct {
-	Joined int64
-	Left   int64
+	Joined int64 `json:"joined"`
+	Left   int64 `json:"left"`
 }
 
 // AttributeService keeps user attributes and answers who a filter reaches.

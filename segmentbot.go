@@ -67,6 +67,9 @@ type Segment struct {
 	// it (DESIGN §8), kept up to date by SyncRuleSegment. Nil for a
 	// segment whose members are added by hand, file or button.
 	Filter *Filter `json:"filter,omitempty"`
+	// RuleChange is what the update that returned the segment did to its
+	// members when it changed the rule (UpdateSegment); not stored.
+	RuleChange *RuleChange `json:"rule_change,omitempty"`
 }
 
 // ImportRef names an import and its status.

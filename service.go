@@ -20,7 +20,8 @@ type SegmentUpdate struct {
 	Visibility  *string
 	// Filter is a rule segment's new rule: its members are brought in
 	// line with it at once (joins and leaves with source rule, opted-out
-	// users kept out). A segment without a rule cannot take one.
+	// users kept out), and the segment returned says how many joined and
+	// left (RuleChange). A segment without a rule cannot take one.
 	Filter *Filter
 }
 

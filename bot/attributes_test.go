@@ -182,6 +182,50 @@ func TestCreateRuleSegmentInChat(t *testing.T) {
 	})
 }
 
+// "change segment <name> where ..." gives a rule segment a new rule: its
+// members follow at once, the reply says who joined and left, and a
+// member who tapped Opt out stays out.
+func TestChangeARuleInChat(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		w, _, users := attributeWorld(t, db)
+		wantContains(t, w.say(w.admin, "create segment UK Sales where country is UK"), "It has 1 member now")
+		seg, err := db.FindSegmentByName(w.ctx, "UK Sales")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// bob would match the new rule, but taps Opt out first.
+		if _, err := db.Leave(w.ctx, seg.ID, users["bob"].ID, segmentbot.SourceButton, users["bob"].ID, true); err != nil {
+			t.Fatal(err)
+		}
+		got := w.say(w.admin, "change segment uk sales where country is US")
+		wantContains(t, got, "Rule changed: UK Sales", "Its rule now: country is US. 1 person joined and 1 left, so it has 1 member.",
+			"Anyone who opted out stays out", "Rule: country is US", "Joined: 1", "Left: 1", "Members: 1")
+		if w.member(seg, users["anna"]) || w.member(seg, users["bob"]) || !w.member(seg, users["cleo"]) {
+			t.Fatalf("members: anna %v, bob %v, cleo %v; want cleo alone", w.member(seg, users["anna"]), w.member(seg, users["bob"]), w.member(seg, users["cleo"]))
+		}
+		for _, who := range []string{"anna", "cleo"} {
+			events, err := db.FindEvents(w.ctx, seg.ID, users[who].ID)
+			if err != nil || len(events) == 0 || events[len(events)-1].Source != segmentbot.SourceRule {
+				t.Fatalf("%s's events %+v, %v: want the last with source rule", who, events, err)
+			}
+		}
+		for _, c := range []struct{ name, text, says string }{
+			{"no where", "change segment UK Sales", "Say it as change segment _name_ where _filter_"},
+			{"a bad filter", "change segment UK Sales where department", `After "department" I expected "is", "is not", "exists" or "missing", not the end.`},
+			{"a segment without a rule", "change segment Sales where country is UK", "Sales has no rule"},
+			{"no such segment", "change segment Nope where country is UK", "Nope"},
+		} {
+			t.Run(c.name+" changes nothing", func(t *testing.T) {
+				wantContains(t, w.say(w.admin, c.text), c.says)
+				found, err := db.FindSegmentByName(w.ctx, "UK Sales")
+				if err != nil || found.Filter.Words() != "country is US" || found.Members != 1 {
+					t.Fatalf("UK Sales after %q: %+v, %v", c.text, found, err)
+				}
+			})
+		}
+	})
+}
+
 func TestFilterAnswersAreMarkdownWithGivenTextEscaped(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		w := newWorld(t, db)

@@ -50,6 +50,8 @@ func (b *Bot) adminCommand(ctx context.Context, ev segmentbot.Event, cmd command
 		return b.listSegments(ctx)
 	case "rename segment":
 		return b.renameSegment(ctx, cmd.arg)
+	case "change segment":
+		return b.changeRuleSegment(ctx, cmd.arg)
 	case "delete segment":
 		return b.askDelete(ctx, cleanName(cmd.arg))
 	case "add to":

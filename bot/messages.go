@@ -90,7 +90,7 @@ func helpCard() segmentbot.Message {
 	lines := []string{
 		"create segment _name_; create segment _name_ where _filter_: the users who match, kept up to date",
 		"segments",
-		"rename segment _old name_ to _new name_",
+		"rename segment _old name_ to _new name_; change segment _name_ where _filter_: a new rule for a rule segment",
 		"delete segment _name_",
 		"add to _segment_, then one email per line",
 		"remove from _segment_, then one email per line",

@@ -49,7 +49,7 @@ type command struct {
 // verbs lists the commands, longest first so "segments" does not swallow
 // "segment".
 var verbs = []string{
-	"create segment", "rename segment", "delete segment", "cancel broadcast",
+	"create segment", "rename segment", "change segment", "delete segment", "cancel broadcast",
 	"add to", "remove from", "users", "card", "set reply", "imports", "import into",
 	"schedule", "broadcast", "broadcasts", "segments", "my segments", "help",
 	"set segment", "history", "audience", "attributes",

@@ -247,12 +247,24 @@ func TestChangingARuleThroughREST(t *testing.T) {
 			if st != 200 || changed.Name != "US Sales" || changed.Filter.Words() != "department is sales, and country is US" || changed.Members != 3 {
 				t.Fatalf("got %d %+v (rule %q); want US Sales, the rule normalised, 3 members", st, changed, changed.Filter.Words())
 			}
+			if changed.RuleChange == nil || *changed.RuleChange != (segmentbot.RuleChange{Joined: 3, Left: 4}) {
+				t.Fatalf("rule_change %+v; want 3 joined (01 05 07) and 4 left (the UK staff)", changed.RuleChange)
+			}
 			if got := members(seg.ID); strings.Join(got, " ") != "01 05 07" {
 				t.Fatalf("members %v; want the US sales staff but 03, who opted out", got)
 			}
 			found, err := db.FindSegmentByID(context.Background(), seg.ID)
 			if err != nil || found.Filter.Words() != changed.Filter.Words() || found.Members != 3 {
 				t.Fatalf("stored %+v, %v", found, err)
+			}
+		})
+		t.Run("a PATCH that leaves the rule says nothing of members", func(t *testing.T) {
+			var raw map[string]any
+			if st := f.call("PATCH", path, `{"description":"Sales staff in the US"}`, &raw); st != 200 {
+				t.Fatalf("PATCH description: %d", st)
+			}
+			if _, ok := raw["rule_change"]; ok || raw["description"] != "Sales staff in the US" {
+				t.Fatalf("answer %v; want the description and no rule_change", raw)
 			}
 		})
 		t.Run("the joins and leaves are logged with source rule", func(t *testing.T) {

@@ -90,7 +90,8 @@ func findRule(ctx context.Context, q queryer, segmentID int64, lock string) (*se
 // changeRule gives rule segment seg the rule f, validated and stored
 // normalised, and brings its members in line with it (syncRule) in tx,
 // which holds the segment as SyncRuleSegment does. seg's Filter and
-// Members follow. EINVALID for a bad rule.
+// Members follow, and its RuleChange says who joined and left. EINVALID
+// for a bad rule.
 func (db *DB) changeRule(ctx context.Context, tx *sqlx.Tx, seg *segmentbot.Segment, f *segmentbot.Filter) error {
 	seg.Filter = f
 	rule, err := ruleJSON(seg)
@@ -105,6 +106,7 @@ func (db *DB) changeRule(ctx context.Context, tx *sqlx.Tx, seg *segmentbot.Segme
 		return fmt.Errorf("change the rule of segment %d: %w", seg.ID, err)
 	}
 	seg.Members += change.Joined - change.Left
+	seg.RuleChange = change
 	return nil
 }
 

@@ -19,7 +19,8 @@ const demoFiltered = "broadcast " + demoSegment + " where department is Engineer
 
 // attributes is the last chapter: the directory sync brings the members'
 // departments and countries, which narrow an audience, define a segment
-// that keeps itself up to date, and filter a broadcast.
+// that keeps itself up to date (and takes a new rule), and filter a
+// broadcast.
 func (s *story) attributes() error {
 	s.t.chapter("9. Ada narrows the audience by department and country")
 	if err := s.syncDirectory(); err != nil {
@@ -30,6 +31,7 @@ func (s *story) attributes() error {
 		"audience " + demoSegment + " where department is Sales and country is UK",
 		"audience " + demoSegment + " where departmnt is Sales",
 		"create segment UK Sales where country is UK and department is Sales",
+		"change segment UK Sales where country is UK and department is Sales or Engineering",
 	} {
 		if _, err := s.say(s.p.admin, text); err != nil {
 			return err
