@@ -174,7 +174,16 @@ func pgApplySQL(p part) string {
 // may reach a user some of the directory's rows reached too: then each
 // name keeps the value of the file's last row that has one, whichever
 // part it is in, and the user is counted once (see earlierRowsSQL).
-func pgCellsSQL(p part) string {
+// afterKnown does the same for all the rows of an import whose
+// directory's part wrote its cells but not its members.
+func pgCellsSQL(p part, afterKnown bool) string {
+	counted := ""
+	switch {
+	case p == lookedUpRows:
+		counted = countedBeforeSQL("earlier")
+	case afterKnown:
+		counted = countedBeforeSQL("decided")
+	}
 	return `
 	WITH decided AS MATERIALIZED (` + attrRowsFor(p) + `
 	)` + earlierRowsSQL(p) + `, cells AS (
@@ -189,7 +198,7 @@ func pgCellsSQL(p part) string {
 		` + attrConflictSQL + `
 		RETURNING user_id
 	)
-	SELECT count(DISTINCT user_id) FROM attributed` + earlierCountedSQL(p)
+	SELECT count(DISTINCT user_id) FROM attributed` + counted
 }
 
 // earlierRowsSQL adds, for the looked-up rows, the CTEs reached (every
@@ -222,17 +231,17 @@ func earlierCellsSQL(p part) string {
 			WHERE e.attr_user IN (SELECT attr_user FROM decided)`
 }
 
-// earlierCountedSQL leaves out of the looked-up rows' count the users
-// ApplyKnown counted: those whose attributes it changed, stamped with the
-// time its cells were written (import_attribute_writes). The statement
-// sees the attributes as they were before it wrote any.
-func earlierCountedSQL(p part) string {
-	if p != lookedUpRows {
-		return ""
-	}
+// countedBeforeSQL leaves out of a part's count the users ApplyKnown's
+// cells counted: those among rel's attr_user whose attributes it changed,
+// stamped with the time its cells were written (import_attribute_writes).
+// rel is earlier for the looked-up rows, or decided for all the rows of an
+// import whose directory's part wrote its cells but failed to add its
+// members (see writeCellsApart). The statement sees the attributes as they
+// were before it wrote any.
+func countedBeforeSQL(rel string) string {
 	return `
 	WHERE user_id NOT IN (
-		SELECT e.attr_user FROM earlier e JOIN user_attributes ua ON ua.user_id = e.attr_user
+		SELECT e.attr_user FROM ` + rel + ` e JOIN user_attributes ua ON ua.user_id = e.attr_user
 		WHERE ua.source = :attrsource AND ua.updated_at = (
 			SELECT applied_at FROM import_attribute_writes WHERE import_id = :imp AND part = '` + knownRows.String() + `'))`
 }

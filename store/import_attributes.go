@@ -117,10 +117,24 @@ func (db *DB) writeCellsApart(ctx context.Context, imp *segmentbot.Import, now t
 			if err == nil || !errors.Is(err, sql.ErrNoRows) {
 				return err // written already, or failed
 			}
-			q, args := bindNamed(pgCellsSQL(p), applyParams(imp, now))
+			// The directory's part may have written its cells, and then
+			// failed to add its members: the import is applied whole now,
+			// and the users those cells changed count too, once.
+			var before int64
+			afterKnown := false
+			if p == allRows {
+				err := tx.GetContext(ctx, &before, tx.Rebind(`
+					SELECT users_updated FROM import_attribute_writes WHERE import_id = ? AND part = ?`), imp.ID, knownRows.String())
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				afterKnown = err == nil
+			}
+			q, args := bindNamed(pgCellsSQL(p, afterKnown), applyParams(imp, now))
 			if err := tx.GetContext(ctx, &updated, tx.Rebind(q), args...); err != nil {
 				return err
 			}
+			updated += before
 			_, err = tx.ExecContext(ctx, tx.Rebind(`
 				INSERT INTO import_attribute_writes (import_id, part, users_updated, applied_at) VALUES (?, ?, ?, ?)`),
 				imp.ID, p.String(), updated, now)

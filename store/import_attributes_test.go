@@ -462,3 +462,70 @@ func TestAnApplyThatFailsAfterItsCellsCountsThemOnItsRetry(t *testing.T) {
 		}
 	})
 }
+
+// On PostgreSQL the directory's rows are applied while the misses are
+// looked up (ApplyKnown), their cells on a second connection. When its
+// members then fail to commit, the retry applies the whole import once
+// the lookups are done, and the users the first cells changed still
+// count, once, even when a looked-up row changes them again.
+func TestAnImportWhoseDirectoryPartFailedCountsItsCellsWhenAppliedWhole(t *testing.T) {
+	ctx := context.Background()
+	for _, c := range []struct {
+		name     string
+		miss     string // the looked-up row's value, found as a user with that UPN and email
+		found    string // the email of the user the lookup finds
+		wantAnn  []string
+		wantUsed int64
+	}{
+		{"the looked-up row is someone else", "new@x.com", "new@x.com", []string{"department=Sales (import)"}, 2},
+		{"the looked-up row is ann again", "ann.smith@x.com", "ann@x.com", []string{"department=Ops (import)"}, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			db := storetest.Open(t, "postgres")
+			seg := mustSegment(t, db, "Staff")
+			ann := member(t, db, "29:ann", "ann@x.com")
+			imp := mustImport(t, db, seg.ID)
+			if _, err := db.StageRows(ctx, imp.ID, rows(
+				withAttributes(email(1, "ann@x.com"), "department=Sales"),
+				withAttributes(email(2, c.miss), "department=Ops"))); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.ResolveImport(ctx, imp.ID); err != nil {
+				t.Fatal(err)
+			}
+			misses, err := db.ImportMisses(ctx, imp.ID)
+			if err != nil || len(misses) != 1 {
+				t.Fatalf("misses %v, %v; want %s", misses, err, c.miss)
+			}
+			if err := db.Exec(ctx, `
+				CREATE FUNCTION fail_known() RETURNS trigger LANGUAGE plpgsql AS $$
+				BEGIN RAISE EXCEPTION 'injected failure'; END $$;
+				CREATE TRIGGER fail_known BEFORE UPDATE OF partial ON imports FOR EACH ROW EXECUTE FUNCTION fail_known()`); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.ApplyKnown(ctx, imp.ID); err == nil || !strings.Contains(err.Error(), "injected failure") {
+				t.Fatalf("ApplyKnown with the failure injected: %v", err)
+			}
+			if got := attributesOf(t, db, ann.ID); !reflect.DeepEqual(got, []string{"department=Sales (import)"}) {
+				t.Fatalf("ann after the failed part: %q; want her cells written", got)
+			}
+			if err := db.Exec(ctx, `DROP TRIGGER fail_known ON imports`); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.SaveLookups(ctx, imp.ID, []segmentbot.LookupResult{{Miss: misses[0],
+				User: &segmentbot.User{Email: c.found, UPN: c.miss, Active: true, InBotGroups: true}}}); err != nil {
+				t.Fatal(err)
+			}
+			done, err := db.ApplyImport(ctx, imp.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if done.AttributesUpdated != c.wantUsed {
+				t.Errorf("attributes updated for %d users; want %d, each user once", done.AttributesUpdated, c.wantUsed)
+			}
+			if got := attributesOf(t, db, ann.ID); !reflect.DeepEqual(got, c.wantAnn) {
+				t.Errorf("ann: %q; want %q (the file's last row)", got, c.wantAnn)
+			}
+		})
+	}
+}
