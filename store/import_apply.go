@@ -33,7 +33,8 @@ import (
 //     "to add" (see pgApplyRows for the race with taps);
 //   - a row with attribute cells names the user its value reached
 //     (attr_user), whatever its outcome, duplicates included: the
-//     cells describe that user (see pgCellsSQL and sqliteCellsSQL).
+//     cells describe that user (see sqliteCellsSQL; PostgreSQL writes
+//     them on a second connection, matched by attrRowsSQL the same way).
 const decideSQL = `
 	WITH vals AS (
 		SELECT kind, norm, min(row_no) AS first_row FROM import_rows
