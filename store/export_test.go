@@ -96,3 +96,7 @@ func (db *DB) Exec(ctx context.Context, q string) error {
 	_, err := db.db.ExecContext(ctx, q)
 	return err
 }
+
+// SetMaxOpenConns bounds the pool of writes and transactions, as a busy
+// service whose workers hold every connection would.
+func (db *DB) SetMaxOpenConns(n int) { db.db.SetMaxOpenConns(n) }

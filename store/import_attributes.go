@@ -100,7 +100,8 @@ type cellsWritten struct {
 }
 
 // writeCellsApart writes the attribute cells of part p of imp (pgCellsSQL)
-// in a transaction of its own, on a second connection, and records the
+// in a transaction of its own, on a connection of db.side (never one of
+// the pool the members' transaction holds one of), and records the
 // part and its count in import_attribute_writes. When the members'
 // transaction fails after the cells committed, its retry gets the count
 // of the first write instead of writing again (which would change nothing
@@ -111,7 +112,7 @@ func (db *DB) writeCellsApart(ctx context.Context, imp *segmentbot.Import, now t
 	done := make(chan cellsWritten, 1)
 	go func() {
 		var updated int64
-		err := db.bulkTx(ctx, func(tx *sqlx.Tx) error {
+		err := db.bulkTxOn(ctx, db.side, func(tx *sqlx.Tx) error {
 			err := tx.GetContext(ctx, &updated, tx.Rebind(`
 				SELECT users_updated FROM import_attribute_writes WHERE import_id = ? AND part = ?`), imp.ID, p.String())
 			if err == nil || !errors.Is(err, sql.ErrNoRows) {

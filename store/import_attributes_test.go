@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/segmentbot/segmentbot"
 	"github.com/segmentbot/segmentbot/store"
@@ -528,4 +529,36 @@ func TestAnImportWhoseDirectoryPartFailedCountsItsCellsWhenAppliedWhole(t *testi
 			}
 		})
 	}
+}
+
+// The cells written beside an apply's members never wait for a
+// connection of the pool the members' transaction holds one of: with
+// every connection of that pool taken (here its one), an import with
+// attribute columns is still applied, instead of the members waiting for
+// cells that wait for a connection.
+func TestAnImportWithCellsNeedsNoSecondConnectionOfThePool(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		db.SetMaxOpenConns(1)
+		seg := mustSegment(t, db, "Staff")
+		ann := member(t, db, "29:ann", "ann@x.com")
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		imp := mustImport(t, db, seg.ID)
+		if _, err := db.StageRows(ctx, imp.ID, rows(withAttributes(email(1, "ann@x.com"), "department=Sales"))); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.ResolveImport(ctx, imp.ID); err != nil {
+			t.Fatal(err)
+		}
+		done, err := db.ApplyImport(ctx, imp.ID)
+		if err != nil {
+			t.Fatalf("apply with one connection in the pool: %v", err)
+		}
+		if done.Added != 1 || done.AttributesUpdated != 1 {
+			t.Errorf("added %d, attributes updated %d; want 1 and 1", done.Added, done.AttributesUpdated)
+		}
+		if got := attributesOf(t, db, ann.ID); !reflect.DeepEqual(got, []string{"department=Sales (import)"}) {
+			t.Errorf("ann: %q", got)
+		}
+	})
 }

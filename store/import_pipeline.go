@@ -375,7 +375,12 @@ func saveLookupResults(ctx context.Context, tx *sqlx.Tx, id int64, results []seg
 // bulkTx is inTx for the set-based import statements: it applies the
 // dialect's bulkSettings first.
 func (db *DB) bulkTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	return db.inTx(ctx, func(tx *sqlx.Tx) error {
+	return db.bulkTxOn(ctx, db.db, fn)
+}
+
+// bulkTxOn is bulkTx on pool.
+func (db *DB) bulkTxOn(ctx context.Context, pool *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	return txOn(ctx, pool, func(tx *sqlx.Tx) error {
 		for _, q := range db.dialect.bulkSettings {
 			if _, err := tx.ExecContext(ctx, q); err != nil {
 				return fmt.Errorf("%s: %w", q, err)

@@ -45,8 +45,15 @@ func init() {
 
 // DB is the database behind segmentbot.Store.
 type DB struct {
-	db      *sqlx.DB // writes and transactions
-	read    *sqlx.DB // plain reads; the same pool as db except for SQLite files
+	db   *sqlx.DB // writes and transactions
+	read *sqlx.DB // plain reads; the same pool as db except for SQLite files
+	// side holds the transactions that run beside one of db's and that
+	// it waits for (an import's attribute cells, see writeCellsApart):
+	// were they to take a connection of db, a busy service whose every
+	// connection of db waits for them would wait for ever. PostgreSQL
+	// only; nil for SQLite, whose one writer runs them in the transaction
+	// itself.
+	side    *sqlx.DB
 	dialect *dialect
 
 	// Now returns the current time; tests replace it. Times are stored in
@@ -117,8 +124,22 @@ func openPostgres(dsn string) (*DB, error) {
 	pool.SetMaxOpenConns(32)
 	pool.SetMaxIdleConns(32)
 	pool.SetConnMaxIdleTime(5 * time.Minute)
-	return newDB(pool, pool, postgres), nil
+	side, err := sqlx.Open("postgres", dsn)
+	if err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	side.SetMaxOpenConns(sidePool)
+	side.SetMaxIdleConns(sidePool)
+	side.SetConnMaxIdleTime(5 * time.Minute)
+	db := newDB(pool, pool, postgres)
+	db.side = side
+	return db, nil
 }
+
+// sidePool is how many transactions of DB.side run at once: a few
+// imports' cells; more wait their turn, never for db's connections.
+const sidePool = 4
 
 // valuesRows is the VALUES list of a multi-row INSERT: rows groups of
 // cols placeholders, "(?, ?), (?, ?)".
@@ -223,6 +244,9 @@ func (db *DB) Close() error {
 	if db.read != db.db {
 		err = errors.Join(err, db.read.Close())
 	}
+	if db.side != nil {
+		err = errors.Join(err, db.side.Close())
+	}
 	return err
 }
 
@@ -233,7 +257,12 @@ func (db *DB) now() time.Time {
 
 // inTx runs fn in a transaction and commits it when fn succeeds.
 func (db *DB) inTx(ctx context.Context, fn func(tx *sqlx.Tx) error) error {
-	tx, err := db.db.BeginTxx(ctx, nil)
+	return txOn(ctx, db.db, fn)
+}
+
+// txOn is inTx on pool.
+func txOn(ctx context.Context, pool *sqlx.DB, fn func(tx *sqlx.Tx) error) error {
+	tx, err := pool.BeginTxx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin: %w", err)
 	}
