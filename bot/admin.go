@@ -165,13 +165,14 @@ func (b *Bot) addEmails(ctx context.Context, ev segmentbot.Event, name string, l
 	if err != nil {
 		return friendly(err)
 	}
-	b.changedBy(segmentbot.SourceChat, done.Added)
+	b.changedBy(segmentbot.SourceChat, segmentbot.ActionJoin, done.Added)
 	return say(addReport(seg, done, rows))
 }
 
-func (b *Bot) changedBy(source string, n int64) {
-	for i := int64(0); i < n; i++ {
-		b.changed(source, segmentbot.ActionJoin)
+// changedBy counts n membership changes of one source and action.
+func (b *Bot) changedBy(source, action string, n int64) {
+	for range n {
+		b.changed(source, action)
 	}
 }
 

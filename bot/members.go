@@ -32,7 +32,7 @@ func (b *Bot) AddEmails(ctx context.Context, segmentID int64, emails []string, s
 	if err != nil {
 		return nil, err
 	}
-	b.changedBy(source, done.Added)
+	b.changedBy(source, segmentbot.ActionJoin, done.Added)
 	out := make([]segmentbot.ImportRow, len(rows))
 	for i, r := range rows {
 		out[i] = *r

@@ -23,7 +23,7 @@ func (b *Bot) createRuleSegment(ctx context.Context, name, words string) (*segme
 	if err := b.store.CreateSegment(ctx, seg); err != nil {
 		return friendly(err)
 	}
-	b.changedBy(segmentbot.SourceRule, seg.Members) // the store filled it
+	b.changedBy(segmentbot.SourceRule, segmentbot.ActionJoin, seg.Members) // the store filled it
 	notes, err := b.unknownNames(ctx, f)
 	if err != nil {
 		return nil, err
@@ -70,10 +70,8 @@ func (b *Bot) changeRuleSegment(ctx context.Context, arg string) (*segmentbot.Re
 	if seg.RuleChange != nil {
 		change = *seg.RuleChange
 	}
-	b.changedBy(segmentbot.SourceRule, change.Joined)
-	for range change.Left {
-		b.changed(segmentbot.SourceRule, segmentbot.ActionLeave)
-	}
+	b.changedBy(segmentbot.SourceRule, segmentbot.ActionJoin, change.Joined)
+	b.changedBy(segmentbot.SourceRule, segmentbot.ActionLeave, change.Left)
 	notes, err := b.unknownNames(ctx, seg.Filter)
 	if err != nil {
 		return nil, err

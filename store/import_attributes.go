@@ -112,10 +112,9 @@ func (db *DB) writeCellsApart(ctx context.Context, imp *segmentbot.Import, now t
 	done := make(chan cellsWritten, 1)
 	go func() {
 		var updated int64
-		err := db.bulkTxOn(ctx, db.side, func(tx *sqlx.Tx) error {
-			err := tx.GetContext(ctx, &updated, tx.Rebind(`
-				SELECT users_updated FROM import_attribute_writes WHERE import_id = ? AND part = ?`), imp.ID, p.String())
-			if err == nil || !errors.Is(err, sql.ErrNoRows) {
+		err := db.bulkTxOn(ctx, db.side, func(tx *sqlx.Tx) (err error) {
+			var recorded bool
+			if updated, recorded, err = cellsRecorded(ctx, tx, imp.ID, p); err != nil || recorded {
 				return err // written already, or failed
 			}
 			// The directory's part may have written its cells, and then
@@ -124,15 +123,12 @@ func (db *DB) writeCellsApart(ctx context.Context, imp *segmentbot.Import, now t
 			var before int64
 			afterKnown := false
 			if p == allRows {
-				err := tx.GetContext(ctx, &before, tx.Rebind(`
-					SELECT users_updated FROM import_attribute_writes WHERE import_id = ? AND part = ?`), imp.ID, knownRows.String())
-				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				if before, afterKnown, err = cellsRecorded(ctx, tx, imp.ID, knownRows); err != nil {
 					return err
 				}
-				afterKnown = err == nil
 			}
 			q, args := bindNamed(pgCellsSQL(p, afterKnown), applyParams(imp, now))
-			if err := tx.GetContext(ctx, &updated, tx.Rebind(q), args...); err != nil {
+			if err = tx.GetContext(ctx, &updated, tx.Rebind(q), args...); err != nil {
 				return err
 			}
 			updated += before
@@ -147,6 +143,21 @@ func (db *DB) writeCellsApart(ctx context.Context, imp *segmentbot.Import, now t
 		done <- cellsWritten{updated, err}
 	}()
 	return done
+}
+
+// cellsRecorded returns the count import_attribute_writes holds for part p
+// of import id, and whether it holds one.
+func cellsRecorded(ctx context.Context, tx *sqlx.Tx, id int64, p part) (int64, bool, error) {
+	var n int64
+	err := tx.GetContext(ctx, &n, tx.Rebind(`
+		SELECT users_updated FROM import_attribute_writes WHERE import_id = ? AND part = ?`), id, p.String())
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("record of the cells of import %d: %w", id, err)
+	}
+	return n, true, nil
 }
 
 // sqliteCellsSQL writes the attribute cells of the decided rows
